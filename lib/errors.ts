@@ -1,0 +1,72 @@
+/**
+ * The errors nntk throws for numerical outcomes and bad data. Wrong argument
+ * types and out-of-range arguments are reported with the built-in TypeError
+ * and RangeError before any native call; everything else is an NntkError.
+ */
+export class NntkError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A LAPACK routine returned a non-zero `info`. */
+export class LapackError extends NntkError {
+  readonly routine: string;
+  readonly info: number;
+
+  constructor(routine: string, info: number, message?: string) {
+    super(
+      message ??
+        (info < 0
+          ? `${routine}: LAPACK rejected argument ${-info} (info = ${info}); this is a bug in nntk, please report it`
+          : `${routine} failed (LAPACK info = ${info})`),
+    );
+    this.routine = routine;
+    this.info = info;
+  }
+}
+
+/**
+ * A Cholesky factorisation met a leading minor that is not positive definite.
+ * `minor` is its order (1-based, LAPACK's `info`): rows and columns
+ * 0 … minor−1 of the matrix are not positive definite.
+ */
+export class NotPositiveDefiniteError extends LapackError {
+  readonly minor: number;
+
+  constructor(routine: string, minor: number, argument: string) {
+    super(
+      routine,
+      minor,
+      `${routine}: ${argument} is not positive definite: the leading minor of order ${minor} is not (LAPACK info = ${minor})`,
+    );
+    this.minor = minor;
+  }
+}
+
+/** An eigensolver did not converge (LAPACK `info` > 0). */
+export class ConvergenceError extends LapackError {
+  constructor(routine: string, info: number, detail: string) {
+    super(routine, info, `${routine}: ${detail} (LAPACK info = ${info})`);
+  }
+}
+
+/** A NaN or an infinity where nntk needs finite numbers. */
+export class NonFiniteError extends NntkError {
+  /** The argument's name, e.g. `A`. */
+  readonly argument: string;
+  /** The position of the first bad entry (row, column for a matrix). */
+  readonly index: readonly number[];
+  readonly value: number;
+
+  constructor(routine: string, argument: string, index: readonly number[], value: number) {
+    super(`${routine}: ${argument}[${index.join(', ')}] is ${value}; nntk needs finite numbers here`);
+    this.argument = argument;
+    this.index = index;
+    this.value = value;
+  }
+}
+
+/** Memory for a result or a workspace could not be had. */
+export class AllocationError extends NntkError {}

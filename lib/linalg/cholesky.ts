@@ -1,0 +1,109 @@
+/**
+ * Cholesky factorisation and solves of symmetric positive definite systems.
+ *
+ * Right-hand sides are the rows of B (nrhs×n). In memory a row-major nrhs×n
+ * matrix is the column-major n×nrhs one, so B goes to LAPACK as it is: each
+ * row b becomes A⁻¹b, i.e. B ← B·A⁻¹ (A is symmetric). A single vector is
+ * a 1×n matrix.
+ */
+import { NotPositiveDefiniteError } from '../errors.js';
+import { runAsync, runSync, type Plan } from './call.js';
+import { checkMatrix, type MatrixLike } from './matrix.js';
+import type { NativeRoutines } from './native.js';
+import { checkChoice, checkDisjoint, checkOptions, checkSquare, columnMajorUplo, type Uplo } from './validate.js';
+
+export interface CholeskyOptions {
+  /** The triangle of A that is read and overwritten by the factor. Default 'lower'. */
+  uplo?: Uplo;
+}
+
+/**
+ * A = L·Lᵀ ('lower') or A = Uᵀ·U ('upper'), the factor overwriting that
+ * triangle of A (dpotrf); the other triangle is not touched. Throws
+ * NotPositiveDefiniteError with the order of the failing leading minor, and
+ * NonFiniteError when the triangle holds NaN or ±Inf. Returns A.
+ */
+export function potrf<T extends MatrixLike>(A: T, options?: CholeskyOptions): T {
+  return runSync(planPotrf(A, options));
+}
+
+/** {@link potrf} off the main thread. */
+export async function potrfAsync<T extends MatrixLike>(A: T, options?: CholeskyOptions): Promise<T> {
+  return runAsync(planPotrf(A, options));
+}
+
+function planPotrf<T extends MatrixLike>(A: T, options: CholeskyOptions | undefined): Plan<'dpotrf', T> {
+  const where = 'potrf';
+  const o = checkOptions(where, options);
+  checkMatrix(where, 'A', A);
+  const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
+  const n = checkSquare(where, 'A', A);
+  return {
+    routine: where,
+    native: 'dpotrf',
+    args: [columnMajorUplo(uplo), n, A.data, n],
+    finite: [{ name: 'A', matrix: A, part: uplo }],
+    finish: (info) => {
+      if (info > 0) throw new NotPositiveDefiniteError(where, info, 'A');
+      return A;
+    },
+  };
+}
+
+/**
+ * Solves A·x = b for each row b of B, in place, with the factor of A from
+ * {@link potrf} (dpotrs). Like the BLAS, it takes the factor as given: NaN
+ * propagates. Returns B.
+ */
+export function potrs<T extends MatrixLike>(factor: MatrixLike, B: T, options?: CholeskyOptions): T {
+  return runSync(planSolve('potrs', 'dpotrs', factor, B, options));
+}
+
+/** {@link potrs} off the main thread. */
+export async function potrsAsync<T extends MatrixLike>(factor: MatrixLike, B: T, options?: CholeskyOptions): Promise<T> {
+  return runAsync(planSolve('potrs', 'dpotrs', factor, B, options));
+}
+
+/**
+ * Factors A in place as {@link potrf} does and solves A·x = b for each row b
+ * of B, in place (dposv). Returns B.
+ */
+export function posv<T extends MatrixLike>(A: MatrixLike, B: T, options?: CholeskyOptions): T {
+  return runSync(planSolve('posv', 'dposv', A, B, options));
+}
+
+/** {@link posv} off the main thread. */
+export async function posvAsync<T extends MatrixLike>(A: MatrixLike, B: T, options?: CholeskyOptions): Promise<T> {
+  return runAsync(planSolve('posv', 'dposv', A, B, options));
+}
+
+function planSolve<K extends 'dpotrs' | 'dposv', T extends MatrixLike>(
+  where: string,
+  routine: K,
+  A: MatrixLike,
+  B: T,
+  options: CholeskyOptions | undefined,
+): Plan<K, T> {
+  const o = checkOptions(where, options);
+  const name = routine === 'dpotrs' ? 'factor' : 'A';
+  checkMatrix(where, name, A);
+  checkMatrix(where, 'B', B);
+  const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
+  const n = checkSquare(where, name, A);
+  if (B.cols !== n) {
+    throw new RangeError(`${where}: B must have ${n} columns (one right-hand side per row), got ${B.rows}×${B.cols}`);
+  }
+  checkDisjoint(where, ['B', B], [name, A]);
+  // dpotrs and dposv take the same arguments.
+  const args: Parameters<NativeRoutines['dposv']> = [columnMajorUplo(uplo), n, B.rows, A.data, n, B.data, n];
+  return {
+    routine: where,
+    native: routine,
+    args: args as Parameters<NativeRoutines[K]>,
+    finite: routine === 'dposv' ? [{ name, matrix: A, part: uplo }, { name: 'B', matrix: B, part: 'all' }] : [],
+    finish: (info) => {
+      if (info > 0) throw new NotPositiveDefiniteError(where, info, name);
+      return B;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+type Flag = string;
+type Result = number;
+
+/**
+ * The addon's functions: Fortran BLAS/LAPACK semantics (column-major, LAPACK
+ * argument order), each returning LAPACK's `info` (0 for BLAS). Every routine
+ * also exists as `<name>Async`, which runs on the addon's BLAS thread and
+ * resolves to the same number. Only `lib/linalg` calls these.
+ */
+export interface NativeRoutines {
+  dgemm(ta: Flag, tb: Flag, m: number, n: number, k: number, alpha: number, a: Float64Array, lda: number,
+    b: Float64Array, ldb: number, beta: number, c: Float64Array, ldc: number): Result;
+  dsyrk(uplo: Flag, trans: Flag, n: number, k: number, alpha: number, a: Float64Array, lda: number,
+    beta: number, c: Float64Array, ldc: number): Result;
+  dtrsm(side: Flag, uplo: Flag, transa: Flag, diag: Flag, m: number, n: number, alpha: number,
+    a: Float64Array, lda: number, b: Float64Array, ldb: number): Result;
+  dpotrf(uplo: Flag, n: number, a: Float64Array, lda: number): Result;
+  dpotrs(uplo: Flag, n: number, nrhs: number, a: Float64Array, lda: number, b: Float64Array, ldb: number): Result;
+  dposv(uplo: Flag, n: number, nrhs: number, a: Float64Array, lda: number, b: Float64Array, ldb: number): Result;
+  dsyevd(jobz: Flag, uplo: Flag, n: number, a: Float64Array, lda: number, w: Float64Array): Result;
+  dsyevr(jobz: Flag, range: Flag, uplo: Flag, n: number, a: Float64Array, lda: number, vl: number, vu: number,
+    il: number, iu: number, abstol: number, w: Float64Array, z: Float64Array, ldz: number, m: Int32Array): Result;
+  /** Offset of the first NaN/±Inf in a general ('G') matrix or a triangle ('U'/'L'), or −1. */
+  nonfinite(uplo: Flag, m: number, n: number, a: Float64Array, lda: number): Result;
+}
+
+export type RoutineName = keyof NativeRoutines;
+
+type AsyncRoutines = {
+  [K in RoutineName as `${K}Async`]: (...args: Parameters<NativeRoutines[K]>) => Promise<Result>;
+};
+
+export interface NativeAddon extends NativeRoutines, AsyncRoutines {
+  setThreads(n: number): void;
+  getThreads(): number;
+  config(): { openblas: string; processors: number };
+}
+
+/** The `info` the addon returns when a LAPACK workspace could not be allocated. */
+export const OUT_OF_MEMORY = -2147483648;
+
+const require = createRequire(import.meta.url);
+// lib/linalg/native.ts and dist/linalg/native.js both sit two levels below the package root.
+const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export const native = (require('node-gyp-build') as (root: string) => NativeAddon)(packageRoot);

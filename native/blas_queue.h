@@ -1,0 +1,64 @@
+// Where BLAS/LAPACK calls run, and one at a time.
+//
+// Threading policy: OpenBLAS 0.3.21 keeps one process-wide thread pool and is
+// not safe for concurrent multithreaded callers, so every BLAS/LAPACK call in
+// the process runs while holding BlasLock(); each call then uses all of
+// OpenBLAS's threads. Async calls run in FIFO order on one thread owned by the
+// addon (one per Node environment), never on libuv's pool, so file and DNS
+// work is never stuck behind linear algebra. A sync call waits for the lock,
+// i.e. for the async call that is running, if any.
+#pragma once
+
+#include <napi.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace nntk {
+
+std::mutex& BlasLock();
+
+// A prepared call: the kernel (returns LAPACK's info, or a value for the
+// scans) and the JS values whose memory the kernel reads or writes.
+struct Call {
+  std::function<double()> kernel;
+  std::vector<Napi::Value> pins;
+};
+
+double RunNow(const Call& call);
+
+class BlasQueue {
+ public:
+  static void Install(Napi::Env env);
+  static Napi::Value Enqueue(Napi::Env env, Call call);
+
+ private:
+  struct Job {
+    std::function<double()> kernel;
+    std::vector<Napi::Reference<Napi::Value>> pins;
+    Napi::Promise::Deferred deferred;
+    double result = 0;
+  };
+  static void Complete(Napi::Env env, Napi::Function, BlasQueue* self,
+                       Job* job);
+  using Tsfn = Napi::TypedThreadSafeFunction<BlasQueue, Job, Complete>;
+
+  explicit BlasQueue(Napi::Env env);
+  void Loop();
+  void Stop();
+  static void Discard(Job* job);
+
+  Tsfn tsfn_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Job*> jobs_;
+  bool stopping_ = false;
+  size_t pending_ = 0;  // touched on the main thread only
+};
+
+}  // namespace nntk
