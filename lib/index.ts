@@ -8,3 +8,4 @@ export type { CholeskyOptions } from './linalg/cholesky.js';
 export { syevd, syevdAsync, syevr, syevrAsync } from './linalg/eigen.js';
 export type { Eigen, EigenOptions, EigenRangeOptions } from './linalg/eigen.js';
 export { setThreads, getThreads, blasConfig } from './linalg/threads.js';
+export { parseNpy, formatNpy, readNpy, writeNpy, NpyFormatError, type NpyArray } from './io/npy.js';

@@ -42,7 +42,7 @@ export async function syevdAsync(A: MatrixLike, options?: EigenOptions): Promise
 export function checkSyevdSize(n: number): void {
   if (1 + 6 * n + 2 * n * n > LAPACK_INT_MAX) {
     throw new RangeError(
-      `syevd: n = ${n} needs a workspace of 1 + 6n + 2n² = ${1 + 6 * n + 2 * n * n} entries, beyond LAPACK's 32-bit integers (n ≤ 32765); use vectors: false or syevr`,
+      `syevd: n = ${n} needs a workspace of 1 + 6n + 2n² = ${1 + 6 * n + 2 * n * n} entries, beyond LAPACK's 32-bit integers (n ≤ 32766); use vectors: false or syevr`,
     );
   }
 }

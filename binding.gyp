@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "nntk",
+      "sources": [
+        "native/addon.cc",
+        "native/arguments.cc",
+        "native/blas_queue.cc",
+        "native/routines.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-exceptions", "-Wall", "-Wextra"],
+      "libraries": ["<!@(node native/find-openblas.cjs)"]
+    }
+  ]
+}

@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  gemm,
+  gemmAsync,
+  Matrix,
+  posv,
+  posvAsync,
+  potrf,
+  potrfAsync,
+  syevd,
+  syevdAsync,
+  syevr,
+  syevrAsync,
+  syrk,
+  syrkAsync,
+  trsm,
+  trsmAsync,
+} from '../lib/index.js';
+import { randomMatrix, randomSpd, randomSymmetric } from './random.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+describe('async calls', () => {
+  it('keep the event loop responsive: a 1 ms interval lags at most 20 ms during dsyevd with n = 2000', async () => {
+    const a = randomSymmetric(2000, 11);
+    let ticks = 0;
+    let maxGap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+      ticks++;
+    }, 1);
+    const started = performance.now();
+    const { values } = await syevdAsync(a);
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    expect(values.length).toBe(2000);
+    expect(elapsed).toBeGreaterThan(100); // long enough for the measurement to mean something
+    expect(ticks).toBeGreaterThan(elapsed / 20);
+    console.log(`max gap ${maxGap.toFixed(2)} ms over ${elapsed.toFixed(0)} ms, ${ticks} ticks`);
+    expect(maxGap).toBeLessThanOrEqual(20);
+  });
+
+  it('give bitwise the same results for 100 concurrent mixed calls as for the same calls run one after another', async () => {
+    const jobs = Array.from({ length: 100 }, (_, i) => makeJob(i));
+    const sequential = jobs.map((job) => job.sync());
+    const concurrent = await Promise.all(jobs.map((job) => job.async()));
+    for (let i = 0; i < jobs.length; i++) {
+      expect(concurrent[i]!.length).toBe(sequential[i]!.length);
+      expect(Buffer.compare(bytes(concurrent[i]!), bytes(sequential[i]!))).toBe(0);
+    }
+  });
+
+  it('keep their arrays alive while they run, even when the caller drops every reference', () => {
+    // A child process with --expose-gc calls the addon directly on temporaries and collects
+    // garbage hard while the calls run; every result must still be right.
+    const script = `
+      const native = require('node-gyp-build')(process.cwd());
+      const n = 64;
+      const results = [];
+      for (let r = 0; r < 200; r++) {
+        const c = new Float64Array(n * n);
+        results.push(native.dgemmAsync('N', 'N', n, n, n, 1, new Float64Array(n * n).fill(1), n,
+          new Float64Array(n * n).fill(2), n, 0, c, n).then(() => c.every((v) => v === 2 * n)));
+        if (r % 20 === 0) globalThis.gc();
+      }
+      const timer = setInterval(() => globalThis.gc(), 1);
+      Promise.all(results).then((ok) => {
+        clearInterval(timer);
+        process.stdout.write(ok.every(Boolean) ? 'ok' : 'wrong');
+      });
+    `;
+    expect(runNode(['--expose-gc', '-e', script])).toBe('ok');
+  });
+
+  it('let the process exit once no call is pending (the BLAS thread keeps nothing alive)', () => {
+    const script = `
+      const native = require('node-gyp-build')(process.cwd());
+      const a = new Float64Array([4, 1, 1, 3]);
+      native.dpotrfAsync('L', 2, a, 2).then((info) => process.stdout.write(info + ' ' + a[0]));
+    `;
+    expect(runNode(['-e', script])).toBe('0 2');
+  });
+});
+
+function runNode(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
+}
+
+function bytes(a: Float64Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+interface Job {
+  sync(): Float64Array;
+  async(): Promise<Float64Array>;
+}
+
+/** One of six routines on its own inputs, runnable sync or async from identical copies. */
+function makeJob(i: number): Job {
+  const n = 40 + (i % 7) * 23;
+  const seed = 1000 + i;
+  switch (i % 6) {
+    case 0: {
+      const a = randomMatrix(n, n + 5, seed);
+      const b = randomMatrix(n + 5, n - 3, seed + 1);
+      return { sync: () => gemm(a, b).data, async: async () => (await gemmAsync(a, b)).data };
+    }
+    case 1: {
+      const a = randomMatrix(n, 2 * n, seed);
+      const trans = i % 12 === 1;
+      return { sync: () => syrk(a, { trans }).data, async: async () => (await syrkAsync(a, { trans })).data };
+    }
+    case 2: {
+      const a = randomSpd(n, seed);
+      return { sync: () => potrf(a.clone()).data, async: async () => (await potrfAsync(a.clone())).data };
+    }
+    case 3: {
+      const a = randomSpd(n, seed);
+      const b = randomMatrix(3, n, seed + 1);
+      return { sync: () => posv(a.clone(), b.clone()).data, async: async () => (await posvAsync(a.clone(), b.clone())).data };
+    }
+    case 4: {
+      const a = randomSymmetric(n, seed);
+      const flat = (e: { values: Float64Array; vectors?: Matrix }) => concat(e.values, e.vectors!.data);
+      return {
+        sync: () => (i % 12 === 4 ? flat(syevd(a.clone())) : flat(syevr(a.clone(), { select: { index: [0, 5] } }))),
+        async: async () =>
+          i % 12 === 4 ? flat(await syevdAsync(a.clone())) : flat(await syevrAsync(a.clone(), { select: { index: [0, 5] } })),
+      };
+    }
+    default: {
+      const l = potrf(randomSpd(n, seed));
+      const b = randomMatrix(n, 4, seed + 1);
+      return { sync: () => trsm(l, b.clone()).data, async: async () => (await trsmAsync(l, b.clone())).data };
+    }
+  }
+}
+
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
