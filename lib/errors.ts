@@ -70,3 +70,19 @@ export class NonFiniteError extends NntkError {
 
 /** Memory for a result or a workspace could not be had. */
 export class AllocationError extends NntkError {}
+
+/** A computation refused before allocating: its estimated memory is beyond the limit. */
+export class MemoryLimitError extends NntkError {
+  readonly bytes: number;
+  readonly limit: number;
+
+  constructor(what: string, bytes: number, limit: number, hint: string) {
+    super(`${what} needs an estimated ${formatBytes(bytes)}, beyond the limit of ${formatBytes(limit)}; ${hint}`);
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}

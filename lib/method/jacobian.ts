@@ -1,0 +1,92 @@
+/**
+ * Products with the Jacobian that never build it: J·Jᵀ in the structured
+ * form of SPEC §4 and Jᵀ·v, streamed over neuron chunks.
+ */
+import { gemm, syrk } from '../linalg/blas.js';
+import { Matrix } from '../linalg/matrix.js';
+import type { TwoLayerNetwork } from '../model/network.js';
+
+/**
+ * J·Jᵀ = N^(−2β)·[Σᵢ σ(uᵢ)σ(uᵢ)ᵀ + (Σᵢ cᵢ² σ′(uᵢ)σ′(uᵢ)ᵀ) ⊙ X̃X̃ᵀ] (SPEC §4): two
+ * dsyrk per chunk and one Hadamard product. Full symmetric M×M result.
+ */
+export function jacobianGram(net: TwoLayerNetwork, xt: Matrix): Matrix {
+  const m = xt.rows;
+  const values = new Matrix(m, m);
+  const slopes = new Matrix(m, m);
+  for (const [from, to] of net.chunks(m, 3)) {
+    const nc = to - from;
+    const { value, slope } = net.features(xt, from, to, { value: true, slope: true });
+    // cᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·|cᵢ|.
+    for (let j = 0; j < m; j++) {
+      for (let i = 0; i < nc; i++) slope![j * nc + i] = slope![j * nc + i]! * Math.abs(net.c[from + i]!);
+    }
+    syrk(new Matrix(m, nc, value!), { out: values, beta: 1 });
+    syrk(new Matrix(m, nc, slope!), { out: slopes, beta: 1 });
+  }
+  const inputs = syrk(xt);
+  const s2 = net.scale ** 2;
+  const gram = values;
+  for (let j = 0; j < m; j++) {
+    for (let l = 0; l <= j; l++) {
+      const v = s2 * (values.data[j * m + l]! + slopes.data[j * m + l]! * inputs.data[j * m + l]!);
+      gram.data[j * m + l] = v;
+      gram.data[l * m + j] = v;
+    }
+  }
+  return gram;
+}
+
+/**
+ * J(X*)·J(X)ᵀ for two sets of points, M*×M, in the same structured form
+ * (gemm in place of dsyrk).
+ */
+export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matrix): Matrix {
+  const m = xt.rows;
+  const ms = xtStar.rows;
+  const values = new Matrix(ms, m);
+  const slopes = new Matrix(ms, m);
+  for (const [from, to] of net.chunks(m + ms, 2)) {
+    const nc = to - from;
+    const a = net.features(xt, from, to, { value: true, slope: true });
+    const b = net.features(xtStar, from, to, { value: true, slope: true });
+    for (let j = 0; j < m; j++) {
+      for (let i = 0; i < nc; i++) a.slope![j * nc + i] = a.slope![j * nc + i]! * net.c[from + i]! ** 2;
+    }
+    gemm(new Matrix(ms, nc, b.value!), new Matrix(m, nc, a.value!), { transB: true, out: values, beta: 1 });
+    gemm(new Matrix(ms, nc, b.slope!), new Matrix(m, nc, a.slope!), { transB: true, out: slopes, beta: 1 });
+  }
+  const inputs = gemm(xtStar, xt, { transB: true });
+  const s2 = net.scale ** 2;
+  for (let i = 0; i < values.data.length; i++) {
+    values.data[i] = s2 * (values.data[i]! + slopes.data[i]! * inputs.data[i]!);
+  }
+  return values;
+}
+
+/** Jᵀ·v (P, neuron-major) for v ∈ R^M: per neuron [s σᵀv, s cᵢ σ′ᵀ(v ⊙ X̃)]. */
+export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Float64Array): Float64Array {
+  const m = xt.rows;
+  const k = net.innerDim;
+  const q = k + 1;
+  const s = net.scale;
+  const vx = new Matrix(m, k + 1);
+  for (let j = 0; j < m; j++) {
+    vx.data[j * (k + 1)] = v[j]!;
+    for (let p = 0; p < k; p++) vx.data[j * (k + 1) + 1 + p] = v[j]! * xt.data[j * k + p]!;
+  }
+  const out = new Float64Array(net.parameterCount);
+  for (const [from, to] of net.chunks(m, 2)) {
+    const nc = to - from;
+    const { value, slope } = net.features(xt, from, to, { value: true, slope: true });
+    const a = gemm(new Matrix(m, nc, value!), vx, { transA: true }).data; // nc × (k+1), column 0 used
+    const b = gemm(new Matrix(m, nc, slope!), vx, { transA: true }).data; // nc × (k+1), columns 1… used
+    for (let i = 0; i < nc; i++) {
+      const at = (from + i) * q;
+      const sc = s * net.c[from + i]!;
+      out[at] = s * a[i * (k + 1)]!;
+      for (let p = 0; p < k; p++) out[at + 1 + p] = sc * b[i * (k + 1) + 1 + p]!;
+    }
+  }
+  return out;
+}

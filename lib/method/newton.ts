@@ -1,0 +1,206 @@
+/**
+ * Regularized Newton directions δ = (H + λI)⁻¹·g (SPEC §3), full Hessian or
+ * Gauss–Newton, by two exact routes:
+ * - dense: form H + λI (P×P), dpotrf, dpotrs — the reference for small P;
+ * - kernel: with A = S + λI (block-diagonal, factored block by block) and
+ *   Q = J·A⁻¹·Jᵀ, δ = A⁻¹·Jᵀ·(M·I + Q)⁻¹·r, streamed over neuron chunks in
+ *   O(M² + M·chunk·q) memory; for Gauss–Newton A = λI and Q = J·Jᵀ/λ.
+ */
+import { MemoryLimitError, NotPositiveDefiniteError } from '../errors.js';
+import { gemm, syrk } from '../linalg/blas.js';
+import { potrf, potrs } from '../linalg/cholesky.js';
+import { Matrix } from '../linalg/matrix.js';
+import { backSubstitute, choleskyBlock, forwardSubstitute } from '../linalg/small.js';
+import { checkData } from '../model/data.js';
+import type { TwoLayerNetwork } from '../model/network.js';
+import { curvature, type Curvature } from './curvature.js';
+import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
+
+export type Hessian = 'full' | 'gauss-newton';
+export type NewtonPath = 'dense' | 'kernel';
+
+/** The dense path refuses beyond this: H + λI alone takes 8·P² bytes. */
+export const DENSE_LIMIT_BYTES = 2 * 2 ** 30;
+
+export interface NewtonDirection {
+  /** δ = (H + λI)⁻¹·g, flat neuron-major (SPEC §1). */
+  direction: Float64Array;
+  lambda: number;
+  path: NewtonPath;
+  /** gᵀδ. */
+  gradientDot: number;
+  /** |δ|². */
+  normSquared: number;
+}
+
+/**
+ * The Newton system at one θ: residual, loss, and (computed once, on demand)
+ * the gradient, the blocks of S and J·Jᵀ, from which directions for any λ follow.
+ */
+export class NewtonSystem {
+  readonly net: TwoLayerNetwork;
+  readonly xt: Matrix;
+  /** r = f(X) − y. */
+  readonly residual: Float64Array;
+  /** L = |r|²/(2M). */
+  readonly loss: number;
+  private cachedCurvature: Curvature | null = null;
+  private cachedGram: Matrix | null = null;
+
+  constructor(net: TwoLayerNetwork, X: Matrix, y: Float64Array) {
+    checkData('newton', X, y, net.config.dim);
+    this.net = net;
+    this.xt = net.augment(X);
+    const f = net.predict(X);
+    this.residual = f.map((v, j) => v - y[j]!);
+    this.loss = dot(this.residual, this.residual) / (2 * X.rows);
+  }
+
+  get m(): number {
+    return this.xt.rows;
+  }
+
+  /** S's blocks and their smallest eigenvalues (full Hessian only). */
+  get curvature(): Curvature {
+    this.cachedCurvature ??= curvature(this.net, this.xt, this.residual);
+    return this.cachedCurvature;
+  }
+
+  /** minᵢ λ_min(Sᵢ + λI) > 0 certifies that the kernel path can factor A (always λ for Gauss–Newton). */
+  certificate(lambda: number, hessian: Hessian): number {
+    return hessian === 'gauss-newton' ? lambda : this.curvature.minEigenvalue + lambda;
+  }
+
+  /** δ for this λ by the chosen path. */
+  direction(lambda: number, hessian: Hessian, path: NewtonPath): NewtonDirection {
+    if (!(lambda > 0) || !Number.isFinite(lambda)) throw new RangeError(`newton: λ must be a finite number > 0, got ${lambda}`);
+    return path === 'dense' ? this.denseDirection(lambda, hessian) : this.kernelDirection(lambda, hessian);
+  }
+
+  /**
+   * The M×M matrices of the kernel path for this λ: Q = J·A⁻¹·Jᵀ (full,
+   * symmetric) and the Cholesky factor of M·I + Q (lower), with the factors
+   * of A's blocks (null for Gauss–Newton, where A = λI).
+   */
+  kernelSystem(lambda: number, hessian: Hessian): { Q: Matrix; factor: Matrix; blockFactors: Float64Array | null } {
+    const m = this.m;
+    let Q: Matrix;
+    let blockFactors: Float64Array | null = null;
+    if (hessian === 'gauss-newton') {
+      this.cachedGram ??= jacobianGram(this.net, this.xt);
+      Q = new Matrix(m, m, this.cachedGram.data.map((v) => v / lambda));
+    } else {
+      blockFactors = factorBlocks(this.net, this.curvature, lambda);
+      Q = new Matrix(m, m);
+      for (const [from, to] of this.net.chunks(m, 2 + this.net.blockSize)) {
+        const z = whitenedJacobian(this.net, this.xt, from, to, blockFactors);
+        syrk(z, { out: Q, beta: 1 });
+      }
+      fillUpper(Q);
+    }
+    const factor = Q.clone();
+    for (let j = 0; j < m; j++) factor.data[j * m + j] = factor.data[j * m + j]! + m;
+    potrf(factor);
+    return { Q, factor, blockFactors };
+  }
+
+  private kernelDirection(lambda: number, hessian: Hessian): NewtonDirection {
+    const { Q, factor, blockFactors } = this.kernelSystem(lambda, hessian);
+    const m = this.m;
+    const v = potrs(factor, new Matrix(1, m, this.residual.slice())).data;
+    const direction = jacobianTransposeTimes(this.net, this.xt, v);
+    if (blockFactors === null) {
+      for (let p = 0; p < direction.length; p++) direction[p] = direction[p]! / lambda;
+    } else {
+      const q = this.net.blockSize;
+      for (let i = 0; i < this.net.width; i++) {
+        forwardSubstitute(blockFactors, i * q * q, q, direction, i * q);
+        backSubstitute(blockFactors, i * q * q, q, direction, i * q);
+      }
+    }
+    // J·δ = Q·v, so gᵀδ = rᵀ·Q·v/M without another pass over the neurons.
+    const qv = gemm(Q, new Matrix(m, 1, v)).data;
+    return { direction, lambda, path: 'kernel', gradientDot: dot(this.residual, qv) / m, normSquared: dot(direction, direction) };
+  }
+
+  private denseDirection(lambda: number, hessian: Hessian): NewtonDirection {
+    const { net, xt } = this;
+    const m = this.m;
+    const p = net.parameterCount;
+    const bytes = 8 * (p * p + m * p);
+    if (bytes > DENSE_LIMIT_BYTES) {
+      throw new MemoryLimitError(`the dense Newton path at P = ${p}`, bytes, DENSE_LIMIT_BYTES, "use path 'kernel'");
+    }
+    const J = net.jacobianBlock(xt, net.features(xt, 0, net.width, { value: true, slope: true }));
+    const system = syrk(J, { trans: true, alpha: 1 / m });
+    const q = net.blockSize;
+    if (hessian === 'full') {
+      const { blocks } = this.curvature;
+      for (let i = 0; i < net.width; i++) {
+        for (let a = 0; a < q; a++) {
+          for (let b = 0; b <= a; b++) {
+            const at = (i * q + a) * p + i * q + b;
+            system.data[at] = system.data[at]! + blocks[i * q * q + a * q + b]!;
+          }
+        }
+      }
+    }
+    for (let i = 0; i < p; i++) system.data[i * p + i] = system.data[i * p + i]! + lambda;
+    try {
+      potrf(system);
+    } catch (error) {
+      if (error instanceof NotPositiveDefiniteError) {
+        throw new NotPositiveDefiniteError('newton (dense)', error.minor, `H + λI with λ = ${lambda}`);
+      }
+      throw error;
+    }
+    const gradient = gemm(new Matrix(1, m, this.residual), J, { alpha: 1 / m }).data;
+    const direction = potrs(system, new Matrix(1, p, gradient.slice())).data;
+    return { direction, lambda, path: 'dense', gradientDot: dot(gradient, direction), normSquared: dot(direction, direction) };
+  }
+}
+
+/**
+ * The Cholesky factors Lᵢ of Aᵢ = Sᵢ + λI, block after block. A block that
+ * is not positive definite stops with the neuron and the certificate.
+ */
+export function factorBlocks(net: TwoLayerNetwork, c: Curvature, lambda: number): Float64Array {
+  const q = net.blockSize;
+  const factors = c.blocks.slice();
+  for (let i = 0; i < net.width; i++) {
+    const at = i * q * q;
+    for (let a = 0; a < q; a++) factors[at + a * q + a] = factors[at + a * q + a]! + lambda;
+    const minor = choleskyBlock(factors, at, q);
+    if (minor !== 0) {
+      throw new NotPositiveDefiniteError(
+        'newton (kernel)',
+        minor,
+        `A = S + λI (λ = ${lambda}) at neuron ${i}, where λ_min(Sᵢ) = ${c.smallest[i]} (certificate min λ_min(S + λI) = ${c.minEigenvalue + lambda})`,
+      );
+    }
+  }
+  return factors;
+}
+
+/** Z = J·L_A⁻ᵀ for neurons [from, to): each row segment of a block solved with Lᵢ. */
+export function whitenedJacobian(net: TwoLayerNetwork, xt: Matrix, from: number, to: number, factors: Float64Array): Matrix {
+  const z = net.jacobianBlock(xt, net.features(xt, from, to, { value: true, slope: true }));
+  const q = net.blockSize;
+  const width = (to - from) * q;
+  for (let j = 0; j < xt.rows; j++) {
+    for (let i = from; i < to; i++) forwardSubstitute(factors, i * q * q, q, z.data, j * width + (i - from) * q);
+  }
+  return z;
+}
+
+/** Copies the lower triangle of a square matrix onto its upper triangle. */
+export function fillUpper(a: Matrix): void {
+  const n = a.rows;
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a.data[j * n + i] = a.data[i * n + j]!;
+}
+
+export function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}

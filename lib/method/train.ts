@@ -1,0 +1,269 @@
+/**
+ * Training loops: regularized Newton with adaptive damping (SPEC §3) and
+ * gradient descent. Both stop at a relative residual |r|/|y| ≤ tol, or at a
+ * step or time budget, or on abort, and always return the last accepted
+ * parameters with the whole history.
+ */
+import { syevr } from '../linalg/eigen.js';
+import { Matrix } from '../linalg/matrix.js';
+import { checkData } from '../model/data.js';
+import type { TwoLayerNetwork } from '../model/network.js';
+import { NntkError } from '../errors.js';
+import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
+import { autoLambda, checkLambdaPolicy, chooseLambda, LAMBDA_FLOOR, type LambdaPolicy } from './lambda.js';
+import { NewtonSystem, type Hessian, type NewtonPath } from './newton.js';
+
+export interface HistoryEntry {
+  /** 0 for the initial state, then one entry per attempted step. */
+  step: number;
+  /** L at the parameters this step tried (kept only when `accepted`). */
+  loss: number;
+  /** |r|/|y| at the parameters this step tried. */
+  residual: number;
+  /** λ used for this step (null for gradient descent and the initial entry). */
+  lambda: number | null;
+  /** The curvature this Newton step used (null for gradient descent and the initial entry). */
+  hessian: Hessian | null;
+  /** Whether the step was kept (rejected Newton steps leave θ unchanged). */
+  accepted: boolean;
+  /** Wall-clock seconds this step took. */
+  seconds: number;
+}
+
+interface CommonOptions {
+  /** Stop when |r|/|y| ≤ tol. Default 1e-6. */
+  tol?: number;
+  maxSteps?: number;
+  /** Time budget in seconds. Default: none. */
+  maxSeconds?: number;
+  /** Called after every step with the new history entry. */
+  onProgress?: (entry: HistoryEntry) => void;
+  signal?: AbortSignal;
+}
+
+export interface NewtonTrainOptions extends CommonOptions {
+  method: 'newton';
+  /**
+   * 'full': δ = (H + λI)⁻¹g, the method of the paper; 'gauss-newton': H → G;
+   * 'auto' (default): each step tries both and keeps the lower loss (see README).
+   */
+  hessian?: Hessian | 'auto';
+  /** The starting λ (or the λ of every step without damping). Default 'auto'. */
+  lambda?: LambdaPolicy;
+  /** 'adaptive': Levenberg–Marquardt control of λ by the gain ratio; 'none': the policy's λ every step. Default 'adaptive'. */
+  damping?: 'adaptive' | 'none';
+  /** Step size α: θ ← θ − α·δ. Default 1. */
+  alpha?: number;
+  /** Default: 'dense' when P ≤ M, else 'kernel'. */
+  path?: NewtonPath;
+}
+
+export interface GradientTrainOptions extends CommonOptions {
+  method: 'gd';
+  /** Step η; default 1/μ_max(𝒦_GD) at the initial parameters. */
+  lr?: number;
+}
+
+export type TrainOptions = NewtonTrainOptions | GradientTrainOptions;
+
+export type StopReason = 'converged' | 'max-steps' | 'max-seconds' | 'aborted' | 'stalled' | 'diverged';
+
+export interface TrainResult {
+  /** The last accepted parameters. */
+  net: TwoLayerNetwork;
+  history: HistoryEntry[];
+  reason: StopReason;
+  /** The relative residual of `net`. */
+  residual: number;
+  /** The gradient-descent step actually used. */
+  lr?: number;
+}
+
+export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainOptions): TrainResult {
+  checkData('train', X, y, net.config.dim);
+  if (typeof options !== 'object' || options === null) throw new TypeError('train: options must be an object');
+  const tol = positive('tol', options.tol ?? 1e-6);
+  const maxSeconds = options.maxSeconds === undefined ? Infinity : positive('maxSeconds', options.maxSeconds);
+  const yNorm = Math.sqrt(y.reduce((s, v) => s + v * v, 0)) || 1;
+  const loop = new Loop(tol, maxSeconds, yNorm, X.rows, options);
+  if (options.method === 'newton') return trainNewton(net, X, y, options, loop);
+  if (options.method === 'gd') return trainGradient(net, X, y, options, loop);
+  throw new RangeError(`train: method must be 'newton' or 'gd', got ${String((options as { method: unknown }).method)}`);
+}
+
+function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: NewtonTrainOptions, loop: Loop): TrainResult {
+  const hessian = options.hessian ?? 'auto';
+  if (!['auto', 'full', 'gauss-newton'].includes(hessian)) {
+    throw new RangeError(`train: hessian must be 'auto', 'full' or 'gauss-newton', got ${String(hessian)}`);
+  }
+  const policy = checkLambdaPolicy('train', options.lambda ?? 'auto');
+  const adaptive = (options.damping ?? 'adaptive') === 'adaptive';
+  const alpha = options.alpha ?? 1;
+  if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 2)) throw new RangeError(`train: alpha must be in (0, 2], got ${alpha}`);
+  const maxSteps = steps('maxSteps', options.maxSteps ?? 100);
+  const path = options.path ?? (net.parameterCount <= X.rows ? 'dense' : 'kernel');
+  if (path !== 'dense' && path !== 'kernel') throw new RangeError(`train: path must be 'dense' or 'kernel', got ${String(path)}`);
+  const candidates: Hessian[] = hessian === 'auto' ? ['full', 'gauss-newton'] : [hessian];
+
+  let system = new NewtonSystem(net, X, y);
+  loop.start(system.loss, system.residual);
+  // The Levenberg–Marquardt damping starts where the policy puts Gauss–Newton: λ_floor for `auto`.
+  let damping = chooseLambda(policy, system, 'gauss-newton').lambda;
+  let growth = 2;
+  while (loop.shouldContinue(maxSteps)) {
+    const started = performance.now();
+    let best: Candidate | null = null;
+    for (const candidate of candidates) {
+      // The full-Hessian kernel step needs A = S + λI positive definite: never below the certified λ.
+      const lambda = adaptive ? (candidate === 'full' ? Math.max(damping, autoLambda(system, 'full')) : damping) : chooseLambda(policy, system, candidate).lambda;
+      const step = system.direction(lambda, candidate, path);
+      const trial = new NewtonSystem(system.net.moved(step.direction, alpha), X, y);
+      // The decrease the quadratic model promises: α·gᵀδ − ½α²·δᵀHδ, where δᵀHδ = gᵀδ − λ|δ|².
+      const predicted = alpha * step.gradientDot - 0.5 * alpha * alpha * (step.gradientDot - lambda * step.normSquared);
+      const gain = (system.loss - trial.loss) / predicted;
+      if (best === null || !(best.trial.loss <= trial.loss)) best = { hessian: candidate, lambda, trial, gain };
+    }
+    const { lambda, trial, gain } = best!;
+    const finite = Number.isFinite(trial.loss);
+    const accepted = finite && (!adaptive || gain > 1e-4);
+    if (accepted) {
+      system = trial;
+      // Nielsen's rule: shrink the damping by up to 3× after a good step, keep it after a poor one.
+      if (adaptive) damping = Math.max(LAMBDA_FLOOR, damping * Math.max(1 / 3, 1 - (2 * gain - 1) ** 3));
+      growth = 2;
+    } else if (adaptive) {
+      damping = lambda * growth;
+      growth *= 2;
+    }
+    loop.record(system.loss, system.residual, { lambda, hessian: best!.hessian }, accepted, started);
+    if (!finite && !adaptive) loop.diverged(system.net, trial.loss, `Newton with λ = ${lambda}`);
+    if (damping > LAMBDA_CEILING) loop.stop('stalled');
+  }
+  return loop.result(system.net);
+}
+
+/** Beyond this damping a step is a vanishing gradient step: nothing more to gain. */
+const LAMBDA_CEILING = 1e20;
+
+interface Candidate {
+  hessian: Hessian;
+  lambda: number;
+  trial: NewtonSystem;
+  gain: number;
+}
+
+function trainGradient(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: GradientTrainOptions, loop: Loop): TrainResult {
+  const maxSteps = steps('maxSteps', options.maxSteps ?? 10_000);
+  const m = X.rows;
+  let system = new NewtonSystem(net, X, y);
+  const lr = options.lr === undefined ? 1 / largestEigenvalue(jacobianGram(net, system.xt), m) : positive('lr', options.lr);
+  loop.start(system.loss, system.residual);
+  while (loop.shouldContinue(maxSteps)) {
+    const started = performance.now();
+    const gradient = jacobianTransposeTimes(system.net, system.xt, system.residual);
+    // θ ← θ − η·g with g = Jᵀr/M.
+    const next = new NewtonSystem(system.net.moved(gradient, lr / m), X, y);
+    const finite = Number.isFinite(next.loss);
+    if (finite) system = next;
+    loop.record(system.loss, system.residual, null, finite, started);
+    if (!finite) loop.diverged(system.net, next.loss, `gradient descent with η = ${lr}`);
+  }
+  return { ...loop.result(system.net), lr };
+}
+
+/**
+ * Training met a NaN or infinite loss. `result` holds the last parameters
+ * with a finite loss and the history up to the failure.
+ */
+export class DivergenceError extends NntkError {
+  readonly result: TrainResult;
+
+  constructor(message: string, result: TrainResult) {
+    super(message);
+    this.result = result;
+  }
+}
+
+/** μ_max of 𝒦_GD = J·Jᵀ/M. */
+function largestEigenvalue(gram: Matrix, m: number): number {
+  const { values } = syevr(gram, { vectors: false, select: { index: [m - 1, m] } });
+  return values[0]! / m;
+}
+
+/** Bookkeeping shared by both loops: history, budgets, abort. */
+class Loop {
+  readonly history: HistoryEntry[] = [];
+  private reason: StopReason | null = null;
+  private readonly started = performance.now();
+  private current = Infinity;
+
+  constructor(
+    private readonly tol: number,
+    private readonly maxSeconds: number,
+    private readonly yNorm: number,
+    private readonly m: number,
+    private readonly options: CommonOptions,
+  ) {}
+
+  start(loss: number, residual: Float64Array): void {
+    this.push({ step: 0, loss, residual: this.relative(residual), lambda: null, hessian: null, accepted: true, seconds: 0 });
+  }
+
+  record(
+    loss: number,
+    residual: Float64Array,
+    newton: { lambda: number; hessian: Hessian } | null,
+    accepted: boolean,
+    started: number,
+  ): void {
+    const seconds = (performance.now() - started) / 1000;
+    const entry = { step: this.history.length, loss, residual: this.relative(residual), accepted, seconds };
+    this.push({ ...entry, lambda: newton?.lambda ?? null, hessian: newton?.hessian ?? null });
+  }
+
+  stop(reason: StopReason): void {
+    this.reason = reason;
+  }
+
+  /** The loss became NaN or infinite: stop with an error that keeps the last good parameters. */
+  diverged(net: TwoLayerNetwork, loss: number, what: string): never {
+    this.reason = 'diverged';
+    const step = this.history.length - 1;
+    throw new DivergenceError(`train: the loss became ${loss} at step ${step} (${what}); error.result holds the last finite parameters`, this.result(net));
+  }
+
+  shouldContinue(maxSteps: number): boolean {
+    if (this.reason !== null) return false;
+    if (this.current <= this.tol) this.reason = 'converged';
+    else if (this.history.length > maxSteps) this.reason = 'max-steps';
+    else if ((performance.now() - this.started) / 1000 >= this.maxSeconds) this.reason = 'max-seconds';
+    else if (this.options.signal?.aborted) this.reason = 'aborted';
+    return this.reason === null;
+  }
+
+  result(net: TwoLayerNetwork): TrainResult {
+    return { net, history: this.history, reason: this.reason ?? 'max-steps', residual: this.current };
+  }
+
+  private relative(residual: Float64Array): number {
+    let s = 0;
+    for (let j = 0; j < this.m; j++) s += residual[j]! ** 2;
+    return Math.sqrt(s) / this.yNorm;
+  }
+
+  private push(entry: HistoryEntry): void {
+    this.history.push(entry);
+    if (entry.accepted) this.current = entry.residual;
+    this.options.onProgress?.(entry);
+  }
+}
+
+function positive(name: string, v: number): number {
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`train: ${name} must be a finite number > 0, got ${v}`);
+  return v;
+}
+
+function steps(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`train: ${name} must be an integer ≥ 0, got ${v}`);
+  return v;
+}

@@ -1,0 +1,27 @@
+import { NonFiniteError } from '../errors.js';
+import { checkMatrix, type MatrixLike } from '../linalg/matrix.js';
+
+/**
+ * Checks training or test data: X is M × d with finite entries, y (when
+ * given) has M finite entries. The error names the array and the first bad entry.
+ */
+export function checkData(where: string, X: MatrixLike, y: Float64Array | null, dim: number): void {
+  checkMatrix(where, 'X', X);
+  if (X.cols !== dim) throw new RangeError(`${where}: X must have d = ${dim} columns, got ${X.rows}×${X.cols}`);
+  checkFiniteArray(where, 'X', X.data, X.cols);
+  if (y === null) return;
+  if (!(y instanceof Float64Array)) throw new TypeError(`${where}: y must be a Float64Array`);
+  if (y.length !== X.rows) throw new RangeError(`${where}: y has ${y.length} entries, X has ${X.rows} rows`);
+  checkFiniteArray(where, 'y', y, 1);
+}
+
+/** Throws NonFiniteError at the first NaN/±Inf of `a` (indexed as rows of `rowLength` when > 1). */
+export function checkFiniteArray(where: string, name: string, a: Float64Array, rowLength: number): void {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    if (v - v !== 0) {
+      const index = rowLength === 1 ? [i] : [Math.floor(i / rowLength), i % rowLength];
+      throw new NonFiniteError(where, name, index, v);
+    }
+  }
+}

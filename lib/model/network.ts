@@ -1,0 +1,331 @@
+/**
+ * The two-layer network of SPEC §1: f(x; θ) = N^(−β) Σᵢ cᵢ σ(wᵢ·x + bᵢ).
+ *
+ * Parameters are held as `c` (N) and `inner` (N × k, row i = [wᵢ, bᵢ], or wᵢ
+ * alone without bias; k = d + 1 or d), so that the pre-activations of a
+ * chunk of neurons are one gemm, U = X̃·innerᵀ, with X̃ = [X, 1]. The flat θ
+ * of SPEC §1 (neuron-major blocks [cᵢ, wᵢ, bᵢ] of q = k + 1) is produced on
+ * demand. Nothing here holds the M×P Jacobian: every derived quantity is
+ * computed for a range of neurons.
+ */
+import { gemm } from '../linalg/blas.js';
+import { Matrix } from '../linalg/matrix.js';
+import { ACTIVATIONS, evaluate, type Activation } from './activations.js';
+import { NormalGenerator } from './random.js';
+import { checkData, checkFiniteArray } from './data.js';
+
+export interface NetworkConfig {
+  /** N, the number of hidden neurons. */
+  width: number;
+  /** d, the input dimension. */
+  dim: number;
+  activation: Activation;
+  /** β ∈ [1/2, 1]: the output is scaled by N^(−β). */
+  beta: number;
+  bias: boolean;
+}
+
+export interface InitOptions {
+  /** Default 0. */
+  seed?: number;
+  /** Standard deviation of each wᵢ entry. Default 1. */
+  sigmaW?: number;
+  /** Standard deviation of bᵢ. Default 1. */
+  sigmaB?: number;
+  /** Neurons in pairs (c, w, b), (−c, w, b) so that f(·; θ₀) ≡ 0 (N even). */
+  symmetric?: boolean;
+}
+
+/** Pre-activations and σ, σ′, σ″ of neurons [from, to) at M points, each M × (to − from) row-major. */
+export interface NeuronFeatures {
+  from: number;
+  to: number;
+  value: Float64Array | null;
+  slope: Float64Array | null;
+  curvature: Float64Array | null;
+}
+
+export class TwoLayerNetwork {
+  readonly config: Readonly<NetworkConfig>;
+  /** Output weights cᵢ (N). */
+  readonly c: Float64Array;
+  /** Row i is [wᵢ, bᵢ] (or wᵢ without bias): N × k row-major. */
+  readonly inner: Float64Array;
+
+  constructor(config: NetworkConfig, c: Float64Array, inner: Float64Array) {
+    this.config = Object.freeze(checkConfig(config));
+    const { width } = this.config;
+    if (!(c instanceof Float64Array) || c.length !== width) throw new RangeError(`network: c must be a Float64Array of length ${width}`);
+    if (!(inner instanceof Float64Array) || inner.length !== width * this.innerDim) {
+      throw new RangeError(`network: inner must be a Float64Array of length ${width * this.innerDim}`);
+    }
+    checkFiniteArray('network', 'c', c, 1);
+    checkFiniteArray('network', 'inner', inner, this.innerDim);
+    this.c = c;
+    this.inner = inner;
+  }
+
+  /** A network with seeded N(0, 1) output weights and N(0, σ²) inner weights and biases. */
+  static initialize(config: NetworkConfig, options: InitOptions = {}): TwoLayerNetwork {
+    const cfg = checkConfig(config);
+    const sigmaW = options.sigmaW ?? 1;
+    const sigmaB = options.sigmaB ?? 1;
+    for (const [name, v] of [['sigmaW', sigmaW], ['sigmaB', sigmaB]] as const) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`initialize: ${name} must be a finite number ≥ 0, got ${v}`);
+    }
+    if (options.symmetric && cfg.width % 2 !== 0) throw new RangeError(`initialize: a symmetric network needs an even width, got ${cfg.width}`);
+    const k = cfg.dim + (cfg.bias ? 1 : 0);
+    const c = new Float64Array(cfg.width);
+    const inner = new Float64Array(cfg.width * k);
+    const rng = new NormalGenerator(options.seed ?? 0);
+    // Draw in the order of θ: c₀, w₀, b₀, c₁, …
+    for (let i = 0; i < cfg.width; i++) {
+      if (options.symmetric && i % 2 === 1) {
+        c[i] = -c[i - 1]!;
+        inner.copyWithin(i * k, (i - 1) * k, i * k);
+        continue;
+      }
+      c[i] = rng.normal();
+      for (let p = 0; p < cfg.dim; p++) inner[i * k + p] = sigmaW * rng.normal();
+      if (cfg.bias) inner[i * k + cfg.dim] = sigmaB * rng.normal();
+    }
+    return new TwoLayerNetwork(cfg, c, inner);
+  }
+
+  /** A network over explicit parameters (copied): c (N), W (N×d row-major), b (N) with bias. */
+  static fromArrays(config: NetworkConfig, arrays: { c: Float64Array; W: Float64Array; b?: Float64Array }): TwoLayerNetwork {
+    const cfg = checkConfig(config);
+    const { width: n, dim: d } = cfg;
+    for (const [name, array, length] of [['c', arrays.c, n], ['W', arrays.W, n * d], ['b', cfg.bias ? arrays.b : undefined, n]] as const) {
+      if (array === undefined && name === 'b') continue;
+      if (!(array instanceof Float64Array) || array.length !== length) {
+        throw new RangeError(`network: ${name} must be a Float64Array of ${length} numbers${name === 'W' ? ` (${n}×${d})` : ''}`);
+      }
+      checkFiniteArray('network', name, array, name === 'W' ? d : 1);
+    }
+    if (cfg.bias && arrays.b === undefined) throw new RangeError(`network: b must be given for a network with bias`);
+    const k = d + (cfg.bias ? 1 : 0);
+    const inner = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+      inner.set(arrays.W.subarray(i * d, (i + 1) * d), i * k);
+      if (cfg.bias) inner[i * k + d] = arrays.b![i]!;
+    }
+    return new TwoLayerNetwork(cfg, Float64Array.from(arrays.c), inner);
+  }
+
+  /** N. */
+  get width(): number {
+    return this.config.width;
+  }
+
+  /** k: entries per row of `inner` (d + 1 with bias). */
+  get innerDim(): number {
+    return this.config.dim + (this.config.bias ? 1 : 0);
+  }
+
+  /** q: parameters per neuron. */
+  get blockSize(): number {
+    return this.innerDim + 1;
+  }
+
+  /** P = N·q. */
+  get parameterCount(): number {
+    return this.config.width * this.blockSize;
+  }
+
+  /** N^(−β). */
+  get scale(): number {
+    return this.config.width ** -this.config.beta;
+  }
+
+  /** W as an N×d matrix (a copy). */
+  get W(): Matrix {
+    const { width: n, dim: d } = this.config;
+    const k = this.innerDim;
+    const w = new Matrix(n, d);
+    for (let i = 0; i < n; i++) w.data.set(this.inner.subarray(i * k, i * k + d), i * d);
+    return w;
+  }
+
+  /** b (a copy), or null without bias. */
+  get b(): Float64Array | null {
+    if (!this.config.bias) return null;
+    const k = this.innerDim;
+    return Float64Array.from({ length: this.config.width }, (_, i) => this.inner[i * k + k - 1]!);
+  }
+
+  /** θ, the flat neuron-major parameter vector of SPEC §1 (a copy). */
+  parameters(): Float64Array {
+    const q = this.blockSize;
+    const k = this.innerDim;
+    const theta = new Float64Array(this.parameterCount);
+    for (let i = 0; i < this.config.width; i++) {
+      theta[i * q] = this.c[i]!;
+      theta.set(this.inner.subarray(i * k, (i + 1) * k), i * q + 1);
+    }
+    return theta;
+  }
+
+  /** The network at θ − α·δ, δ a flat neuron-major vector. */
+  moved(delta: Float64Array, alpha = 1): TwoLayerNetwork {
+    if (!(delta instanceof Float64Array) || delta.length !== this.parameterCount) {
+      throw new RangeError(`network: a direction must be a Float64Array of length P = ${this.parameterCount}`);
+    }
+    const q = this.blockSize;
+    const k = this.innerDim;
+    const c = new Float64Array(this.c);
+    const inner = new Float64Array(this.inner);
+    for (let i = 0; i < this.config.width; i++) {
+      c[i] = c[i]! - alpha * delta[i * q]!;
+      for (let p = 0; p < k; p++) inner[i * k + p] = inner[i * k + p]! - alpha * delta[i * q + 1 + p]!;
+    }
+    return new TwoLayerNetwork(this.config, c, inner);
+  }
+
+  /** X̃: the inputs with a column of ones for the bias (X itself without bias). */
+  augment(X: Matrix): Matrix {
+    checkData('network', X, null, this.config.dim);
+    if (!this.config.bias) return X;
+    const { rows: m, cols: d } = X;
+    const xt = new Matrix(m, d + 1);
+    for (let j = 0; j < m; j++) {
+      xt.data.set(X.data.subarray(j * d, (j + 1) * d), j * (d + 1));
+      xt.data[j * (d + 1) + d] = 1;
+    }
+    return xt;
+  }
+
+  /** σ, σ′, σ″ (as asked) of the pre-activations of neurons [from, to) at the rows of X̃. */
+  features(xt: Matrix, from: number, to: number, need: { value?: boolean; slope?: boolean; curvature?: boolean }): NeuronFeatures {
+    const k = this.innerDim;
+    const nc = to - from;
+    const u = gemm(xt, new Matrix(nc, k, this.inner.subarray(from * k, to * k)), { transB: true }).data;
+    const size = u.length;
+    const value = need.value ? new Float64Array(size) : null;
+    const slope = need.slope ? new Float64Array(size) : null;
+    const curvature = need.curvature ? new Float64Array(size) : null;
+    evaluate(this.config.activation, u, value, slope, curvature);
+    return { from, to, value, slope, curvature };
+  }
+
+  /** f at the rows of X. */
+  predict(X: Matrix): Float64Array {
+    const xt = this.augment(X);
+    const m = X.rows;
+    const out = new Float64Array(m);
+    for (const [from, to] of this.chunks(m, 1)) {
+      const nc = to - from;
+      const { value } = this.features(xt, from, to, { value: true });
+      // A plain sum in neuron order, not a gemm: the terms of a symmetric pair
+      // (c, w, b), (−c, w, b) then cancel exactly and f(·; θ₀) is exactly 0.
+      for (let j = 0; j < m; j++) {
+        let f = out[j]!;
+        for (let i = 0; i < nc; i++) f += this.c[from + i]! * value![j * nc + i]!;
+        out[j] = f;
+      }
+    }
+    const s = this.scale;
+    for (let j = 0; j < m; j++) out[j] = out[j]! * s;
+    return out;
+  }
+
+  /**
+   * The Jacobian columns of neurons [from, to): an M × (to − from)·q matrix,
+   * row j = ∂f(xⱼ)/∂θ restricted to those neurons' blocks.
+   */
+  jacobianBlock(xt: Matrix, features: NeuronFeatures): Matrix {
+    const { from, to, value, slope } = features;
+    const m = xt.rows;
+    const k = this.innerDim;
+    const q = k + 1;
+    const nc = to - from;
+    const s = this.scale;
+    const jac = new Matrix(m, nc * q);
+    const out = jac.data;
+    for (let j = 0; j < m; j++) {
+      const row = j * nc * q;
+      const x = j * k;
+      for (let i = 0; i < nc; i++) {
+        const base = row + i * q;
+        out[base] = s * value![j * nc + i]!;
+        const g = s * this.c[from + i]! * slope![j * nc + i]!;
+        for (let p = 0; p < k; p++) out[base + 1 + p] = g * xt.data[x + p]!;
+      }
+    }
+    return jac;
+  }
+
+  /**
+   * The blocks Sᵢ = (1/M) Σⱼ rⱼ ∇²_θᵢ f(xⱼ) of neurons [from, to), each q×q
+   * row-major, one after another (SPEC §2).
+   */
+  secondOrderBlocks(xt: Matrix, residual: Float64Array, features: NeuronFeatures): Float64Array {
+    const { from, to, slope, curvature } = features;
+    const m = xt.rows;
+    const k = this.innerDim;
+    const q = k + 1;
+    const nc = to - from;
+    const s = this.scale / m;
+    // rx[j, p] = rⱼ x̃ⱼₚ and rxx[j, (p, p')] = rⱼ x̃ⱼₚ x̃ⱼₚ' (p ≤ p'): the sums over j are then two gemms.
+    const pairs = (k * (k + 1)) / 2;
+    const rx = new Matrix(m, k);
+    const rxx = new Matrix(m, pairs);
+    for (let j = 0; j < m; j++) {
+      const r = residual[j]!;
+      let t = 0;
+      for (let p = 0; p < k; p++) {
+        const xp = xt.data[j * k + p]!;
+        rx.data[j * k + p] = r * xp;
+        for (let p2 = p; p2 < k; p2++) rxx.data[j * pairs + t++] = r * xp * xt.data[j * k + p2]!;
+      }
+    }
+    const cross = gemm(new Matrix(m, nc, slope!), rx, { transA: true }).data; // nc × k
+    const second = gemm(new Matrix(m, nc, curvature!), rxx, { transA: true }).data; // nc × pairs
+    const blocks = new Float64Array(nc * q * q);
+    for (let i = 0; i < nc; i++) {
+      const b = i * q * q;
+      const ci = this.c[from + i]!;
+      for (let p = 0; p < k; p++) {
+        const v = s * cross[i * k + p]!;
+        blocks[b + 1 + p] = v;
+        blocks[b + (1 + p) * q] = v;
+      }
+      let t = 0;
+      for (let p = 0; p < k; p++) {
+        for (let p2 = p; p2 < k; p2++) {
+          const v = s * ci * second[i * pairs + t++]!;
+          blocks[b + (1 + p) * q + 1 + p2] = v;
+          blocks[b + (1 + p2) * q + 1 + p] = v;
+        }
+      }
+    }
+    return blocks;
+  }
+
+  /**
+   * Neuron ranges [from, to) covering the width, sized so that a chunk's
+   * M × chunk × `arrays` float64 work arrays stay near 64 MiB.
+   */
+  *chunks(m: number, arrays: number): Generator<[number, number]> {
+    const budget = 64 * 2 ** 20;
+    const size = Math.max(1, Math.min(this.config.width, Math.floor(budget / (8 * m * arrays))));
+    for (let from = 0; from < this.config.width; from += size) yield [from, Math.min(this.config.width, from + size)];
+  }
+}
+
+function checkConfig(config: NetworkConfig): NetworkConfig {
+  if (typeof config !== 'object' || config === null) throw new TypeError('network: config must be an object');
+  const { width, dim } = config;
+  const activation = config.activation ?? 'tanh';
+  const beta = config.beta ?? 0.5;
+  const bias = config.bias ?? true;
+  for (const [name, v] of [['width', width], ['dim', dim]] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`network: ${name} must be a positive integer, got ${v}`);
+  }
+  if (!(ACTIVATIONS as readonly string[]).includes(activation)) {
+    throw new RangeError(`network: activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(activation)}`);
+  }
+  if (typeof beta !== 'number' || !(beta >= 0.5 && beta <= 1)) throw new RangeError(`network: beta must be in [1/2, 1], got ${beta}`);
+  if (typeof bias !== 'boolean') throw new TypeError(`network: bias must be a boolean, got ${typeof bias}`);
+  return { width, dim, activation, beta, bias };
+}
