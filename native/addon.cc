@@ -74,6 +74,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<PrepareDsyevd>(env, exports, "dsyevd");
   Export<PrepareDsyevr>(env, exports, "dsyevr");
   Export<PrepareNonfinite>(env, exports, "nonfinite");
+  Export<PrepareBlocktrsv>(env, exports, "blocktrsv");
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));

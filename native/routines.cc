@@ -276,4 +276,37 @@ bool PrepareNonfinite(Arguments& args, Call* call) {
   return true;
 }
 
+bool PrepareBlocktrsv(Arguments& args, Call* call) {
+  lapack_int q = args.Int(0), blocks = args.Int(1);
+  const double* l = args.Doubles(2);
+  lapack_int rows = args.Int(3);
+  double* z = args.Doubles(4);
+  if (args.ok() && (q < 1 || blocks < 1 || rows < 1)) {
+    Napi::RangeError::New(args.At(0).Env(), "blocktrsv: q, blocks and rows must be positive")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  int64_t width = static_cast<int64_t>(blocks) * q;
+  args.RequireLength(2, width * q);
+  args.RequireLength(4, width * rows);
+  if (!args.ok()) return false;
+  call->pins = {args.At(2), args.At(4)};
+  call->kernel = [=] {
+    for (int64_t j = 0; j < rows; ++j) {
+      double* row = z + j * width;
+      for (int64_t b = 0; b < blocks; ++b) {
+        const double* lb = l + b * q * q;
+        double* x = row + b * q;
+        for (int64_t i = 0; i < q; ++i) {
+          double s = x[i];
+          for (int64_t k = 0; k < i; ++k) s -= lb[i * q + k] * x[k];
+          x[i] = s / lb[i * q + i];
+        }
+      }
+    }
+    return 0.0;
+  };
+  return true;
+}
+
 }  // namespace nntk

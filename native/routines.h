@@ -33,4 +33,10 @@ bool PrepareDsyevr(Arguments& args, Call* call);
 // ('U'/'L'), scanning column by column; -1 when there is none.
 bool PrepareNonfinite(Arguments& args, Call* call);
 
+// blocktrsv(q, blocks, L, rows, Z): for every row of the row-major
+// rows × (blocks·q) matrix Z and every block b, z ← L_b⁻¹·z on that row's
+// b-th segment of q entries, where L_b is the b-th row-major lower-triangular
+// q×q matrix of L. Many tiny triangular solves: no BLAS routine fits them.
+bool PrepareBlocktrsv(Arguments& args, Call* call);
+
 }  // namespace nntk

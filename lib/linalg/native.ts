@@ -25,6 +25,8 @@ export interface NativeRoutines {
     il: number, iu: number, abstol: number, w: Float64Array, z: Float64Array, ldz: number, m: Int32Array): Result;
   /** Offset of the first NaN/±Inf in a general ('G') matrix or a triangle ('U'/'L'), or −1. */
   nonfinite(uplo: Flag, m: number, n: number, a: Float64Array, lda: number): Result;
+  /** For each row of Z (rows × blocks·q) and each block b: z ← L_b⁻¹·z on the b-th segment (L_b row-major lower q×q). */
+  blocktrsv(q: number, blocks: number, l: Float64Array, rows: number, z: Float64Array): Result;
 }
 
 export type RoutineName = keyof NativeRoutines;

@@ -3,7 +3,7 @@
  * the smallest eigenvalue of each block: what the kernel path needs to factor
  * A = S + λI block by block, and what `auto` λ and its certificate use.
  */
-import { smallestEigenvalue } from '../linalg/small.js';
+import { smallestEigenvalue } from '../linalg/blocks.js';
 import type { Matrix } from '../linalg/matrix.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 

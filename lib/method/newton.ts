@@ -10,7 +10,7 @@ import { MemoryLimitError, NotPositiveDefiniteError } from '../errors.js';
 import { gemm, syrk } from '../linalg/blas.js';
 import { potrf, potrs } from '../linalg/cholesky.js';
 import { Matrix } from '../linalg/matrix.js';
-import { backSubstitute, choleskyBlock, forwardSubstitute } from '../linalg/small.js';
+import { backSubstitute, choleskyBlock, forwardSubstitute, solveLowerBlocks } from '../linalg/blocks.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { curvature, type Curvature } from './curvature.js';
@@ -186,10 +186,7 @@ export function factorBlocks(net: TwoLayerNetwork, c: Curvature, lambda: number)
 export function whitenedJacobian(net: TwoLayerNetwork, xt: Matrix, from: number, to: number, factors: Float64Array): Matrix {
   const z = net.jacobianBlock(xt, net.features(xt, from, to, { value: true, slope: true }));
   const q = net.blockSize;
-  const width = (to - from) * q;
-  for (let j = 0; j < xt.rows; j++) {
-    for (let i = from; i < to; i++) forwardSubstitute(factors, i * q * q, q, z.data, j * width + (i - from) * q);
-  }
+  solveLowerBlocks(factors.subarray(from * q * q, to * q * q), q, z);
   return z;
 }
 
