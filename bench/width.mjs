@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
+const labels = { ntk: '𝒦_GD (structured)', nntk: '𝒦_N, full Hessian', step: 'one full-Hessian Newton step' };
 const [mode, ...rest] = process.argv.slice(2);
 
 if (mode === '--child') {
@@ -70,7 +71,6 @@ function scaling({ points, dim, from, to }) {
   }
 }
 
-const labels = { ntk: '𝒦_GD (structured)', nntk: '𝒦_N, full Hessian', step: 'one full-Hessian Newton step' };
 
 /** Runs one task on a fresh network and prints {seconds, rssMiB} for this process. */
 async function child(task, widthText, pointsText, dimText) {

@@ -4,7 +4,7 @@ export type { Uplo } from './linalg/validate.js';
 export { gemm, gemmAsync, syrk, syrkAsync, trsm, trsmAsync } from './linalg/blas.js';
 export type { GemmOptions, SyrkOptions, TrsmOptions } from './linalg/blas.js';
 export { potrf, potrfAsync, potrs, potrsAsync, posv, posvAsync } from './linalg/cholesky.js';
-export type { CholeskyOptions } from './linalg/cholesky.js';
+export type { CholeskyOptions, FactorOptions } from './linalg/cholesky.js';
 export { syevd, syevdAsync, syevr, syevrAsync } from './linalg/eigen.js';
 export type { Eigen, EigenOptions, EigenRangeOptions } from './linalg/eigen.js';
 export { setThreads, getThreads, blasConfig } from './linalg/threads.js';

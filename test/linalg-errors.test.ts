@@ -188,3 +188,14 @@ function catchError(f: () => unknown): unknown {
   }
   throw new Error('expected an error');
 }
+
+describe('checkFinite: false', () => {
+  it('skips the scan, leaving IEEE behaviour to LAPACK (OpenBLAS factors NaN silently)', () => {
+    const a = randomSpd(4, 21);
+    a.set(2, 1, Number.NaN);
+    expect(() => potrf(a.clone())).toThrow(NonFiniteError);
+    const factor = potrf(a.clone(), { checkFinite: false });
+    expect(Number.isNaN(factor.get(2, 2))).toBe(true);
+    expect(() => syevd(a.clone(), { checkFinite: 'no' as unknown as boolean })).toThrow(TypeError);
+  });
+});

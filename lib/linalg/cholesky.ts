@@ -10,11 +10,20 @@ import { NotPositiveDefiniteError } from '../errors.js';
 import { runAsync, runSync, type Plan } from './call.js';
 import { checkMatrix, type MatrixLike } from './matrix.js';
 import type { NativeRoutines } from './native.js';
-import { checkChoice, checkDisjoint, checkOptions, checkSquare, columnMajorUplo, type Uplo } from './validate.js';
+import { checkBoolean, checkChoice, checkDisjoint, checkOptions, checkSquare, columnMajorUplo, type Uplo } from './validate.js';
 
 export interface CholeskyOptions {
-  /** The triangle of A that is read and overwritten by the factor. Default 'lower'. */
+  /** The triangle of A that holds (or receives) the factor. Default 'lower'. */
   uplo?: Uplo;
+}
+
+export interface FactorOptions extends CholeskyOptions {
+  /**
+   * Scan A's triangle (and posv's B) for NaN/±Inf first, as scipy's
+   * check_finite does: OpenBLAS's dpotrf factors NaN silently. The scan reads
+   * the triangle once (≈ 4% of dpotrf at n = 2000). Default true.
+   */
+  checkFinite?: boolean;
 }
 
 /**
@@ -23,26 +32,27 @@ export interface CholeskyOptions {
  * NotPositiveDefiniteError with the order of the failing leading minor, and
  * NonFiniteError when the triangle holds NaN or ±Inf. Returns A.
  */
-export function potrf<T extends MatrixLike>(A: T, options?: CholeskyOptions): T {
+export function potrf<T extends MatrixLike>(A: T, options?: FactorOptions): T {
   return runSync(planPotrf(A, options));
 }
 
 /** {@link potrf} off the main thread. */
-export async function potrfAsync<T extends MatrixLike>(A: T, options?: CholeskyOptions): Promise<T> {
+export async function potrfAsync<T extends MatrixLike>(A: T, options?: FactorOptions): Promise<T> {
   return runAsync(planPotrf(A, options));
 }
 
-function planPotrf<T extends MatrixLike>(A: T, options: CholeskyOptions | undefined): Plan<'dpotrf', T> {
+function planPotrf<T extends MatrixLike>(A: T, options: FactorOptions | undefined): Plan<'dpotrf', T> {
   const where = 'potrf';
   const o = checkOptions(where, options);
   checkMatrix(where, 'A', A);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
+  const checkFinite = checkBoolean(where, 'checkFinite', o.checkFinite, true);
   const n = checkSquare(where, 'A', A);
   return {
     routine: where,
     native: 'dpotrf',
     args: [columnMajorUplo(uplo), n, A.data, n],
-    finite: [{ name: 'A', matrix: A, part: uplo }],
+    finite: checkFinite ? [{ name: 'A', matrix: A, part: uplo }] : [],
     finish: (info) => {
       if (info > 0) throw new NotPositiveDefiniteError(where, info, 'A');
       return A;
@@ -68,12 +78,12 @@ export async function potrsAsync<T extends MatrixLike>(factor: MatrixLike, B: T,
  * Factors A in place as {@link potrf} does and solves A·x = b for each row b
  * of B, in place (dposv). Returns B.
  */
-export function posv<T extends MatrixLike>(A: MatrixLike, B: T, options?: CholeskyOptions): T {
+export function posv<T extends MatrixLike>(A: MatrixLike, B: T, options?: FactorOptions): T {
   return runSync(planSolve('posv', 'dposv', A, B, options));
 }
 
 /** {@link posv} off the main thread. */
-export async function posvAsync<T extends MatrixLike>(A: MatrixLike, B: T, options?: CholeskyOptions): Promise<T> {
+export async function posvAsync<T extends MatrixLike>(A: MatrixLike, B: T, options?: FactorOptions): Promise<T> {
   return runAsync(planSolve('posv', 'dposv', A, B, options));
 }
 
@@ -82,13 +92,14 @@ function planSolve<K extends 'dpotrs' | 'dposv', T extends MatrixLike>(
   routine: K,
   A: MatrixLike,
   B: T,
-  options: CholeskyOptions | undefined,
+  options: FactorOptions | undefined,
 ): Plan<K, T> {
   const o = checkOptions(where, options);
   const name = routine === 'dpotrs' ? 'factor' : 'A';
   checkMatrix(where, name, A);
   checkMatrix(where, 'B', B);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
+  const checkFinite = routine === 'dposv' && checkBoolean(where, 'checkFinite', o.checkFinite, true);
   const n = checkSquare(where, name, A);
   if (B.cols !== n) {
     throw new RangeError(`${where}: B must have ${n} columns (one right-hand side per row), got ${B.rows}×${B.cols}`);
@@ -100,7 +111,7 @@ function planSolve<K extends 'dpotrs' | 'dposv', T extends MatrixLike>(
     routine: where,
     native: routine,
     args: args as Parameters<NativeRoutines[K]>,
-    finite: routine === 'dposv' ? [{ name, matrix: A, part: uplo }, { name: 'B', matrix: B, part: 'all' }] : [],
+    finite: checkFinite ? [{ name, matrix: A, part: uplo }, { name: 'B', matrix: B, part: 'all' }] : [],
     finish: (info) => {
       if (info > 0) throw new NotPositiveDefiniteError(where, info, name);
       return B;

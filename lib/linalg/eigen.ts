@@ -14,6 +14,8 @@ export interface EigenOptions {
   vectors?: boolean;
   /** The triangle of A that is read. Default 'lower'. */
   uplo?: Uplo;
+  /** Scan the triangle for NaN/±Inf first (NonFiniteError), as scipy's check_finite does. Default true. */
+  checkFinite?: boolean;
 }
 
 export interface Eigen {
@@ -60,7 +62,7 @@ function planSyevd(A: MatrixLike, options: EigenOptions | undefined): Plan<'dsye
     routine: where,
     native: 'dsyevd',
     args: [vectors ? 'V' : 'N', columnMajorUplo(uplo), n, A.data, n, values],
-    finite: [{ name: 'A', matrix: A, part: uplo }],
+    finite: checkBoolean(where, 'checkFinite', o.checkFinite, true) ? [{ name: 'A', matrix: A, part: uplo }] : [],
     finish: (info) => {
       if (info > 0) {
         throw new ConvergenceError(where, info, 'the divide-and-conquer eigensolver did not converge');
@@ -107,7 +109,7 @@ function planSyevr(A: MatrixLike, options: EigenRangeOptions | undefined): Plan<
     routine: where,
     native: 'dsyevr',
     args: [vectors ? 'V' : 'N', range, columnMajorUplo(uplo), n, A.data, n, vl, vu, il, iu, 0, values, z, n, found],
-    finite: [{ name: 'A', matrix: A, part: uplo }],
+    finite: checkBoolean(where, 'checkFinite', o.checkFinite, true) ? [{ name: 'A', matrix: A, part: uplo }] : [],
     finish: (info) => {
       if (info > 0) throw new ConvergenceError(where, info, 'the MRRR eigensolver failed (internal error in dsyevr)');
       const m = found[0]!;
