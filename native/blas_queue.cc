@@ -36,19 +36,25 @@ void BlasQueue::Install(Napi::Env env) {
 
 Napi::Value BlasQueue::Enqueue(Napi::Env env, Call call) {
   BlasQueue* self = env.GetInstanceData<BlasQueue>();
-  auto* job = new Job{std::move(call.kernel), {}, Napi::Promise::Deferred::New(env)};
+  napi_deferred deferred;
+  napi_value promise_value;
+  // Fails only while the environment is torn down (e.g. a worker terminated
+  // in the middle of a call): then nothing is queued.
+  if (napi_create_promise(env, &deferred, &promise_value) != napi_ok) {
+    return env.Undefined();
+  }
+  auto* job = new Job{std::move(call.kernel), {}, deferred};
   job->pins.reserve(call.pins.size());
   for (const Napi::Value& value : call.pins) {
     job->pins.push_back(Napi::Persistent(value));
   }
-  Napi::Promise promise = job->deferred.Promise();
   if (self->pending_++ == 0) self->tsfn_.Ref(env);
   {
     std::lock_guard<std::mutex> guard(self->mutex_);
     self->jobs_.push_back(job);
   }
   self->ready_.notify_one();
-  return promise;
+  return Napi::Value(env, promise_value);
 }
 
 void BlasQueue::Loop() {
@@ -75,7 +81,7 @@ void BlasQueue::Complete(Napi::Env env, Napi::Function, BlasQueue* self,
     Discard(job);
     return;
   }
-  job->deferred.Resolve(Napi::Number::New(env, job->result));
+  napi_resolve_deferred(env, job->deferred, Napi::Number::New(env, job->result));
   delete job;  // releases the pins
   if (--self->pending_ == 0) self->tsfn_.Unref(env);
 }

@@ -40,7 +40,7 @@ class BlasQueue {
   struct Job {
     std::function<double()> kernel;
     std::vector<Napi::Reference<Napi::Value>> pins;
-    Napi::Promise::Deferred deferred;
+    napi_deferred deferred;
     double result = 0;
   };
   static void Complete(Napi::Env env, Napi::Function, BlasQueue* self,

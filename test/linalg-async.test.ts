@@ -147,3 +147,35 @@ function concat(a: Float64Array, b: Float64Array): Float64Array {
   out.set(b, a.length);
   return out;
 }
+
+describe('worker threads', () => {
+  it('each worker gets its own BLAS thread; terminating a worker mid-call tears it down cleanly', () => {
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const code = \`
+        const { parentPort } = require('node:worker_threads');
+        const native = require('node-gyp-build')(process.cwd());
+        const n = 600;
+        const a = new Float64Array(n * n).map((_, i) => Math.sin(i));
+        const c = new Float64Array(n * n);
+        const go = () => native.dgemmAsync('N', 'T', n, n, n, 1, a, n, a, n, 0, c, n);
+        go().then(() => { parentPort.postMessage(c[0]); for (let i = 0; i < 50; i++) go(); });
+      \`;
+      // Four rounds of three workers: a worker terminated inside a call used to abort the process.
+      const one = () => new Promise((resolve) => {
+        const worker = new Worker(code, { eval: true });
+        // Queued calls are still pending: terminate while the BLAS thread works.
+        worker.once('message', (v) => worker.terminate().then(() => resolve(v)));
+      });
+      (async () => {
+        let ok = true;
+        for (let r = 0; r < 4; r++) {
+          const results = await Promise.all([one(), one(), one()]);
+          ok &&= results.every((x) => x === results[0]);
+        }
+        process.stdout.write(ok ? 'ok' : 'differ');
+      })();
+    `;
+    expect(runNode(['-e', script])).toBe('ok');
+  });
+});
