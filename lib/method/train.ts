@@ -16,9 +16,9 @@ import { NewtonSystem, type Hessian, type NewtonPath } from './newton.js';
 export interface HistoryEntry {
   /** 0 for the initial state, then one entry per attempted step. */
   step: number;
-  /** L at the parameters this step tried (kept only when `accepted`). */
+  /** L at the parameters in force after this step (a rejected step leaves them unchanged). */
   loss: number;
-  /** |r|/|y| at the parameters this step tried. */
+  /** |r|/|y| at the parameters in force after this step. */
   residual: number;
   /** λ used for this step (null for gradient descent and the initial entry). */
   lambda: number | null;
@@ -217,8 +217,15 @@ class Loop {
     started: number,
   ): void {
     const seconds = (performance.now() - started) / 1000;
-    const entry = { step: this.history.length, loss, residual: this.relative(residual), accepted, seconds };
-    this.push({ ...entry, lambda: newton?.lambda ?? null, hessian: newton?.hessian ?? null });
+    this.push({
+      step: this.history.length,
+      loss,
+      residual: this.relative(residual),
+      lambda: newton?.lambda ?? null,
+      hessian: newton?.hessian ?? null,
+      accepted,
+      seconds,
+    });
   }
 
   stop(reason: StopReason): void {
@@ -229,7 +236,7 @@ class Loop {
   diverged(net: TwoLayerNetwork, loss: number, what: string): never {
     this.reason = 'diverged';
     const step = this.history.length - 1;
-    throw new DivergenceError(`train: the loss became ${loss} at step ${step} (${what}); error.result holds the last finite parameters`, this.result(net));
+    throw new DivergenceError(`train: the loss became ${loss} at step ${step} (${what})`, this.result(net));
   }
 
   shouldContinue(maxSteps: number): boolean {

@@ -1,0 +1,61 @@
+/** `nntk kernel`: the empirical NTK 𝒦_GD or Newton NTK 𝒦_N of a model at X (SPEC §4). */
+import { nntk, nntkCross, ntk, ntkCross, type Hessian, type Matrix, type NewtonKernel } from '../../index.js';
+import { choice, flag, lambda, optional, required, text, withDefault } from '../args.js';
+import { readPoints, readTargets, writeMatrix } from '../arrays.js';
+import { defineCommand } from '../command.js';
+import { EXIT, UsageError } from '../failures.js';
+import { readModel } from '../modelfiles.js';
+import { note } from '../report.js';
+
+export const kernel = defineCommand({
+  name: 'kernel',
+  summary: 'Write the NTK or the Newton NTK of a model at the points X.',
+  synopsis: '--model DIR --x X.npy [--x2 X2.npy] [--kind ntk|nntk] [--lambda L|auto] [--gauss-newton] [--y y.npy] --out K.npy',
+  description: `
+--kind ntk:  K = J J^T / M                       (M x M; the empirical NTK, K_GD)
+--kind nntk: K = J (H + lambda I)^-1 J^T / M     (M x M; the Newton NTK, K_N)
+With --gauss-newton, H is replaced by G = J^T J / M and K_N = K_GD (K_GD + lambda I)^-1.
+The full Hessian H = G + S depends on the residual f(X) - y, so it needs --y.
+With --x2, writes the cross-kernel with the points of X2 as rows (M2 x M):
+J(X2) J^T / M, or J(X2) (H + lambda I)^-1 J^T / M for nntk.
+lambda is a number > 0 or 'auto' (default): the smallest lambda >= 1e-12 that
+makes S + lambda I positive definite with a margin. For nntk, lambda and the
+certificate min_i lambda_min(S_i + lambda I) (lambda itself for Gauss-Newton)
+are printed on stderr. Inputs: X.npy (M x d), y.npy (M or M x 1), float64.`,
+  options: {
+    model: required('DIR', 'model directory', text),
+    x: required('X.npy', 'training points, M x d', text),
+    x2: optional('X2.npy', 'test points (rows of a cross-kernel), M2 x d', text),
+    kind: withDefault('KIND', 'ntk or nntk', choice(['ntk', 'nntk'] as const), 'ntk'),
+    lambda: optional('L', "nntk: lambda > 0 or 'auto' (default auto)", lambda),
+    gaussNewton: flag('nntk: use the Gauss-Newton matrix G instead of the full Hessian'),
+    y: optional('y.npy', 'nntk: targets, M or M x 1 (required for the full Hessian)', text),
+    out: required('K.npy', 'kernel file to write', text),
+  },
+  async run(o) {
+    if (o.kind === 'ntk') {
+      for (const [given, name] of [[o.lambda !== undefined, '--lambda'], [o.gaussNewton, '--gauss-newton'], [o.y !== undefined, '--y']] as const) {
+        if (given) throw new UsageError(`${name} applies to --kind nntk only`);
+      }
+    }
+    const hessian: Hessian = o.gaussNewton ? 'gauss-newton' : 'full';
+    if (o.kind === 'nntk' && hessian === 'full' && o.y === undefined) {
+      throw new UsageError('the full-Hessian Newton kernel needs --y (S depends on the residual f(X) - y); or give --gauss-newton');
+    }
+    const net = await readModel(o.model);
+    const X = await readPoints(o.x, net.config.dim);
+    const X2 = o.x2 === undefined ? undefined : await readPoints(o.x2, net.config.dim);
+    let K: Matrix;
+    if (o.kind === 'ntk') {
+      K = X2 === undefined ? ntk(net, X) : ntkCross(net, X2, X);
+    } else {
+      const options = { lambda: o.lambda ?? 'auto', hessian, ...(o.y === undefined ? {} : { y: await readTargets(o.y, X.rows, o.x) }) };
+      const result: NewtonKernel = X2 === undefined ? nntk(net, X, options) : nntkCross(net, X2, X, options);
+      K = result.kernel;
+      const certificate = hessian === 'full' ? 'min_i lambda_min(S_i + lambda I)' : 'Gauss-Newton, lambda';
+      note('kernel', `Newton NTK (${hessian} Hessian): lambda = ${result.lambda}, certificate (${certificate}) = ${result.certificate}`);
+    }
+    await writeMatrix(o.out, K);
+    return EXIT.ok;
+  },
+});

@@ -1,0 +1,105 @@
+/**
+ * The worker thread that runs `train` for `nntk train`. train() is
+ * synchronous, so the main thread stays free to take SIGINT and draw
+ * progress: it raises a flag in shared memory, and this worker turns the flag
+ * into an abort of train's AbortSignal at the next step (checked in
+ * onProgress, which train calls after every step). Progress entries are
+ * posted at most every PROGRESS_INTERVAL_MS; the full history comes with the
+ * result.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import {
+  DivergenceError,
+  Matrix,
+  NntkError,
+  train,
+  TwoLayerNetwork,
+  type GradientTrainOptions,
+  type HistoryEntry,
+  type NetworkConfig,
+  type NewtonTrainOptions,
+  type TrainResult,
+} from '../index.js';
+
+type Plain<T> = Omit<T, 'signal' | 'onProgress'>;
+
+/** A network as plain arrays, to cross the thread boundary. */
+export interface NetworkArrays {
+  config: NetworkConfig;
+  c: Float64Array;
+  W: Float64Array;
+  b: Float64Array | null;
+}
+
+export interface TrainJob {
+  net: NetworkArrays;
+  X: { rows: number; cols: number; data: Float64Array };
+  y: Float64Array;
+  options: Plain<NewtonTrainOptions> | Plain<GradientTrainOptions>;
+  /** Int32Array over a SharedArrayBuffer: [0] ≠ 0 asks to stop. */
+  stop: Int32Array;
+}
+
+export interface TrainOutcome {
+  net: NetworkArrays;
+  history: HistoryEntry[];
+  reason: TrainResult['reason'];
+  residual: number;
+  lr: number | undefined;
+  /** DivergenceError's message when the loss became non-finite (the rest is its `result`). */
+  diverged: string | null;
+}
+
+export type WorkerMessage =
+  | { kind: 'progress'; entry: HistoryEntry }
+  | { kind: 'done'; outcome: TrainOutcome }
+  | { kind: 'error'; message: string };
+
+const PROGRESS_INTERVAL_MS = 100;
+
+export function toArrays(net: TwoLayerNetwork): NetworkArrays {
+  return { config: { ...net.config }, c: net.c, W: net.W.data, b: net.b };
+}
+
+export function fromArrays({ config, c, W, b }: NetworkArrays): TwoLayerNetwork {
+  return TwoLayerNetwork.fromArrays(config, b === null ? { c, W } : { c, W, b });
+}
+
+function run(job: TrainJob, post: (message: WorkerMessage) => void): void {
+  const controller = new AbortController();
+  let lastPost = -Infinity;
+  const onProgress = (entry: HistoryEntry) => {
+    if (Atomics.load(job.stop, 0) !== 0) controller.abort();
+    const now = performance.now();
+    if (entry.step === 0 || now - lastPost >= PROGRESS_INTERVAL_MS) {
+      lastPost = now;
+      post({ kind: 'progress', entry });
+    }
+  };
+  const outcome = (result: TrainResult, diverged: string | null): TrainOutcome => ({
+    net: toArrays(result.net),
+    history: result.history,
+    reason: result.reason,
+    residual: result.residual,
+    lr: result.lr,
+    diverged,
+  });
+  try {
+    const X = new Matrix(job.X.rows, job.X.cols, job.X.data);
+    const result = train(fromArrays(job.net), X, job.y, { ...job.options, signal: controller.signal, onProgress });
+    post({ kind: 'done', outcome: outcome(result, null) });
+  } catch (error) {
+    if (error instanceof DivergenceError) post({ kind: 'done', outcome: outcome(error.result, error.message) });
+    else if (error instanceof NntkError) post({ kind: 'error', message: error.message });
+    else post({ kind: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  }
+}
+
+/** The key of the job in `workerData`, so that importing this module elsewhere runs nothing. */
+export const JOB_KEY = 'nntkTrainJob';
+
+const job = (workerData as Record<string, TrainJob> | null)?.[JOB_KEY];
+if (parentPort !== null && job !== undefined) {
+  const port = parentPort;
+  run(job, (message) => port.postMessage(message));
+}
