@@ -3,6 +3,7 @@
     {
       "target_name": "nntk",
       "sources": [
+        "native/activations.cc",
         "native/addon.cc",
         "native/arguments.cc",
         "native/blas_queue.cc",
@@ -16,7 +17,7 @@
         "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
       ],
       "cflags_cc": ["-std=c++17", "-O3", "-fno-exceptions", "-Wall", "-Wextra"],
-      "libraries": ["<!@(node native/find-openblas.cjs)"]
+      "libraries": ["<!@(node native/find-openblas.cjs)", "-lmvec"]
     }
   ]
 }

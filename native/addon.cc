@@ -2,6 +2,7 @@
 // result) and `nameAsync` (runs on the BLAS queue, returns a Promise).
 #include <napi.h>
 
+#include "activations.h"
 #include "arguments.h"
 #include "blas_queue.h"
 #include "fortran.h"
@@ -75,6 +76,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<PrepareDsyevr>(env, exports, "dsyevr");
   Export<PrepareNonfinite>(env, exports, "nonfinite");
   Export<PrepareBlocktrsv>(env, exports, "blocktrsv");
+  Export<PrepareActivations>(env, exports, "activations");
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));

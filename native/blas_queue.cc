@@ -46,7 +46,7 @@ Napi::Value BlasQueue::Enqueue(Napi::Env env, Call call) {
   auto* job = new Job{std::move(call.kernel), {}, deferred};
   job->pins.reserve(call.pins.size());
   for (const Napi::Value& value : call.pins) {
-    job->pins.push_back(Napi::Persistent(value));
+    if (value.IsObject()) job->pins.push_back(Napi::Persistent(value));  // optional outputs may be null
   }
   if (self->pending_++ == 0) self->tsfn_.Ref(env);
   {

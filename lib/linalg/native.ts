@@ -27,6 +27,8 @@ export interface NativeRoutines {
   nonfinite(uplo: Flag, m: number, n: number, a: Float64Array, lda: number): Result;
   /** For each row of Z (rows × blocks·q) and each block b: z ← L_b⁻¹·z on the b-th segment (L_b row-major lower q×q). */
   blocktrsv(q: number, blocks: number, l: Float64Array, rows: number, z: Float64Array): Result;
+  /** σ, σ′, σ″ of activation number `kind` (order of ACTIVATIONS) over u; null outputs are skipped. */
+  activations(kind: number, u: Float64Array, value: Float64Array | null, slope: Float64Array | null, curvature: Float64Array | null): Result;
 }
 
 export type RoutineName = keyof NativeRoutines;

@@ -58,6 +58,17 @@ async function main() {
     close(wr.subarray(0, 2), [2, 3], 'dsyevr');
 
     assert.equal(await call('nonfinite', 'G', 2, 2, new Float64Array([1, 2, Number.NaN, 4]), 2), 2);
+
+    const segments = new Float64Array([4, 6]);
+    await run('blocktrsv', 2, 1, new Float64Array([2, 0, 1, 3]), 1, segments);
+    close(segments, [2, 4 / 3], 'blocktrsv');
+
+    const u = new Float64Array([-1, 0, 0.5, 2, 3, 30]);
+    const value = new Float64Array(6);
+    const slope = new Float64Array(6);
+    await run('activations', 0, u, value, slope, null);
+    close(value, Array.from(u, Math.tanh), 'activations tanh');
+    close(slope, Array.from(u, (x) => 1 - Math.tanh(x) ** 2), 'activations tanh slope');
   }
   assert.throws(() => native.dpotrf('L', 3, new Float64Array(4), 3), RangeError);
   process.stdout.write(`smoke: every binding ok (${native.config().openblas})\n`);

@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ACTIVATIONS, evaluate } from '../lib/model/activations.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Inputs across the ranges that matter: tiny, around the cut-overs of the formulas, large, exact zero. */
+function inputs(): Float64Array {
+  const u: number[] = [0, -0, 1e-300, -1e-20, 1e-9, 0.25, -0.55, 0.84375, 1.25, -2.9, 5.9, 19, -20, 25, 700, -745, 1000];
+  for (let i = 0; i < 4000; i++) u.push(12 * Math.sin(1.7 * i + 0.3) * Math.abs(Math.cos(0.37 * i)));
+  return Float64Array.from(u);
+}
+
+describe('activations', () => {
+  it('the vector path (libmvec) and the scalar libm path agree to a few ulps, for σ, σ′ and σ″', () => {
+    // The scalar path in a child process: NNTK_SCALAR_MATH=1 switches the vector path off.
+    const script = `
+      const native = require('node-gyp-build')(process.cwd());
+      const u = Float64Array.from(JSON.parse(require('node:fs').readFileSync(0, 'utf8')));
+      const out = [];
+      for (let kind = 0; kind < 6; kind++) {
+        const v = new Float64Array(u.length), d = new Float64Array(u.length), c = new Float64Array(u.length);
+        native.activations(kind, u, v, d, c);
+        out.push([...v], [...d], [...c]);
+      }
+      process.stdout.write(JSON.stringify(out));
+    `;
+    const u = inputs();
+    const scalar = JSON.parse(
+      execFileSync(process.execPath, ['-e', script], {
+        cwd: root,
+        input: JSON.stringify([...u]),
+        env: { ...process.env, NNTK_SCALAR_MATH: '1' },
+        encoding: 'utf8',
+        maxBuffer: 64 * 2 ** 20,
+      }),
+    ) as number[][];
+    ACTIVATIONS.forEach((activation, kind) => {
+      const outputs = [new Float64Array(u.length), new Float64Array(u.length), new Float64Array(u.length)] as const;
+      evaluate(activation, u, ...outputs);
+      outputs.forEach((out, k) => {
+        const reference = scalar[3 * kind + k]!;
+        for (let i = 0; i < u.length; i++) {
+          const r = reference[i]!;
+          // libmvec is documented to ≤ 4 ulp and libm to ≤ 1 ulp; derived quantities
+          // (1 − σ², products) add a few ulps of their larger terms. Below 1e-290 (underflow) only absolute agreement.
+          const error = Math.abs(r) > 1e-290 ? Math.abs(out[i]! - r) / Math.abs(r) : Math.abs(out[i]! - r) / 1e-290;
+          expect(error, `${activation} output ${k} at u = ${u[i]}`).toBeLessThanOrEqual(1e-13);
+        }
+      });
+    });
+  });
+
+  it('keeps exact values where they are exact: σ(0), relu, and saturation', () => {
+    const u = Float64Array.of(0, -3, 3, 40, -40);
+    const v = new Float64Array(5);
+    const d = new Float64Array(5);
+    evaluate('tanh', u, v, d, null);
+    expect([v[0], v[3], v[4]]).toEqual([0, 1, -1]);
+    expect(d[0]).toBe(1);
+    evaluate('relu', u, v, d, null);
+    expect(Array.from(v)).toEqual([0, 0, 3, 40, 0]);
+    expect(Array.from(d)).toEqual([0, 0, 1, 1, 0]);
+    evaluate('sigmoid', u, v, null, null);
+    expect(v[0]).toBe(0.5);
+  });
+});
