@@ -33,6 +33,8 @@ export class Progress {
   constructor(
     private readonly stream: ProgressStream,
     private readonly budget: Budget,
+    /** What the plain lines and the status line start with. */
+    private readonly label = 'nntk train',
   ) {}
 
   update(entry: HistoryEntry): void {
@@ -66,14 +68,14 @@ export class Progress {
     const fraction = this.fraction(entry);
     const filled = Math.round(fraction * BAR_WIDTH);
     const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`;
-    const text = `${bar}  ${this.status(entry)}`;
+    const text = `${bar}  ${this.label === 'nntk train' ? '' : `${this.label}  `}${this.status(entry)}`;
     const columns = this.stream.columns || 80; // 0 on a pseudo-terminal without a size
     this.stream.write(`\r\x1b[2K${text.slice(0, Math.max(0, columns - 1))}`);
   }
 
   private line(entry: HistoryEntry): void {
     this.lastStep = entry.step;
-    this.stream.write(`nntk train: ${this.status(entry)}\n`);
+    this.stream.write(`${this.label}: ${this.status(entry)}\n`);
   }
 
   private status(entry: HistoryEntry): string {
