@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what nntk needs on a Debian machine and builds it: the system
+# packages that are missing (OpenBLAS, a C++ toolchain, CMake), numpy and
+# scipy for the test suite's reference implementations, the npm packages
+# (npm ci also builds the addon, with node-gyp), and the TypeScript.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for pkg in libopenblas-dev cmake g++ make; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "nntk install: apt-get install ${missing[*]}" >&2
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}"
+fi
+if ! python3 -c 'import numpy, scipy' 2>/dev/null; then
+  echo "nntk install: pip install numpy scipy" >&2
+  python3 -m pip install --quiet numpy scipy
+fi
+
+npm ci --no-audit --no-fund
+npm run build:ts
