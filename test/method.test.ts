@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   ACTIVATIONS,
   chooseLambda,
+  MemoryLimitError,
   gemm,
   Matrix,
   NewtonSystem,
@@ -201,5 +202,24 @@ describe('auto λ on harder cases', () => {
       expect(certificate).toBeCloseTo(curvature(net, system.xt, system.residual).minEigenvalue + lambda, 12);
       expect(() => system.direction(lambda, 'full', 'kernel')).not.toThrow();
     }
+  });
+});
+
+describe('memory', () => {
+  it('refuses an M×M computation the machine cannot hold before allocating, with the estimate in the message', () => {
+    const m = 2 ** 20; // 3·8·M² bytes = 24 TiB
+    const net = TwoLayerNetwork.initialize({ width: 8, dim: 2, activation: 'tanh', beta: 0.5, bias: true });
+    const X = new Matrix(m, 2);
+    const before = process.memoryUsage().rss;
+    expect(() => ntk(net, X)).toThrow(/the 1048576×1048576 NTK needs an estimated 24\.0 TiB, beyond the limit of/);
+    expect(() => nntk(net, X, { hessian: 'gauss-newton', lambda: 1 })).toThrow(MemoryLimitError);
+    expect(process.memoryUsage().rss - before).toBeLessThan(512 * 2 ** 20);
+  });
+
+  it('refuses the dense path beyond its documented limit', () => {
+    const net = TwoLayerNetwork.initialize({ width: 5000, dim: 2, activation: 'tanh', beta: 0.5, bias: true });
+    const X = randomMatrix(4, 2, 1);
+    const system = new NewtonSystem(net, X, new Float64Array(4));
+    expect(() => system.direction(1, 'gauss-newton', 'dense')).toThrow(/dense Newton path at P = 20000 needs an estimated 3\.0 GiB, beyond the limit of 2\.0 GiB/);
   });
 });

@@ -5,6 +5,7 @@
 import { gemm, syrk } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
 import type { TwoLayerNetwork } from '../model/network.js';
+import { kernelPathBytes, requireMemory } from './memory.js';
 
 /**
  * J·Jᵀ = N^(−2β)·[Σᵢ σ(uᵢ)σ(uᵢ)ᵀ + (Σᵢ cᵢ² σ′(uᵢ)σ′(uᵢ)ᵀ) ⊙ X̃X̃ᵀ] (SPEC §4): two
@@ -12,6 +13,7 @@ import type { TwoLayerNetwork } from '../model/network.js';
  */
 export function jacobianGram(net: TwoLayerNetwork, xt: Matrix): Matrix {
   const m = xt.rows;
+  requireMemory(`the ${m}×${m} NTK`, kernelPathBytes(m, 0, 0));
   const values = new Matrix(m, m);
   const slopes = new Matrix(m, m);
   for (const [from, to] of net.chunks(m, 3)) {

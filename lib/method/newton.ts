@@ -15,6 +15,7 @@ import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { curvature, type Curvature } from './curvature.js';
 import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
+import { kernelPathBytes, requireMemory } from './memory.js';
 
 export type Hessian = 'full' | 'gauss-newton';
 export type NewtonPath = 'dense' | 'kernel';
@@ -84,6 +85,8 @@ export class NewtonSystem {
    */
   kernelSystem(lambda: number, hessian: Hessian): { Q: Matrix; factor: Matrix; blockFactors: Float64Array | null } {
     const m = this.m;
+    const { width, blockSize } = this.net;
+    requireMemory(`the kernel path at M = ${m}, N = ${width}`, kernelPathBytes(m, width, blockSize));
     let Q: Matrix;
     let blockFactors: Float64Array | null = null;
     if (hessian === 'gauss-newton') {

@@ -1,0 +1,26 @@
+/**
+ * Refusing, before allocating, what the machine cannot hold: the M×M
+ * matrices of the kernel path grow with M², the blocks of S with N·q².
+ */
+import { totalmem } from 'node:os';
+import { MemoryLimitError } from '../errors.js';
+
+/** A chunk's work arrays stay near this (TwoLayerNetwork.chunks). */
+const CHUNK_BYTES = 64 * 2 ** 20;
+
+/** Throws MemoryLimitError when `bytes` exceed the machine's memory. */
+export function requireMemory(what: string, bytes: number): void {
+  const limit = totalmem();
+  if (bytes > limit) {
+    throw new MemoryLimitError(what, bytes, limit, 'the M×M kernels grow with M² and the blocks of S with N·q²: use fewer points or neurons');
+  }
+}
+
+/**
+ * What the kernel path holds at once for M points and N neurons of q
+ * parameters: a few M×M matrices (the kernel, Q, the factor of M·I + Q),
+ * the N blocks of S and their factors, and one chunk of work arrays.
+ */
+export function kernelPathBytes(m: number, n: number, q: number): number {
+  return 8 * (3 * m * m + 2 * n * q * q + 4 * n * q) + Math.max(CHUNK_BYTES, 8 * m * (2 + q));
+}
