@@ -33,10 +33,11 @@ export interface PlotOptions {
 /** Colours that stay apart for readers with the common colour-vision deficiencies (Okabe–Ito). */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'] as const;
 
-const MARGIN = { left: 78, right: 190, top: 52, bottom: 58 };
-
 export function linePlot(options: PlotOptions): string {
-  const width = options.width ?? 720;
+  // The legend sits right of the plot: room for its longest label (≈ 7 px a character at 12 px).
+  const legend = 44 + 7 * Math.max(...options.series.map((s) => s.label.length));
+  const MARGIN = { left: 78, right: Math.max(120, legend), top: 52, bottom: 58 };
+  const width = options.width ?? 540 + MARGIN.right;
   const height = options.height ?? 440;
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
@@ -123,12 +124,15 @@ function axis(values: number[], log: boolean): Axis {
     let a = Math.floor(Math.log10(lo));
     let b = Math.ceil(Math.log10(hi));
     if (a === b) b = a + 1;
-    // At most ~8 labelled decades.
+    // At most ~8 labelled decades; within one or two, ticks at 2 and 5 too.
     const step = Math.max(1, Math.ceil((b - a) / 8));
     a = Math.floor(a / step) * step;
     b = Math.ceil(b / step) * step;
     const ticks = [];
-    for (let e = a; e <= b; e += step) ticks.push({ value: 10 ** e, label: decade(e) });
+    for (let e = a; e <= b; e += step) {
+      ticks.push({ value: 10 ** e, label: decade(e) });
+      if (b - a <= 2 && e < b) for (const f of [2, 5]) ticks.push({ value: f * 10 ** e, label: `${f}·${decade(e)}` });
+    }
     return { position: (v) => (Math.log10(v) - a) / (b - a), ticks };
   }
   if (lo === hi) {
