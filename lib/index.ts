@@ -17,3 +17,5 @@ export { ntk, ntkCross, nntk, nntkCross, type NewtonKernel, type NewtonKernelOpt
 export { spectrum, project, stepFactors, type SpectrumOptions } from './method/spectrum.js';
 export { train, DivergenceError } from './method/train.js';
 export type { TrainOptions, NewtonTrainOptions, GradientTrainOptions, TrainResult, HistoryEntry, StopReason } from './method/train.js';
+export { limitKernel, gaussHermite, CLOSED_FORM_ACTIVATIONS, DEFAULT_QUADRATURE_NODES, MAX_QUADRATURE_NODES } from './method/limits.js';
+export type { LimitKernelOptions, LimitKind, LimitMethod, GaussHermiteRule } from './method/limits.js';

@@ -7,15 +7,17 @@
 import { readFileSync } from 'node:fs';
 import { wantsHelp } from './args.js';
 import type { Command } from './command.js';
+import { converge } from './commands/converge.js';
 import { demo } from './commands/demo.js';
 import { eig } from './commands/eig.js';
 import { init } from './commands/init.js';
 import { kernel } from './commands/kernel.js';
+import { limit } from './commands/limit.js';
 import { step } from './commands/step.js';
 import { trainCommand } from './commands/train.js';
 import { classify, EXIT, UsageError } from './failures.js';
 
-const COMMANDS: readonly Command[] = [init, kernel, step, eig, trainCommand, demo];
+const COMMANDS: readonly Command[] = [init, kernel, step, eig, trainCommand, demo, limit, converge];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -1,0 +1,70 @@
+/** `nntk converge`: finite width against the infinite-width limit (SPEC §5), with a table, JSON and SVG figures. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { convergeFigures, runConverge, type ConvergeResult } from '../../experiments/converge.js';
+import { flag, number, optional, text, withDefault } from '../args.js';
+import { defineCommand } from '../command.js';
+import { EXIT, UsageError } from '../failures.js';
+import { note } from '../report.js';
+
+export const converge = defineCommand({
+  name: 'converge',
+  summary: 'Measure how the finite-width kernels and the Newton flow approach their infinite-width limits.',
+  synopsis: '[--out DIR] [--json FILE] [--from A] [--to B] [--seeds S] [--points M] [--quiet]',
+  description: `
+For N = 2^A ... 2^B (default 2^8 ... 2^16) tanh networks (beta = 1/2, sigma_w = sigma_b = 1),
+M points on the unit circle and y = sin(2t), averaged over seeds:
+  ntk        relative Frobenius distance of K_GD(N) to K_inf/M (theory: slope -1/2)
+  nntk       the same for the full-Hessian K_N with lambda_N = N^(-1/4) against
+             (K_inf/M)(lambda_N I + K_inf/M)^-1
+  cert       min_i lambda_min(S_i + lambda_N I), the kernel path's certificate
+  movement   max|theta - theta_0| after Newton training to 1e-6 (the lazy regime)
+  flow       max over t in [0, 2] of |f_t - f_inf_t|/|y|: T/alpha Newton steps of
+             size alpha = 0.01 of the finite network against the limit equation
+             f_t = y + exp(-t K_N_inf)(f_0 - y)
+and the least-squares slopes of log(quantity) against log N. Prints a table on
+stdout; --json writes {"rows", "slopes", "config", "discretization"}; --out writes
+limit-distance.svg, certificate.svg and movement.svg. Takes several minutes at
+the defaults; progress goes to stderr.`,
+  options: {
+    out: optional('DIR', 'directory for the SVG figures (created if missing)', text),
+    json: optional('FILE', 'write the results as JSON', text),
+    from: withDefault('A', 'smallest width 2^A', number({ integer: true, min: 2, max: 24 }), 8),
+    to: withDefault('B', 'largest width 2^B', number({ integer: true, min: 2, max: 24 }), 16),
+    seeds: withDefault('S', 'seeds averaged per width', number({ integer: true, min: 1, max: 64 }), 4),
+    points: withDefault('M', 'number of points on the circle', number({ integer: true, min: 4 }), 32),
+    quiet: flag('no progress on stderr'),
+  },
+  async run(o) {
+    if (o.to - o.from < 1) throw new UsageError('--to must exceed --from (a slope needs two widths)');
+    const onProgress = o.quiet ? undefined : (message: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}nntk converge: ${message}${process.stderr.isTTY ? '' : '\n'}`);
+    const result = runConverge({ exponents: [o.from, o.to], seeds: o.seeds, points: o.points, ...(onProgress ? { onProgress } : {}) });
+    if (!o.quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+    process.stdout.write(table(result));
+    if (o.json !== undefined) {
+      const { rows, slopes, config, discretization } = result;
+      await writeFile(o.json, `${JSON.stringify({ rows, slopes, config, discretization }, null, 1)}\n`);
+    }
+    if (o.out !== undefined) {
+      await mkdir(o.out, { recursive: true });
+      for (const [name, svg] of Object.entries(convergeFigures(result))) await writeFile(join(o.out, name), svg);
+      note('converge', `wrote the figures to ${o.out}`);
+    }
+    return EXIT.ok;
+  },
+});
+
+function table(result: ConvergeResult): string {
+  const e = (v: number) => v.toExponential(2).padStart(10);
+  const lines = [
+    `M = ${result.config.points}, ${result.config.activation}, ${result.config.seeds} seeds; lambda_N = ${result.config.lambda0}*N^-${result.config.gamma}`,
+    '      N   lambda_N         ntk        nntk        cert    movement        flow',
+  ];
+  for (const r of result.rows) {
+    lines.push(`${String(r.width).padStart(7)} ${e(r.lambda)}  ${e(r.ntkDistance)}  ${e(r.nntkDistance)}  ${e(r.certificate)}  ${e(r.movement)}  ${e(r.flowDistance)}`);
+  }
+  const s = result.slopes;
+  lines.push(`slopes (log-log, theory -0.5 for the distances): ntk ${s.ntk.toFixed(3)}, nntk ${s.nntk.toFixed(3)}, movement ${s.movement.toFixed(3)}, flow ${s.flow.toFixed(3)}`);
+  lines.push(`time-discretization floor of the flow comparison at the largest N: ${result.discretization.toExponential(2)}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,62 @@
+/** `nntk limit`: the infinite-width NTK or Newton NTK at the points X (SPEC §5). */
+import { ACTIVATIONS, DEFAULT_QUADRATURE_NODES, limitKernel, MAX_QUADRATURE_NODES, Matrix, type LimitKernelOptions } from '../../index.js';
+import { choice, flag, number, optional, required, text, withDefault } from '../args.js';
+import { readArray, shapeText, writeMatrix } from '../arrays.js';
+import { defineCommand } from '../command.js';
+import { EXIT, Failure, UsageError } from '../failures.js';
+
+export const limit = defineCommand({
+  name: 'limit',
+  summary: 'Write the infinite-width (beta = 1/2) NTK or Newton NTK at the points X.',
+  synopsis:
+    '--x X.npy [--x2 X2.npy] --activation A [--sigma-w S] [--sigma-b S] [--no-bias] [--kind ntk|nntk] [--lambda L] [--quadrature-nodes N] --out K.npy',
+  description: `
+The limit as the width N -> infinity, at initialisation (c ~ N(0,1),
+w ~ N(0, sigma_w^2 I), b ~ N(0, sigma_b^2)), of the kernels of 'nntk kernel':
+  K_inf(x, x') = E[s(u) s(u')] + E[c^2] E[s'(u) s'(u')] (x~ . x~'),   E[c^2] = 1,
+  (u, u') ~ N(0, S),  S = [[sw^2 |x|^2 + sb^2, sw^2 x.x' + sb^2], [., sw^2 |x'|^2 + sb^2]],
+with x~ = [x; 1] (x~ . x~' = x.x' + 1); with --no-bias the sb^2 terms are absent
+and x~ = x.
+--kind ntk:  K = K_inf / M                               (M x M; the limit of K_GD)
+--kind nntk: K = (K_inf/M) (lambda I + K_inf/M)^-1       (M x M; the limit Newton NTK, fixed lambda > 0)
+With --x2, the cross-kernel with the points of X2 as rows (M2 x M), still
+divided by M = the number of rows of X: K_inf(X2, X)/M, or for nntk
+(K_inf(X2, X)/M) (lambda I + K_inf(X, X)/M)^-1.
+relu, erf and sin use closed forms (arc-cosine kernels for relu); tanh, sigmoid
+and softplus a 2-D Gauss-Hermite rule with N nodes per axis (default
+${DEFAULT_QUADRATURE_NODES}: relative error <= 1e-10 for erf and sin when |x| <= 3; tanh about 1e-6
+at |x| = 3 and 1e-14 at |x| = 1). Inputs: X.npy (M x d), X2.npy (M2 x d), float64.`,
+  options: {
+    x: required('X.npy', 'training points, M x d', text),
+    x2: optional('X2.npy', 'test points (rows of a cross-kernel), M2 x d', text),
+    activation: required('A', ACTIVATIONS.join(', '), choice(ACTIVATIONS)),
+    sigmaW: withDefault('S', 'standard deviation of the inner weights w', number({ min: 0 }), 1),
+    sigmaB: withDefault('S', 'standard deviation of the biases b', number({ min: 0 }), 1),
+    noBias: flag('a network without biases'),
+    kind: withDefault('KIND', 'ntk or nntk', choice(['ntk', 'nntk'] as const), 'ntk'),
+    lambda: optional('L', 'a fixed lambda > 0 (needed by --kind nntk)', number({ above: 0 })),
+    quadratureNodes: optional('N', `Gauss-Hermite nodes per axis, 1 to ${MAX_QUADRATURE_NODES} (default ${DEFAULT_QUADRATURE_NODES}; tanh, sigmoid, softplus)`, number({ integer: true, min: 1, max: MAX_QUADRATURE_NODES })),
+    out: required('K.npy', 'kernel file to write', text),
+  },
+  async run(o) {
+    if (o.kind === 'ntk' && o.lambda !== undefined) throw new UsageError('--lambda applies to --kind nntk only');
+    if (o.kind === 'nntk' && o.lambda === undefined) throw new UsageError('--kind nntk needs --lambda L (a fixed lambda > 0)');
+    const X = await readInputs(o.x, null);
+    const options: LimitKernelOptions = { activation: o.activation, sigmaW: o.sigmaW, sigmaB: o.sigmaB, bias: !o.noBias, kind: o.kind };
+    if (o.lambda !== undefined) options.lambda = o.lambda;
+    if (o.quadratureNodes !== undefined) options.quadratureNodes = o.quadratureNodes;
+    if (o.x2 !== undefined) options.X2 = await readInputs(o.x2, X.cols);
+    await writeMatrix(o.out, limitKernel(X, options));
+    return EXIT.ok;
+  },
+});
+
+/** Points as rows: M x d (d given for X2, to match X). */
+async function readInputs(path: string, dim: number | null): Promise<Matrix> {
+  const { shape, data } = await readArray(path);
+  if (shape.length !== 2 || shape[0]! < 1 || shape[1]! < 1 || (dim !== null && shape[1] !== dim)) {
+    const expected = dim === null ? '(M, d) with M, d >= 1' : `(M2, ${dim}) with M2 >= 1, like the points of --x`;
+    throw new Failure(`${path}: points must be a 2-D array of shape ${expected}, found shape ${shapeText(shape)}`);
+  }
+  return new Matrix(shape[0]!, shape[1]!, data);
+}

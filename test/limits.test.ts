@@ -1,0 +1,430 @@
+/**
+ * The infinite-width kernels of SPEC §5 (lib/method/limits.ts):
+ *
+ * - the closed forms (relu, erf, sin) and the quadrature (tanh) are the
+ *   limits of the empirical NTK: the average over S = 8 seeds of ntk(net, X)
+ *   at width N = 4096 is within 10·max|K∞/M|/√(N·S) of limitKernel(X). Why
+ *   10: an entry of the empirical kernel is the mean over N neurons of
+ *   ξ = σ(u)σ(u′) + c²σ′(u)σ′(u′)·x̃·x̃′, whose standard deviation is at most
+ *   ≈ 2.2× the kernel's largest entry here (relu's diagonal: √1.25 for each
+ *   of the two terms); the largest of ≈ 80 entries lies within ≈ 3 standard
+ *   deviations, so ≈ 6.6 is what chance gives at worst; 10 leaves a margin
+ *   and still catches any wrong factor or missing term (≥ 5% of the kernel,
+ *   while 10/√(NS) = 5.5%);
+ * - the cross-kernels follow the conventions of ntkCross and of the
+ *   Gauss–Newton nntkCross (rows = test points, (K(X2, X)/M)(λI + K/M)⁻¹): their
+ *   seed means at N = 4096 are within 5% of the limits (measured ≤ 1%);
+ * - the relative Frobenius distance ‖K_N − K∞‖/‖K∞‖ (mean over 8 seeds)
+ *   decays like N^(−1/2): the slope between N = 1024 and 16384 lies in
+ *   [−0.65, −0.35];
+ * - the 2-D Gauss–Hermite rule (default 512 nodes per axis) matches the
+ *   closed forms of erf and sin to 1e-10 of the kernel's largest entry on
+ *   inputs with |x| ≤ 3 (x = 0, parallel, antiparallel and repeated points
+ *   included); relu's kink and jump make quadrature converge like n^(−1/2),
+ *   so it is held to 2e-2 only (measured 6e-3): a cross-check of the closed
+ *   form's factors, not of its digits;
+ * - the closed forms equal an independent numpy evaluation of the textbook
+ *   formulas (arccos, arcsin, sinh/cosh of Σ) to 1e-12 (relu: 1e-8, because
+ *   numpy's arccos of a cosine rounded near ±1 is off by up to √ε — the
+ *   library's Kahan angle is not);
+ * - the limit NNTK equals (K/M)(λI + K/M)⁻¹ computed in numpy from the limit
+ *   NTK to 1e-12 (cross-kernel too); it is exactly symmetric, its
+ *   eigenvalues lie in (0, 1);
+ * - `nntk limit` writes bitwise what the API computes, --help exits 0, bad
+ *   arguments exit 2.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  gaussHermite,
+  limitKernel,
+  Matrix,
+  NonFiniteError,
+  nntkCross,
+  ntk,
+  ntkCross,
+  readNpy,
+  spectrum,
+  TwoLayerNetwork,
+  writeNpy,
+  type Activation,
+  type LimitKernelOptions,
+} from '../lib/index.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MAIN = join(ROOT, 'dist/cli/main.js');
+const dir = mkdtempSync(join(tmpdir(), 'nntk-limits-'));
+const path = (name: string) => join(dir, name);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function maxAbs(a: Float64Array): number {
+  let s = 0;
+  for (const v of a) s = Math.max(s, Math.abs(v));
+  return s;
+}
+
+/** max |a − b| / max |b|. */
+function relativeError(a: Matrix, b: Matrix): number {
+  expect([a.rows, a.cols]).toEqual([b.rows, b.cols]);
+  let e = 0;
+  for (let i = 0; i < a.data.length; i++) e = Math.max(e, Math.abs(a.data[i]! - b.data[i]!));
+  return e / maxAbs(b.data);
+}
+
+function frobenius(a: Float64Array, b?: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - (b === undefined ? 0 : b[i]!)) ** 2;
+  return Math.sqrt(s);
+}
+
+function isExactlySymmetric(a: Matrix): boolean {
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < i; j++) if (!Object.is(a.data[i * a.cols + j], a.data[j * a.cols + i])) return false;
+  return true;
+}
+
+/** 12 points in the plane: the unit circle, radii up to 1.5, one pair at the same angle, and the origin. */
+const XS = (() => {
+  const rows: number[][] = [];
+  for (let j = 0; j < 9; j++) {
+    const t = (2 * Math.PI * j) / 9 + 0.2;
+    const r = 1 + 0.5 * Math.sin(3 * j);
+    rows.push([r * Math.cos(t), r * Math.sin(t)]);
+  }
+  rows.push([0.5 * rows[0]![0]!, 0.5 * rows[0]![1]!], [-rows[1]![0]!, -rows[1]![1]!], [0, 0]);
+  return Matrix.from(rows);
+})();
+
+/** The first 9 points of XS: distinct, no two parallel. */
+const XC = new Matrix(9, 2, XS.data.slice(0, 18));
+
+/** Points with |x| ≤ 3 in d = 3, including |x| = 3, x = 0, x and x/3, x and −x, and a repeated point. */
+const X3 = (() => {
+  const rows: number[][] = [];
+  for (let j = 0; j < 14; j++) {
+    const v = [Math.sin(1.3 * j + 0.4), Math.cos(2.1 * j), Math.sin(0.7 * j * j + 1)];
+    const n = Math.hypot(...v);
+    const r = j < 4 ? 3 : 3 * Math.abs(Math.sin(5 * j + 2));
+    rows.push(v.map((x) => (r * x) / n));
+  }
+  rows.push(rows[0]!.map((x) => x / 3), rows[0]!.map((x) => -x), rows[2]!.slice(), [0, 0, 0]);
+  return Matrix.from(rows);
+})();
+
+/** The mean over seeds of the empirical NTK at width N, and the relative Frobenius distance of each seed to `limit`. */
+function empirical(activation: Activation, width: number, seeds: number, X: Matrix, options: { bias: boolean; sigmaW: number; sigmaB: number }, limit: Matrix) {
+  const mean = new Float64Array(X.rows * X.rows);
+  let distance = 0;
+  for (let seed = 0; seed < seeds; seed++) {
+    const net = TwoLayerNetwork.initialize({ width, dim: X.cols, activation, beta: 0.5, bias: options.bias }, { seed: 1000 + seed, sigmaW: options.sigmaW, sigmaB: options.sigmaB });
+    const K = ntk(net, X);
+    for (let i = 0; i < mean.length; i++) mean[i] = mean[i]! + K.data[i]! / seeds;
+    distance += frobenius(K.data, limit.data) / frobenius(limit.data) / seeds;
+  }
+  return { mean: new Matrix(X.rows, X.rows, mean), distance };
+}
+
+describe('the limit is the mean of the empirical NTK at large width', () => {
+  const N = 4096;
+  const S = 8;
+  const cases: Array<[Activation, { bias: boolean; sigmaW: number; sigmaB: number }]> = [
+    ['relu', { bias: true, sigmaW: 1, sigmaB: 1 }],
+    ['erf', { bias: true, sigmaW: 1, sigmaB: 1 }],
+    ['sin', { bias: true, sigmaW: 1, sigmaB: 1 }],
+    ['tanh', { bias: true, sigmaW: 1, sigmaB: 1 }],
+    ['relu', { bias: false, sigmaW: 1.3, sigmaB: 1 }],
+    ['erf', { bias: true, sigmaW: 0.8, sigmaB: 1.5 }],
+    ['sin', { bias: false, sigmaW: 1.2, sigmaB: 1 }],
+    ['tanh', { bias: false, sigmaW: 1.5, sigmaB: 1 }],
+  ];
+  for (const [activation, options] of cases) {
+    it(`${activation}, ${options.bias ? 'bias' : 'no bias'}, σ_w = ${options.sigmaW}${options.bias ? `, σ_b = ${options.sigmaB}` : ''}: |mean of ${S} seeds − K∞/M| ≤ 10·max|K∞/M|/√(N·S)`, () => {
+      const limit = limitKernel(XS, { activation, ...options });
+      const { mean } = empirical(activation, N, S, XS, options, limit);
+      const ratio = (relativeError(mean, limit) * Math.sqrt(N * S));
+      expect(ratio).toBeLessThan(10);
+      // Without bias the origin's row and column vanish, in the limit and at any width.
+      if (!options.bias) {
+        const m = XS.rows;
+        for (let j = 0; j < m; j++) expect(limit.data[(m - 1) * m + j] === 0 && mean.data[(m - 1) * m + j] === 0).toBe(true);
+      }
+    });
+  }
+
+  it('the conventions of the cross-kernels match ntkCross and the Gauss–Newton nntkCross (tanh, λ = 0.1, N = 4096, mean of 8 seeds, within 5%)', () => {
+    const X2 = Matrix.from([[0.3, -0.2], [1.1, 0.4], [-0.7, 0.9]]);
+    const lambda = 0.1;
+    const limitNtk = limitKernel(XS, { activation: 'tanh', X2 });
+    const limitNntk = limitKernel(XS, { activation: 'tanh', X2, kind: 'nntk', lambda });
+    const meanNtk = new Matrix(3, XS.rows);
+    const meanNntk = new Matrix(3, XS.rows);
+    for (let seed = 0; seed < 8; seed++) {
+      const net = TwoLayerNetwork.initialize({ width: 4096, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed: 2000 + seed });
+      const a = ntkCross(net, X2, XS).data;
+      const b = nntkCross(net, X2, XS, { lambda, hessian: 'gauss-newton' }).kernel.data;
+      for (let i = 0; i < a.length; i++) {
+        meanNtk.data[i] = meanNtk.data[i]! + a[i]! / 8;
+        meanNntk.data[i] = meanNntk.data[i]! + b[i]! / 8;
+      }
+    }
+    expect(relativeError(meanNtk, limitNtk)).toBeLessThan(0.05);
+    expect(relativeError(meanNntk, limitNntk)).toBeLessThan(0.05);
+  });
+
+  for (const activation of ['tanh', 'relu'] as const) {
+    it(`${activation}: the relative Frobenius distance decays like N^(−1/2) (slope in [−0.65, −0.35] between N = 1024 and 16384)`, () => {
+      const options = { bias: true, sigmaW: 1, sigmaB: 1 };
+      const limit = limitKernel(XS, { activation, ...options });
+      const small = empirical(activation, 1024, 8, XS, options, limit).distance;
+      const large = empirical(activation, 16384, 8, XS, options, limit).distance;
+      const slope = Math.log(large / small) / Math.log(16);
+      expect(slope).toBeGreaterThan(-0.65);
+      expect(slope).toBeLessThan(-0.35);
+    });
+  }
+});
+
+describe('Gauss–Hermite quadrature against the closed forms', () => {
+  it('the rule integrates polynomials of degree ≤ 2n − 1 exactly: E z^(2k) = (2k − 1)!!', () => {
+    for (const n of [1, 2, 7, 20]) {
+      const { nodes, weights } = gaussHermite(n);
+      for (let k = 0; 2 * k <= 2 * n - 1; k++) {
+        let moment = 0;
+        for (let i = 0; i < n; i++) moment += weights[i]! * nodes[i]! ** (2 * k);
+        let exact = 1;
+        for (let j = 2 * k - 1; j > 1; j -= 2) exact *= j;
+        expect(Math.abs(moment - exact) / exact, `n = ${n}, k = ${k}`).toBeLessThan(1e-13);
+      }
+    }
+  });
+
+  const X2 = Matrix.from([[0.3, -2.0, 1.1], [0, 0, 0], [2.9, 0.1, -0.5]]);
+  const settings: Array<[string, Partial<LimitKernelOptions>]> = [
+    ['bias, σ = 1', {}],
+    ['no bias', { bias: false }],
+    ['bias, σ_w = 0.7, σ_b = 1.4', { sigmaW: 0.7, sigmaB: 1.4 }],
+  ];
+  for (const activation of ['erf', 'sin'] as const) {
+    for (const [name, extra] of settings) {
+      it(`${activation}, ${name}: quadrature (512 nodes per axis) = closed form to 1e-10, |x| ≤ 3, square and cross`, () => {
+        const closed = limitKernel(X3, { activation, ...extra });
+        const quad = limitKernel(X3, { activation, ...extra, method: 'quadrature' });
+        expect(relativeError(quad, closed)).toBeLessThan(1e-10);
+        expect(isExactlySymmetric(quad) && isExactlySymmetric(closed)).toBe(true);
+        const cross = limitKernel(X3, { activation, ...extra, X2 });
+        expect(relativeError(limitKernel(X3, { activation, ...extra, X2, method: 'quadrature' }), cross)).toBeLessThan(1e-10);
+      });
+    }
+  }
+
+  it('relu: quadrature converges only like n^(−1/2) (kink and jump); within 2e-2 at 512 nodes', () => {
+    const closed = limitKernel(X3, { activation: 'relu' });
+    const quad = limitKernel(X3, { activation: 'relu', method: 'quadrature' });
+    expect(relativeError(quad, closed)).toBeLessThan(2e-2);
+  });
+
+  it('a cross-kernel with X2 = X equals the square kernel (to the quadrature error for tanh: x and x′ swap roles)', () => {
+    expect(relativeError(limitKernel(XS, { activation: 'relu', X2: XS }), limitKernel(XS, { activation: 'relu' }))).toBeLessThan(1e-15);
+    expect(relativeError(limitKernel(XS, { activation: 'tanh', X2: XS }), limitKernel(XS, { activation: 'tanh' }))).toBeLessThan(1e-12);
+  });
+});
+
+describe('against numpy', () => {
+  it('the closed forms equal numpy’s textbook formulas; the limit NNTK is (K/M)(λI + K/M)⁻¹, exactly symmetric, eigenvalues in (0, 1)', async () => {
+    const lambda = 0.01;
+    const X2 = Matrix.from([[0.2, -1.0, 0.4], [1.5, 1.5, 0.0]]);
+    await writeNpy(path('X.npy'), { shape: [X3.rows, 3], data: X3.data });
+    await writeNpy(path('X2.npy'), { shape: [2, 3], data: X2.data });
+    const configs: Array<{ activation: Activation; bias: boolean; sigmaW: number; sigmaB: number }> = [];
+    for (const activation of ['relu', 'erf', 'sin', 'tanh'] as const) {
+      for (const bias of [true, false]) configs.push({ activation, bias, sigmaW: bias ? 0.9 : 1.1, sigmaB: 1.2 });
+    }
+    for (const [i, c] of configs.entries()) {
+      await writeNpy(path(`K${i}.npy`), { shape: [X3.rows, X3.rows], data: limitKernel(X3, c).data });
+      const n = limitKernel(X3, { ...c, kind: 'nntk', lambda });
+      expect(isExactlySymmetric(n)).toBe(true);
+      // X3 has repeated and parallel points (K∞ singular); the spectrum is checked on 9 distinct, pairwise independent points.
+      const { values } = spectrum(limitKernel(XC, { ...c, kind: 'nntk', lambda }), { vectors: false });
+      expect(Array.from(values).every((v) => v > 0 && v < 1), `${c.activation}, bias ${c.bias}: ${values[0]} … ${values[values.length - 1]}`).toBe(true);
+      await writeNpy(path(`N${i}.npy`), { shape: [X3.rows, X3.rows], data: n.data });
+      await writeNpy(path(`C${i}.npy`), { shape: [2, X3.rows], data: limitKernel(X3, { ...c, kind: 'nntk', lambda, X2 }).data });
+    }
+    writeFileSync(path('configs.json'), JSON.stringify(configs));
+    const script = `
+import json, numpy as np
+from scipy.special import erf
+X = np.load('X.npy'); X2 = np.load('X2.npy'); M = X.shape[0]; lam = ${lambda}
+out = []
+for i, c in enumerate(json.load(open('configs.json'))):
+    sw, sb, bias = c['sigmaW'], c['sigmaB'], c['bias']
+    Xt = np.hstack([X, np.ones((M, 1))]) if bias else X
+    S = sw**2 * X @ X.T + (sb**2 if bias else 0.0)
+    d = np.diag(S); s11 = d[:, None]; s22 = d[None, :]
+    act = c['activation']
+    with np.errstate(divide='ignore', invalid='ignore'):
+        if act == 'relu':
+            rho = np.clip(S / np.sqrt(s11 * s22), -1, 1)
+            th = np.arccos(rho)
+            vv = np.sqrt(s11 * s22) / (2 * np.pi) * (np.sin(th) + (np.pi - th) * np.cos(th))
+            dd = (np.pi - th) / (2 * np.pi)
+            zero = (s11 * s22 == 0); vv[zero] = 0; dd[zero] = 0
+        elif act == 'erf':
+            vv = 2 / np.pi * np.arcsin(2 * S / np.sqrt((1 + 2 * s11) * (1 + 2 * s22)))
+            dd = 4 / np.pi / np.sqrt((1 + 2 * s11) * (1 + 2 * s22) - 4 * S**2)
+        elif act == 'sin':
+            vv = np.exp(-(s11 + s22) / 2) * np.sinh(S)
+            dd = np.exp(-(s11 + s22) / 2) * np.cosh(S)
+    K = np.load(f'K{i}.npy')
+    err = None
+    if act != 'tanh':
+        Kref = (vv + dd * (Xt @ Xt.T)) / M
+        err = float(np.abs(K - Kref).max() / np.abs(Kref).max())
+    # The limit NNTK from the limit NTK, independently: solve (λI + K)ᵀ Zᵀ = Kᵀ.
+    A = lam * np.eye(M) + K
+    Nref = np.linalg.solve(A, K).T
+    N = np.load(f'N{i}.npy')
+    # The cross-kernel (K∞(X2, X)/M)(λI + K∞/M)⁻¹ from the K∞(X2, X) of the closed forms (not tanh).
+    cross = None
+    if act != 'tanh':
+      with np.errstate(divide='ignore', invalid='ignore'):
+        Sx = sw**2 * X2 @ X.T + (sb**2 if bias else 0.0)
+        e11 = (sw**2 * (X2**2).sum(1) + (sb**2 if bias else 0.0))[:, None]
+        X2t = np.hstack([X2, np.ones((X2.shape[0], 1))]) if bias else X2
+        if act == 'relu':
+            th = np.arccos(np.clip(Sx / np.sqrt(e11 * s22), -1, 1))
+            vx = np.sqrt(e11 * s22) / (2 * np.pi) * (np.sin(th) + (np.pi - th) * np.cos(th))
+            dx = (np.pi - th) / (2 * np.pi)
+            zero = (e11 * s22 == 0); vx[zero] = 0; dx[zero] = 0
+        elif act == 'erf':
+            vx = 2 / np.pi * np.arcsin(2 * Sx / np.sqrt((1 + 2 * e11) * (1 + 2 * s22)))
+            dx = 4 / np.pi / np.sqrt((1 + 2 * e11) * (1 + 2 * s22) - 4 * Sx**2)
+        else:
+            vx = np.exp(-(e11 + s22) / 2) * np.sinh(Sx)
+            dx = np.exp(-(e11 + s22) / 2) * np.cosh(Sx)
+        Kx = (vx + dx * (X2t @ Xt.T)) / M
+        Cref = np.linalg.solve(A, Kx.T).T
+        cross = float(np.abs(np.load(f'C{i}.npy') - Cref).max() / np.abs(Cref).max())
+    out.append({'closed': err, 'nntk': float(np.abs(N - Nref).max() / np.abs(Nref).max()), 'cross': cross})
+print(json.dumps(out))
+`;
+    const results = JSON.parse(execFileSync('python3', ['-c', script], { cwd: dir, encoding: 'utf8' })) as Array<{ closed: number | null; nntk: number; cross: number | null }>;
+    for (const [i, c] of configs.entries()) {
+      const r = results[i]!;
+      const label = `${c.activation}, bias ${c.bias}`;
+      if (r.closed !== null) expect(r.closed, label).toBeLessThan(c.activation === 'relu' ? 1e-8 : 1e-12);
+      expect(r.nntk, label).toBeLessThan(1e-12);
+      if (r.cross !== null) expect(r.cross, label).toBeLessThan(c.activation === 'relu' ? 1e-8 : 1e-12);
+    }
+  });
+});
+
+describe('validation', () => {
+  it('rejects bad inputs with TypeError, RangeError or NonFiniteError', () => {
+    const X = Matrix.from([[1, 0], [0, 1]]);
+    const bad: Array<[string, () => unknown, new (...args: never[]) => Error]> = [
+      ['no options', () => limitKernel(X, undefined as unknown as LimitKernelOptions), TypeError],
+      ['an unknown activation', () => limitKernel(X, { activation: 'gelu' as Activation }), RangeError],
+      ['σ_w < 0', () => limitKernel(X, { activation: 'erf', sigmaW: -1 }), RangeError],
+      ['σ_b = NaN', () => limitKernel(X, { activation: 'erf', sigmaB: NaN }), RangeError],
+      ['σ_w as a string', () => limitKernel(X, { activation: 'erf', sigmaW: '1' as unknown as number }), TypeError],
+      ['bias as a number', () => limitKernel(X, { activation: 'erf', bias: 1 as unknown as boolean }), TypeError],
+      ['an unknown kind', () => limitKernel(X, { activation: 'erf', kind: 'gd' as 'ntk' }), RangeError],
+      ['nntk without λ', () => limitKernel(X, { activation: 'erf', kind: 'nntk' }), TypeError],
+      ['nntk with λ = 0', () => limitKernel(X, { activation: 'erf', kind: 'nntk', lambda: 0 }), RangeError],
+      ['nntk with λ = ∞', () => limitKernel(X, { activation: 'erf', kind: 'nntk', lambda: Infinity }), RangeError],
+      ['ntk with λ', () => limitKernel(X, { activation: 'erf', lambda: 1 }), RangeError],
+      ['X2 with another d', () => limitKernel(X, { activation: 'erf', X2: Matrix.from([[1, 2, 3]]) }), RangeError],
+      ['X not a matrix', () => limitKernel({ rows: 2, cols: 2, data: [1, 0, 0, 1] } as unknown as Matrix, { activation: 'erf' }), TypeError],
+      ['0 nodes', () => limitKernel(X, { activation: 'tanh', quadratureNodes: 0 }), RangeError],
+      ['1.5 nodes', () => limitKernel(X, { activation: 'tanh', quadratureNodes: 1.5 }), RangeError],
+      ['2048 nodes', () => limitKernel(X, { activation: 'tanh', quadratureNodes: 2048 }), RangeError],
+      ['no closed form for tanh', () => limitKernel(X, { activation: 'tanh', method: 'closed-form' }), RangeError],
+      ['NaN in X', () => limitKernel(Matrix.from([[1, NaN]]), { activation: 'erf' }), NonFiniteError],
+      ['∞ in X2', () => limitKernel(X, { activation: 'erf', X2: Matrix.from([[1, -Infinity]]) }), NonFiniteError],
+    ];
+    for (const [name, call, type] of bad) expect(call, name).toThrow(type);
+  });
+
+  it('degenerate Σ: σ_w = σ_b = 0 gives u = 0, so relu’s and sin’s kernels vanish and erf’s is (4/π)·x̃·x̃′/M', () => {
+    const X = Matrix.from([[1, 2], [-0.5, 0.25]]);
+    const zero = { sigmaW: 0, sigmaB: 0 };
+    for (const activation of ['relu', 'sin'] as const) {
+      const K = limitKernel(X, { activation, ...zero });
+      // sin: E[cos 0 cos 0] = 1 for the slope term.
+      if (activation === 'relu') expect(Array.from(K.data)).toEqual([0, 0, 0, 0]);
+      else expect(relativeError(K, Matrix.from([[6 / 2, 1 / 2], [1 / 2, 1.3125 / 2]]))).toBeLessThan(1e-15);
+    }
+    const erfK = limitKernel(X, { activation: 'erf', ...zero });
+    const c = 4 / Math.PI / 2;
+    expect(relativeError(erfK, Matrix.from([[6 * c, c], [c, 1.3125 * c]]))).toBeLessThan(1e-15);
+    // The quadrature handles the rank-0 and rank-1 cases too.
+    expect(relativeError(limitKernel(X, { activation: 'erf', ...zero, method: 'quadrature' }), erfK)).toBeLessThan(1e-13);
+  });
+});
+
+describe('nntk limit (the command)', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [MAIN, 'limit', ...args], { cwd: dir, encoding: 'utf8' });
+  const X2 = Matrix.from([[0.3, -0.2], [1.1, 0.4], [-0.7, 0.9]]);
+
+  beforeAll(async () => {
+    const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`tsc failed:\n${build.stdout}${build.stderr}`);
+    await writeNpy(path('XS.npy'), { shape: [XS.rows, 2], data: XS.data });
+    await writeNpy(path('XS2.npy'), { shape: [3, 2], data: X2.data });
+    await writeNpy(path('vector.npy'), { shape: [4], data: new Float64Array(4) });
+    await writeNpy(path('nan.npy'), { shape: [1, 2], data: Float64Array.from([1, NaN]) });
+    await writeNpy(path('d3.npy'), { shape: [1, 3], data: Float64Array.from([1, 2, 3]) });
+  }, 120_000);
+
+  it('writes bitwise the matrix of limitKernel (ntk, nntk, cross, no bias, σ, quadrature nodes)', async () => {
+    const cases: Array<[string[], LimitKernelOptions]> = [
+      [['--activation', 'tanh'], { activation: 'tanh' }],
+      [['--activation', 'relu', '--kind', 'nntk', '--lambda', '0.05', '--x2', 'XS2.npy'], { activation: 'relu', kind: 'nntk', lambda: 0.05, X2 }],
+      [['--activation', 'erf', '--no-bias', '--sigma-w', '1.5', '--kind', 'nntk', '--lambda', '1e-3'], { activation: 'erf', bias: false, sigmaW: 1.5, kind: 'nntk', lambda: 1e-3 }],
+      [['--activation', 'softplus', '--sigma-b', '0.5', '--quadrature-nodes', '64', '--x2', 'XS2.npy'], { activation: 'softplus', sigmaB: 0.5, quadratureNodes: 64, X2 }],
+    ];
+    for (const [i, [args, options]] of cases.entries()) {
+      const r = run('--x', 'XS.npy', ...args, '--out', `L${i}.npy`);
+      expect([r.status, r.stderr, r.stdout], args.join(' ')).toEqual([0, '', '']);
+      const file = await readNpy(path(`L${i}.npy`));
+      const K = limitKernel(XS, options);
+      expect(file.shape).toEqual([K.rows, K.cols]);
+      expect(Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength).equals(Buffer.from(K.data.buffer, K.data.byteOffset, K.data.byteLength)), args.join(' ')).toBe(true);
+    }
+  });
+
+  it('--help exits 0 with the usage on stdout', () => {
+    for (const args of [['--help'], ['-h']]) {
+      const r = run(...args);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      expect(r.stdout).toMatch(/^Usage: nntk limit /);
+      expect(r.stdout).toMatch(/lambda I \+ K_inf\/M/);
+    }
+  });
+
+  it('usage errors exit 2 with one line on stderr; unusable files exit 1', () => {
+    const usage: string[][] = [
+      ['--x', 'XS.npy', '--activation', 'tanh', '--kind', 'nntk', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--lambda', '0.1', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'gelu', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--sigma-w', '-1', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--kind', 'nntk', '--lambda', '0', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--quadrature-nodes', '0', '--out', 'u.npy'],
+      ['--activation', 'tanh', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--out', 'u.npy', 'extra'],
+    ];
+    for (const args of usage) {
+      const r = run(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/^nntk: limit: [^\n]*\n$/);
+    }
+    for (const args of [['--x', 'vector.npy'], ['--x', 'nan.npy'], ['--x', 'XS.npy', '--x2', 'd3.npy'], ['--x', 'missing.npy']]) {
+      const r = run(...args, '--activation', 'erf', '--out', 'u.npy');
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(/^nntk: limit: [^\n]*\n$/);
+    }
+  });
+});
