@@ -31,7 +31,7 @@ export interface ConvergeOptions {
   /** λ_N = λ₀·N^(−γ): default λ₀ = 1, γ = 1/4 (slower than S's N^(−1/2), so λ_N dominates S). */
   lambda0?: number;
   gamma?: number;
-  /** Step α and time window T of the flow comparison: T/α steps, default α = 0.01, T = 2. */
+  /** Step α and time window T of the flow comparison: T/α Heun steps, default α = 0.05, T = 2. */
   alpha?: number;
   time?: number;
   onProgress?: (message: string) => void;
@@ -56,7 +56,7 @@ export interface ConvergeResult {
   rows: ConvergeRow[];
   /** Least-squares slopes of log(quantity) against log N (theory: −1/2 for the distances). */
   slopes: { ntk: number; nntk: number; movement: number; flow: number };
-  /** maxₜ |(I − α𝒦_N∞)^(t/α)(f_0 − y) − exp(−t𝒦_N∞)(f_0 − y)|/|y| at the largest width: the floor the step size α puts under flowDistance. */
+  /** maxₜ of |Heun's scheme on the limit equation − exp(−t𝒦_N∞)(f_0 − y)|/|y| at the largest width: the floor the step size α puts under flowDistance. */
   discretization: number;
 }
 
@@ -69,7 +69,7 @@ export function runConverge(options: ConvergeOptions = {}): ConvergeResult {
     activation: options.activation ?? ('tanh' as Activation),
     lambda0: options.lambda0 ?? 1,
     gamma: options.gamma ?? 0.25,
-    alpha: options.alpha ?? 0.01,
+    alpha: options.alpha ?? 0.05,
     time: options.time ?? 2,
   };
   const { X, y } = circleData(config.points, config.k);
@@ -137,10 +137,12 @@ function limitFlow(kernel: Matrix, alpha: number, time: number): FlowLimit {
 }
 
 /**
- * Runs `steps` Newton steps θ ← θ − α(H + λI)⁻¹g of the finite network and
- * compares f(X) after each with the limit f∞_t = y + exp(−t𝒦_N∞)(f_0 − y),
- * t = α·step; also returns how far the discrete limit (I − α𝒦_N∞)^s is from
- * the exponential (the time-discretization floor of the comparison).
+ * Integrates the Newton flow dθ/dt = −(H + λI)⁻¹g of the finite network by
+ * Heun's method (second order: two directions per step of size α) and
+ * compares f(X) after each step with the limit f∞_t = y + exp(−t𝒦_N∞)(f_0 − y),
+ * t = α·step. Also returns how far Heun's scheme applied to the limit
+ * equation, (I − α𝒦 + α²𝒦²/2)^s, is from the exponential: the floor the step
+ * size puts under the comparison.
  */
 function flowDistance(net: TwoLayerNetwork, X: Matrix, y: Float64Array, lambda: number, alpha: number, limit: FlowLimit) {
   const norm = Math.hypot(...y);
@@ -150,15 +152,21 @@ function flowDistance(net: TwoLayerNetwork, X: Matrix, y: Float64Array, lambda: 
   let distance = 0;
   let discretization = 0;
   for (let s = 1; s <= limit.steps; s++) {
-    const step = system.direction(lambda, 'full', 'kernel');
-    system = new NewtonSystem(system.net.moved(step.direction, alpha), X, y);
+    const first = system.direction(lambda, 'full', 'kernel').direction;
+    const predictor = new NewtonSystem(system.net.moved(first, alpha), X, y);
+    const second = predictor.direction(lambda, 'full', 'kernel').direction;
+    const average = first.map((v, p) => 0.5 * (v + second[p]!));
+    system = new NewtonSystem(system.net.moved(average, alpha), X, y);
     const t = alpha * s;
     const exact = r0.map((c, i) => c * Math.exp(-t * limit.values[i]!));
-    const discrete = r0.map((c, i) => c * (1 - alpha * limit.values[i]!) ** s);
+    const heun = r0.map((c, i) => {
+      const mu = limit.values[i]!;
+      return c * (1 - alpha * mu + 0.5 * (alpha * mu) ** 2) ** s;
+    });
     // r_t and its limit in the original basis: Vᵀ·(coefficients), V's rows being the eigenvectors.
     const limitResidual = gemm(new Matrix(1, exact.length, exact), limit.vectors).data;
     distance = Math.max(distance, Math.hypot(...system.residual.map((r, j) => r - limitResidual[j]!)) / norm);
-    discretization = Math.max(discretization, Math.hypot(...exact.map((c, i) => c - discrete[i]!)) / norm);
+    discretization = Math.max(discretization, Math.hypot(...exact.map((c, i) => c - heun[i]!)) / norm);
   }
   return { distance, discretization };
 }

@@ -19,9 +19,9 @@ M points on the unit circle and y = sin(2t), averaged over seeds:
              (K_inf/M)(lambda_N I + K_inf/M)^-1
   cert       min_i lambda_min(S_i + lambda_N I), the kernel path's certificate
   movement   max|theta - theta_0| after Newton training to 1e-6 (the lazy regime)
-  flow       max over t in [0, 2] of |f_t - f_inf_t|/|y|: T/alpha Newton steps of
-             size alpha = 0.01 of the finite network against the limit equation
-             f_t = y + exp(-t K_N_inf)(f_0 - y)
+  flow       max over t in [0, 2] of |f_t - f_inf_t|/|y|: the Newton flow of the
+             finite network (Heun's method, steps alpha = 0.05) against the limit
+             equation f_t = y + exp(-t K_N_inf)(f_0 - y)
 and the least-squares slopes of log(quantity) against log N. Prints a table on
 stdout; --json writes {"rows", "slopes", "config", "discretization"}; --out writes
 limit-distance.svg, certificate.svg and movement.svg. Takes several minutes at
