@@ -143,7 +143,7 @@ export function demoFigures(result: DemoResult): Record<string, string> {
       yLabel: 'relative residual |r| / |y|',
       xLog: true,
       yLog: true,
-      references: [{ y: config.tol, label: `target ${config.tol}` }],
+      references: [{ y: config.tol, label: `target ${config.tol.toExponential(0)}` }],
       series: result.histories.map(({ k, method, history }): Series => {
         const points = thin(trajectory(history));
         return {
