@@ -7,6 +7,7 @@
  */
 import { gemm } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
+import { Workspace } from '../linalg/workspace.js';
 import { chooseLambda } from '../method/lambda.js';
 import { limitKernel } from '../method/limits.js';
 import { nntk, ntk } from '../method/kernels.js';
@@ -146,17 +147,18 @@ function limitFlow(kernel: Matrix, alpha: number, time: number): FlowLimit {
  */
 function flowDistance(net: TwoLayerNetwork, X: Matrix, y: Float64Array, lambda: number, alpha: number, limit: FlowLimit) {
   const norm = Math.hypot(...y);
-  let system = new NewtonSystem(net, X, y);
+  const workspace = new Workspace();
+  let system = new NewtonSystem(net, X, y, workspace);
   // Coordinates of f_0 − y = r_0 in the limit kernel's eigenbasis.
   const r0 = gemm(limit.vectors, new Matrix(y.length, 1, system.residual)).data;
   let distance = 0;
   let discretization = 0;
   for (let s = 1; s <= limit.steps; s++) {
     const first = system.direction(lambda, 'full', 'kernel').direction;
-    const predictor = new NewtonSystem(system.net.moved(first, alpha), X, y);
+    const predictor = new NewtonSystem(system.net.moved(first, alpha), X, y, workspace);
     const second = predictor.direction(lambda, 'full', 'kernel').direction;
     const average = first.map((v, p) => 0.5 * (v + second[p]!));
-    system = new NewtonSystem(system.net.moved(average, alpha), X, y);
+    system = new NewtonSystem(system.net.moved(average, alpha), X, y, workspace);
     const t = alpha * s;
     const exact = r0.map((c, i) => c * Math.exp(-t * limit.values[i]!));
     const heun = r0.map((c, i) => {

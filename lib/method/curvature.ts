@@ -5,6 +5,7 @@
  */
 import { smallestEigenvalue } from '../linalg/blocks.js';
 import type { Matrix } from '../linalg/matrix.js';
+import { Workspace } from '../linalg/workspace.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 
 export interface Curvature {
@@ -16,14 +17,14 @@ export interface Curvature {
   minEigenvalue: number;
 }
 
-export function curvature(net: TwoLayerNetwork, xt: Matrix, residual: Float64Array): Curvature {
+export function curvature(net: TwoLayerNetwork, xt: Matrix, residual: Float64Array, workspace = new Workspace()): Curvature {
   const q = net.blockSize;
   const blocks = new Float64Array(net.width * q * q);
   const smallest = new Float64Array(net.width);
   const work = new Float64Array(q * q);
   let minEigenvalue = Infinity;
   for (const [from, to] of net.chunks(xt.rows, 2)) {
-    const features = net.features(xt, from, to, { slope: true, curvature: true });
+    const features = net.features(xt, from, to, { slope: true, curvature: true }, workspace);
     blocks.set(net.secondOrderBlocks(xt, residual, features), from * q * q);
     for (let i = from; i < to; i++) {
       const e = smallestEigenvalue(blocks, i * q * q, q, work);

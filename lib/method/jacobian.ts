@@ -4,6 +4,7 @@
  */
 import { gemm, syrk } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
+import { Workspace } from '../linalg/workspace.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { kernelPathBytes, requireMemory } from './memory.js';
 
@@ -11,14 +12,14 @@ import { kernelPathBytes, requireMemory } from './memory.js';
  * J·Jᵀ = N^(−2β)·[Σᵢ σ(uᵢ)σ(uᵢ)ᵀ + (Σᵢ cᵢ² σ′(uᵢ)σ′(uᵢ)ᵀ) ⊙ X̃X̃ᵀ] (SPEC §4): two
  * dsyrk per chunk and one Hadamard product. Full symmetric M×M result.
  */
-export function jacobianGram(net: TwoLayerNetwork, xt: Matrix): Matrix {
+export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new Workspace()): Matrix {
   const m = xt.rows;
   requireMemory(`the ${m}×${m} NTK`, kernelPathBytes(m, 0, 0));
   const values = new Matrix(m, m);
   const slopes = new Matrix(m, m);
   for (const [from, to] of net.chunks(m, 3)) {
     const nc = to - from;
-    const { value, slope } = net.features(xt, from, to, { value: true, slope: true });
+    const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
     // cᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·|cᵢ|.
     for (let j = 0; j < m; j++) {
       for (let i = 0; i < nc; i++) slope![j * nc + i] = slope![j * nc + i]! * Math.abs(net.c[from + i]!);
@@ -48,10 +49,11 @@ export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matr
   const ms = xtStar.rows;
   const values = new Matrix(ms, m);
   const slopes = new Matrix(ms, m);
+  const [workspaceA, workspaceB] = [new Workspace(), new Workspace()];
   for (const [from, to] of net.chunks(m + ms, 2)) {
     const nc = to - from;
-    const a = net.features(xt, from, to, { value: true, slope: true });
-    const b = net.features(xtStar, from, to, { value: true, slope: true });
+    const a = net.features(xt, from, to, { value: true, slope: true }, workspaceA);
+    const b = net.features(xtStar, from, to, { value: true, slope: true }, workspaceB);
     for (let j = 0; j < m; j++) {
       for (let i = 0; i < nc; i++) a.slope![j * nc + i] = a.slope![j * nc + i]! * net.c[from + i]! ** 2;
     }
@@ -67,7 +69,7 @@ export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matr
 }
 
 /** Jᵀ·v (P, neuron-major) for v ∈ R^M: per neuron [s σᵀv, s cᵢ σ′ᵀ(v ⊙ X̃)]. */
-export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Float64Array): Float64Array {
+export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Float64Array, workspace = new Workspace()): Float64Array {
   const m = xt.rows;
   const k = net.innerDim;
   const q = k + 1;
@@ -80,7 +82,7 @@ export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Floa
   const out = new Float64Array(net.parameterCount);
   for (const [from, to] of net.chunks(m, 2)) {
     const nc = to - from;
-    const { value, slope } = net.features(xt, from, to, { value: true, slope: true });
+    const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
     const a = gemm(new Matrix(m, nc, value!), vx, { transA: true }).data; // nc × (k+1), column 0 used
     const b = gemm(new Matrix(m, nc, slope!), vx, { transA: true }).data; // nc × (k+1), columns 1… used
     for (let i = 0; i < nc; i++) {

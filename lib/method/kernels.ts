@@ -8,6 +8,7 @@
 import { gemm } from '../linalg/blas.js';
 import { potrs } from '../linalg/cholesky.js';
 import { Matrix } from '../linalg/matrix.js';
+import { Workspace } from '../linalg/workspace.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { checkLambdaPolicy, chooseLambda, type LambdaPolicy } from './lambda.js';
@@ -72,9 +73,10 @@ export function nntkCross(net: TwoLayerNetwork, Xstar: Matrix, X: Matrix, option
     qStar = scaled(jacobianCrossGram(net, xtStar, system.xt), 1 / lambda);
   } else {
     qStar = new Matrix(Xstar.rows, X.rows);
+    const starWorkspace = new Workspace();
     for (const [from, to] of net.chunks(X.rows + Xstar.rows, 2 + net.blockSize)) {
-      const z = whitenedJacobian(net, system.xt, from, to, blockFactors);
-      const zStar = whitenedJacobian(net, xtStar, from, to, blockFactors);
+      const z = whitenedJacobian(net, system.xt, from, to, blockFactors, system.workspace);
+      const zStar = whitenedJacobian(net, xtStar, from, to, blockFactors, starWorkspace);
       gemm(zStar, z, { transB: true, out: qStar, beta: 1 });
     }
   }

@@ -10,6 +10,7 @@ import { MemoryLimitError, NotPositiveDefiniteError } from '../errors.js';
 import { gemm, syrk } from '../linalg/blas.js';
 import { potrf, potrs } from '../linalg/cholesky.js';
 import { Matrix } from '../linalg/matrix.js';
+import { Workspace } from '../linalg/workspace.js';
 import { backSubstitute, choleskyBlock, forwardSubstitute, solveLowerBlocks } from '../linalg/blocks.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
@@ -45,14 +46,17 @@ export class NewtonSystem {
   readonly residual: Float64Array;
   /** L = |r|²/(2M). */
   readonly loss: number;
+  /** Scratch arrays for the passes over the neurons; systems that run one after another may share one. */
+  readonly workspace: Workspace;
   private cachedCurvature: Curvature | null = null;
   private cachedGram: Matrix | null = null;
 
-  constructor(net: TwoLayerNetwork, X: Matrix, y: Float64Array) {
+  constructor(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace = new Workspace()) {
     checkData('newton', X, y, net.config.dim);
     this.net = net;
+    this.workspace = workspace;
     this.xt = net.augment(X);
-    const f = net.predict(X);
+    const f = net.predict(X, workspace);
     this.residual = f.map((v, j) => v - y[j]!);
     this.loss = dot(this.residual, this.residual) / (2 * X.rows);
   }
@@ -63,7 +67,7 @@ export class NewtonSystem {
 
   /** S's blocks and their smallest eigenvalues (full Hessian only). */
   get curvature(): Curvature {
-    this.cachedCurvature ??= curvature(this.net, this.xt, this.residual);
+    this.cachedCurvature ??= curvature(this.net, this.xt, this.residual, this.workspace);
     return this.cachedCurvature;
   }
 
@@ -90,13 +94,13 @@ export class NewtonSystem {
     let Q: Matrix;
     let blockFactors: Float64Array | null = null;
     if (hessian === 'gauss-newton') {
-      this.cachedGram ??= jacobianGram(this.net, this.xt);
+      this.cachedGram ??= jacobianGram(this.net, this.xt, this.workspace);
       Q = new Matrix(m, m, this.cachedGram.data.map((v) => v / lambda));
     } else {
       blockFactors = factorBlocks(this.net, this.curvature, lambda);
       Q = new Matrix(m, m);
       for (const [from, to] of this.net.chunks(m, 2 + this.net.blockSize)) {
-        const z = whitenedJacobian(this.net, this.xt, from, to, blockFactors);
+        const z = whitenedJacobian(this.net, this.xt, from, to, blockFactors, this.workspace);
         syrk(z, { out: Q, beta: 1 });
       }
       fillUpper(Q);
@@ -111,7 +115,7 @@ export class NewtonSystem {
     const { Q, factor, blockFactors } = this.kernelSystem(lambda, hessian);
     const m = this.m;
     const v = potrs(factor, new Matrix(1, m, this.residual.slice())).data;
-    const direction = jacobianTransposeTimes(this.net, this.xt, v);
+    const direction = jacobianTransposeTimes(this.net, this.xt, v, this.workspace);
     if (blockFactors === null) {
       for (let p = 0; p < direction.length; p++) direction[p] = direction[p]! / lambda;
     } else {
@@ -186,8 +190,15 @@ export function factorBlocks(net: TwoLayerNetwork, c: Curvature, lambda: number)
 }
 
 /** Z = J·L_A⁻ᵀ for neurons [from, to): each row segment of a block solved with Lᵢ. */
-export function whitenedJacobian(net: TwoLayerNetwork, xt: Matrix, from: number, to: number, factors: Float64Array): Matrix {
-  const z = net.jacobianBlock(xt, net.features(xt, from, to, { value: true, slope: true }));
+export function whitenedJacobian(
+  net: TwoLayerNetwork,
+  xt: Matrix,
+  from: number,
+  to: number,
+  factors: Float64Array,
+  workspace = new Workspace(),
+): Matrix {
+  const z = net.jacobianBlock(xt, net.features(xt, from, to, { value: true, slope: true }, workspace), workspace);
   const q = net.blockSize;
   solveLowerBlocks(factors.subarray(from * q * q, to * q * q), q, z);
   return z;

@@ -6,6 +6,7 @@
  */
 import { syevr } from '../linalg/eigen.js';
 import { Matrix } from '../linalg/matrix.js';
+import { Workspace } from '../linalg/workspace.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { NntkError } from '../errors.js';
@@ -105,7 +106,9 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   if (path !== 'dense' && path !== 'kernel') throw new RangeError(`train: path must be 'dense' or 'kernel', got ${String(path)}`);
   const candidates: Hessian[] = hessian === 'auto' ? ['full', 'gauss-newton'] : [hessian];
 
-  let system = new NewtonSystem(net, X, y);
+  // One workspace for every system of the run: they are used one after another.
+  const workspace = new Workspace();
+  let system = new NewtonSystem(net, X, y, workspace);
   loop.start(system.loss, system.residual);
   // The Levenberg–Marquardt damping starts where the policy puts Gauss–Newton: λ_floor for `auto`.
   let damping = chooseLambda(policy, system, 'gauss-newton').lambda;
@@ -117,7 +120,7 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
       // The full-Hessian kernel step needs A = S + λI positive definite: never below the certified λ.
       const lambda = adaptive ? (candidate === 'full' ? Math.max(damping, autoLambda(system, 'full')) : damping) : chooseLambda(policy, system, candidate).lambda;
       const step = system.direction(lambda, candidate, path);
-      const trial = new NewtonSystem(system.net.moved(step.direction, alpha), X, y);
+      const trial = new NewtonSystem(system.net.moved(step.direction, alpha), X, y, workspace);
       // The decrease the quadratic model promises: α·gᵀδ − ½α²·δᵀHδ, where δᵀHδ = gᵀδ − λ|δ|².
       const predicted = alpha * step.gradientDot - 0.5 * alpha * alpha * (step.gradientDot - lambda * step.normSquared);
       const gain = (system.loss - trial.loss) / predicted;
@@ -155,14 +158,15 @@ interface Candidate {
 function trainGradient(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: GradientTrainOptions, loop: Loop): TrainResult {
   const maxSteps = steps('maxSteps', options.maxSteps ?? 10_000);
   const m = X.rows;
-  let system = new NewtonSystem(net, X, y);
-  const lr = options.lr === undefined ? 1 / largestEigenvalue(jacobianGram(net, system.xt), m) : positive('lr', options.lr);
+  const workspace = new Workspace();
+  let system = new NewtonSystem(net, X, y, workspace);
+  const lr = options.lr === undefined ? 1 / largestEigenvalue(jacobianGram(net, system.xt, workspace), m) : positive('lr', options.lr);
   loop.start(system.loss, system.residual);
   while (loop.shouldContinue(maxSteps)) {
     const started = performance.now();
-    const gradient = jacobianTransposeTimes(system.net, system.xt, system.residual);
+    const gradient = jacobianTransposeTimes(system.net, system.xt, system.residual, workspace);
     // θ ← θ − η·g with g = Jᵀr/M.
-    const next = new NewtonSystem(system.net.moved(gradient, lr / m), X, y);
+    const next = new NewtonSystem(system.net.moved(gradient, lr / m), X, y, workspace);
     const finite = Number.isFinite(next.loss);
     if (finite) system = next;
     loop.record(system.loss, system.residual, null, finite, started);

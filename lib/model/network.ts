@@ -10,6 +10,7 @@
  */
 import { gemm } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
+import { Workspace } from '../linalg/workspace.js';
 import { ACTIVATIONS, evaluate, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
 import { checkData, checkFiniteArray } from './data.js';
@@ -195,27 +196,38 @@ export class TwoLayerNetwork {
     return xt;
   }
 
-  /** σ, σ′, σ″ (as asked) of the pre-activations of neurons [from, to) at the rows of X̃. */
-  features(xt: Matrix, from: number, to: number, need: { value?: boolean; slope?: boolean; curvature?: boolean }): NeuronFeatures {
+  /**
+   * σ, σ′, σ″ (as asked) of the pre-activations of neurons [from, to) at the
+   * rows of X̃, in arrays of `workspace` (fresh ones without it): valid until
+   * the workspace is asked for features again.
+   */
+  features(
+    xt: Matrix,
+    from: number,
+    to: number,
+    need: { value?: boolean; slope?: boolean; curvature?: boolean },
+    workspace = new Workspace(),
+  ): NeuronFeatures {
     const k = this.innerDim;
-    const nc = to - from;
-    const u = gemm(xt, new Matrix(nc, k, this.inner.subarray(from * k, to * k)), { transB: true }).data;
-    const size = u.length;
-    const value = need.value ? new Float64Array(size) : null;
-    const slope = need.slope ? new Float64Array(size) : null;
-    const curvature = need.curvature ? new Float64Array(size) : null;
+    const size = xt.rows * (to - from);
+    // σ overwrites the pre-activations it is computed from (the native loop reads each u before writing).
+    const u = workspace.array(need.value ? 'value' : 'u', size);
+    gemm(xt, new Matrix(to - from, k, this.inner.subarray(from * k, to * k)), { transB: true, out: new Matrix(xt.rows, to - from, u) });
+    const value = need.value ? u : null;
+    const slope = need.slope ? workspace.array('slope', size) : null;
+    const curvature = need.curvature ? workspace.array('curvature', size) : null;
     evaluate(this.config.activation, u, value, slope, curvature);
     return { from, to, value, slope, curvature };
   }
 
   /** f at the rows of X. */
-  predict(X: Matrix): Float64Array {
+  predict(X: Matrix, workspace = new Workspace()): Float64Array {
     const xt = this.augment(X);
     const m = X.rows;
     const out = new Float64Array(m);
     for (const [from, to] of this.chunks(m, 1)) {
       const nc = to - from;
-      const { value } = this.features(xt, from, to, { value: true });
+      const { value } = this.features(xt, from, to, { value: true }, workspace);
       // A plain sum in neuron order, not a gemm: the terms of a symmetric pair
       // (c, w, b), (−c, w, b) then cancel exactly and f(·; θ₀) is exactly 0.
       for (let j = 0; j < m; j++) {
@@ -231,16 +243,16 @@ export class TwoLayerNetwork {
 
   /**
    * The Jacobian columns of neurons [from, to): an M × (to − from)·q matrix,
-   * row j = ∂f(xⱼ)/∂θ restricted to those neurons' blocks.
+   * row j = ∂f(xⱼ)/∂θ restricted to those neurons' blocks (in `workspace`).
    */
-  jacobianBlock(xt: Matrix, features: NeuronFeatures): Matrix {
+  jacobianBlock(xt: Matrix, features: NeuronFeatures, workspace = new Workspace()): Matrix {
     const { from, to, value, slope } = features;
     const m = xt.rows;
     const k = this.innerDim;
     const q = k + 1;
     const nc = to - from;
     const s = this.scale;
-    const jac = new Matrix(m, nc * q);
+    const jac = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
     const out = jac.data;
     for (let j = 0; j < m; j++) {
       const row = j * nc * q;
