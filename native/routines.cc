@@ -298,15 +298,22 @@ bool PrepareBlocktrsv(Arguments& args, Call* call) {
   if (!args.ok()) return false;
   call->pins = {args.At(2), args.At(4)};
   call->kernel = [=] {
+    // Reciprocals of the diagonals, once: a division per entry would dominate.
+    Workspace<double> inverse(width);
+    if (inverse.get() == nullptr) return kOutOfMemory;
+    for (int64_t b = 0; b < blocks; ++b) {
+      for (int64_t i = 0; i < q; ++i) inverse.get()[b * q + i] = 1.0 / l[b * q * q + i * q + i];
+    }
     for (int64_t j = 0; j < rows; ++j) {
       double* row = z + j * width;
       for (int64_t b = 0; b < blocks; ++b) {
         const double* lb = l + b * q * q;
+        const double* ib = inverse.get() + b * q;
         double* x = row + b * q;
         for (int64_t i = 0; i < q; ++i) {
           double s = x[i];
           for (int64_t k = 0; k < i; ++k) s -= lb[i * q + k] * x[k];
-          x[i] = s / lb[i * q + i];
+          x[i] = s * ib[i];
         }
       }
     }

@@ -254,14 +254,20 @@ export class TwoLayerNetwork {
     const s = this.scale;
     const jac = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
     const out = jac.data;
+    const sigma = value!;
+    const sigmaPrime = slope!;
+    const x = xt.data;
+    // s·cᵢ once per neuron, not once per entry.
+    const sc = workspace.array('scaledC', nc);
+    for (let i = 0; i < nc; i++) sc[i] = s * this.c[from + i]!;
     for (let j = 0; j < m; j++) {
-      const row = j * nc * q;
-      const x = j * k;
-      for (let i = 0; i < nc; i++) {
-        const base = row + i * q;
-        out[base] = s * value![j * nc + i]!;
-        const g = s * this.c[from + i]! * slope![j * nc + i]!;
-        for (let p = 0; p < k; p++) out[base + 1 + p] = g * xt.data[x + p]!;
+      const xj = x.subarray(j * k, (j + 1) * k);
+      let at = j * nc * q;
+      let f = j * nc;
+      for (let i = 0; i < nc; i++, f++) {
+        out[at++] = s * sigma[f]!;
+        const g = sc[i]! * sigmaPrime[f]!;
+        for (let p = 0; p < k; p++) out[at++] = g * xj[p]!;
       }
     }
     return jac;
