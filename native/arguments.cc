@@ -23,7 +23,8 @@ char Arguments::Flag(size_t i, const char* allowed) {
     return 0;
   }
   std::string s = info_[i].As<Napi::String>().Utf8Value();
-  if (s.size() != 1 || std::strchr(allowed, s[0]) == nullptr) {
+  // strchr would also find the terminating '\0' of `allowed`.
+  if (s.size() != 1 || s[0] == '\0' || std::strchr(allowed, s[0]) == nullptr) {
     Fail(false, "argument " + std::to_string(i) + " must be one of '" +
                     allowed + "', got '" + s + "'");
     return 0;

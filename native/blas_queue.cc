@@ -1,11 +1,26 @@
 #include "blas_queue.h"
 
+#include <cstdlib>
+
 namespace nntk {
 
 std::mutex& BlasLock() {
-  static std::mutex lock;
-  return lock;
+  // Never destroyed: the exit handler below still locks it after static
+  // destructors may have run.
+  static std::mutex* lock = new std::mutex;
+  return *lock;
 }
+
+namespace {
+
+// process.exit() runs no cleanup hook, so a BLAS call may still be running on
+// the queue's thread while the process exits; OpenBLAS's own shutdown (a
+// destructor of libopenblas, run after atexit handlers) would then tear down
+// its thread pool under the running kernel and hang or crash. Taking the lock
+// for good makes exit wait for the running call and start no other.
+void HoldBlasAtExit() { BlasLock().lock(); }
+
+}  // namespace
 
 double RunNow(const Call& call) {
   std::lock_guard<std::mutex> guard(BlasLock());
@@ -26,6 +41,8 @@ void KeepQueue(Napi::Env, BlasQueue*) {}
 }  // namespace
 
 void BlasQueue::Install(Napi::Env env) {
+  static std::once_flag at_exit;
+  std::call_once(at_exit, [] { std::atexit(HoldBlasAtExit); });
   auto* queue = new BlasQueue(env);
   // The thread-safe function's finalizer owns the queue, not the instance data.
   env.SetInstanceData<BlasQueue, KeepQueue>(queue);
@@ -36,25 +53,38 @@ void BlasQueue::Install(Napi::Env env) {
 
 Napi::Value BlasQueue::Enqueue(Napi::Env env, Call call) {
   BlasQueue* self = env.GetInstanceData<BlasQueue>();
-  napi_deferred deferred;
-  napi_value promise_value;
-  // Fails only while the environment is torn down (e.g. a worker terminated
+  // new Promise(executor), the executor keeping the resolve function. This
+  // fails only while the environment is torn down (e.g. a worker terminated
   // in the middle of a call): then nothing is queued.
-  if (napi_create_promise(env, &deferred, &promise_value) != napi_ok) {
-    return env.Undefined();
-  }
-  auto* job = new Job{std::move(call.kernel), {}, deferred};
+  // The executor runs inside new Promise(…) in a handle scope of its own, so
+  // it keeps resolve as a reference, not as a handle that dies with that scope.
+  Napi::FunctionReference resolve;
+  Napi::Function executor = Napi::Function::New(
+      env,
+      [](const Napi::CallbackInfo& info) {
+        if (info[0].IsFunction()) {
+          *static_cast<Napi::FunctionReference*>(info.Data()) = Napi::Persistent(info[0].As<Napi::Function>());
+        }
+      },
+      "executor", &resolve);
+  Napi::Value promise_constructor = env.Global().Get("Promise");
+  if (env.IsExceptionPending() || !promise_constructor.IsFunction()) return env.Undefined();
+  Napi::Object promise = promise_constructor.As<Napi::Function>().New({executor});
+  if (env.IsExceptionPending() || resolve.IsEmpty()) return env.Undefined();
+
+  auto* job = new Job{std::move(call.kernel), {}, std::move(resolve)};
   job->pins.reserve(call.pins.size());
   for (const Napi::Value& value : call.pins) {
     if (value.IsObject()) job->pins.push_back(Napi::Persistent(value));  // optional outputs may be null
   }
+  self->live_.insert(job);
   if (self->pending_++ == 0) self->tsfn_.Ref(env);
   {
     std::lock_guard<std::mutex> guard(self->mutex_);
     self->jobs_.push_back(job);
   }
   self->ready_.notify_one();
-  return Napi::Value(env, promise_value);
+  return promise;
 }
 
 void BlasQueue::Loop() {
@@ -71,26 +101,29 @@ void BlasQueue::Loop() {
       std::lock_guard<std::mutex> blas(BlasLock());
       job->result = job->kernel();
     }
-    if (tsfn_.BlockingCall(job) != napi_ok) Discard(job);
+    // Fails only once the function is closing, after Stop() released the job's references.
+    if (tsfn_.BlockingCall(job) != napi_ok) delete job;
   }
 }
 
 void BlasQueue::Complete(Napi::Env env, Napi::Function, BlasQueue* self,
                          Job* job) {
-  if (env == nullptr) {  // the environment is being torn down
-    Discard(job);
+  // A job released by Stop(): the environment is going away, nothing to settle.
+  if (env == nullptr || job->resolve.IsEmpty()) {
+    delete job;
     return;
   }
-  napi_resolve_deferred(env, job->deferred, Napi::Number::New(env, job->result));
+  self->live_.erase(job);
+  Napi::Function resolve = job->resolve.Value();
+  double result = job->result;
   delete job;  // releases the pins
+  resolve.Call({Napi::Number::New(env, result)});
   if (--self->pending_ == 0) self->tsfn_.Unref(env);
 }
 
-void BlasQueue::Discard(Job* job) {
-  // Only reached while the environment is torn down; it frees the
-  // references itself, so they must not be deleted again here.
-  for (auto& pin : job->pins) pin.SuppressDestruct();
-  delete job;
+void BlasQueue::Job::Release() {
+  for (auto& pin : pins) pin.Reset();
+  resolve.Reset();
 }
 
 void BlasQueue::Stop() {
@@ -100,7 +133,11 @@ void BlasQueue::Stop() {
   }
   ready_.notify_one();
   thread_.join();
-  for (Job* job : jobs_) Discard(job);
+  // The environment is still alive here: delete the references of every job
+  // not completed, queued or waiting to be delivered alike.
+  for (Job* job : live_) job->Release();
+  live_.clear();
+  for (Job* job : jobs_) delete job;
   jobs_.clear();
   tsfn_.Release();
 }

@@ -16,6 +16,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 namespace nntk {
@@ -37,11 +38,16 @@ class BlasQueue {
   static Napi::Value Enqueue(Napi::Env env, Call call);
 
  private:
+  // A queued call. Its promise is settled through `resolve`, a reference to
+  // the promise's resolve function rather than a napi_deferred: a reference
+  // can be deleted when the environment goes away with the call pending,
+  // while a deferred is freed only by settling it, which needs JavaScript.
   struct Job {
     std::function<double()> kernel;
     std::vector<Napi::Reference<Napi::Value>> pins;
-    napi_deferred deferred;
+    Napi::FunctionReference resolve;
     double result = 0;
+    void Release();
   };
   static void Complete(Napi::Env env, Napi::Function, BlasQueue* self,
                        Job* job);
@@ -50,15 +56,16 @@ class BlasQueue {
   explicit BlasQueue(Napi::Env env);
   void Loop();
   void Stop();
-  static void Discard(Job* job);
 
   Tsfn tsfn_;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Job*> jobs_;
+  std::deque<Job*> jobs_;  // queued, not yet run (guarded by mutex_)
   bool stopping_ = false;
-  size_t pending_ = 0;  // touched on the main thread only
+  // Touched on the main thread only: every job not yet completed, and their number.
+  std::unordered_set<Job*> live_;
+  size_t pending_ = 0;
 };
 
 }  // namespace nntk

@@ -200,7 +200,9 @@ bool PrepareDsyevr(Arguments& args, Call* call) {
   args.RequireMatrix(4, n, n, lda);
   args.RequireLength(11, n);
   args.RequireLength(14, 1);
-  if (args.ok() && range == 'I' && n > 0 && !(1 <= il && il <= iu && iu <= n)) {
+  // LAPACK's rule: 1 <= il <= iu <= n, or il = 1, iu = 0 when n = 0.
+  bool indices = n > 0 ? 1 <= il && il <= iu && iu <= n : il == 1 && iu == 0;
+  if (args.ok() && range == 'I' && !indices) {
     Napi::RangeError::New(args.At(8).Env(), "dsyevr: need 1 <= il <= iu <= n")
         .ThrowAsJavaScriptException();
     return false;

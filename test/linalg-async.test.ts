@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -147,6 +147,24 @@ function concat(a: Float64Array, b: Float64Array): Float64Array {
   out.set(b, a.length);
   return out;
 }
+
+describe('exit', () => {
+  it('process.exit() while async calls run waits for the running call and exits cleanly', () => {
+    // Used to hang (OpenBLAS's shutdown joining the threads of the running kernel) or crash.
+    const script = `
+      const native = require('node-gyp-build')(process.cwd());
+      const n = 400;
+      const a = new Float64Array(n * n).fill(1);
+      for (let i = 0; i < 20; i++) native.dgemmAsync('N', 'N', n, n, n, 1, a, n, a, n, 0, new Float64Array(n * n), n);
+      setTimeout(() => process.exit(0), 5);
+    `;
+    for (const threads of ['1', '2']) {
+      const result = spawnSync(process.execPath, ['-e', script], { cwd: root, timeout: 30_000, env: { ...process.env, OPENBLAS_NUM_THREADS: threads } });
+      expect(result.signal).toBeNull();
+      expect(result.status).toBe(0);
+    }
+  });
+});
 
 describe('worker threads', () => {
   it('each worker gets its own BLAS thread; terminating a worker mid-call tears it down cleanly', () => {

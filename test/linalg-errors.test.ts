@@ -84,6 +84,12 @@ describe('matrix arguments', () => {
     expect(() => trsm(view, a)).toThrow(/shares memory/);
   });
 
+  it('rejects a buffer that could be resized under a running call', () => {
+    const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer;
+    const data = new Float64Array(new Resizable(32, { maxByteLength: 64 }));
+    expect(() => potrf({ rows: 2, cols: 2, data })).toThrow(/resizable/);
+  });
+
   it('rejects a detached buffer', () => {
     const a = randomSpd(3, 5);
     structuredClone(a.data.buffer, { transfer: [a.data.buffer] });

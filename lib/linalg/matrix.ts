@@ -104,6 +104,10 @@ function checkData(where: string, name: string, rows: number, cols: unknown, dat
   if (!(data instanceof Float64Array)) {
     throw new TypeError(`${where}: ${name}.data must be a Float64Array, got ${describe(data)}`);
   }
+  // A resizable buffer could shrink under a running call: refused, like a detached one.
+  if ((data.buffer as ArrayBuffer & { resizable?: boolean }).resizable === true) {
+    throw new TypeError(`${where}: ${name}.data is over a resizable ArrayBuffer; use a fixed-length one`);
+  }
   const count = rows * (cols as number);
   if (data.length !== count) {
     const detached = data.length === 0 && data.buffer.byteLength === 0;
