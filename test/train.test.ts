@@ -10,19 +10,7 @@ import {
   TwoLayerNetwork,
   type HistoryEntry,
 } from '../lib/index.js';
-
-/** SPEC §6: x_j = (cos t_j, sin t_j), t_j = 2πj/M, y = sin(k t). */
-function circle(m: number, k: number): { X: Matrix; y: Float64Array } {
-  const X = new Matrix(m, 2);
-  const y = new Float64Array(m);
-  for (let j = 0; j < m; j++) {
-    const t = (2 * Math.PI * j) / m;
-    X.data[2 * j] = Math.cos(t);
-    X.data[2 * j + 1] = Math.sin(t);
-    y[j] = Math.sin(k * t);
-  }
-  return { X, y };
-}
+import { circleData } from '../lib/experiments/circle.js';
 
 const tanh = (width: number) => ({ width, dim: 2, activation: 'tanh' as const, beta: 0.5, bias: true });
 
@@ -39,7 +27,7 @@ function relativeResidual(net: TwoLayerNetwork, X: Matrix, y: Float64Array): num
 
 describe('the canonical experiment (SPEC §6: M = 64, N = 4096, tanh, library defaults)', () => {
   it.each([1, 2, 4, 8, 16])('Newton reaches |r|/|y| ≤ 1e-6 within 100 steps for k = %i', (k) => {
-    const { X, y } = circle(64, k);
+    const { X, y } = circleData(64, k);
     const net = TwoLayerNetwork.initialize(tanh(4096));
     const result = train(net, X, y, { method: 'newton' });
     expect(result.reason).toBe('converged');
@@ -53,7 +41,7 @@ describe('the canonical experiment (SPEC §6: M = 64, N = 4096, tanh, library de
 });
 
 describe('train', () => {
-  const { X, y } = circle(16, 3);
+  const { X, y } = circleData(16, 3);
 
   it('records one history entry per attempted step, starting with the initial state', () => {
     const seen: HistoryEntry[] = [];
