@@ -74,7 +74,6 @@ export function runConverge(options: ConvergeOptions = {}): ConvergeResult {
     time: options.time ?? 2,
   };
   const { X, y } = circleData(config.points, config.k);
-  const m = config.points;
   const limitNtk = limitKernel(X, { activation: config.activation });
   const rows: ConvergeRow[] = [];
   let discretization = 0;
