@@ -7,6 +7,7 @@
         "native/addon.cc",
         "native/arguments.cc",
         "native/blas_queue.cc",
+        "native/jacobian.cc",
         "native/routines.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "parallel.h"
+
 extern "C" {
 // glibc's libmvec, AVX2 variants: four doubles at a time.
 __m256d _ZGVdN4v_exp(__m256d);
@@ -189,11 +191,17 @@ bool PrepareActivations(Arguments& args, Call* call) {
   Activation kind = static_cast<Activation>(kind_index);
   call->pins = {args.At(1), args.At(2), args.At(3), args.At(4)};
   call->kernel = [=] {
-    int64_t done = HasVectorMath() ? Vector(kind, u, n, value, slope, curvature) : 0;
-    for (int64_t i = done; i < n; ++i) {
-      Scalar(kind, u[i], value ? value + i : nullptr, slope ? slope + i : nullptr,
-             curvature ? curvature + i : nullptr);
-    }
+    // Parts are multiples of 4 long, so only the last one has a scalar tail.
+    ParallelFor((n + 3) / 4, kParallelGrain / 4, [&](int64_t begin, int64_t end) {
+      int64_t from = 4 * begin, to = std::min(n, 4 * end);
+      auto at = [](double* out, int64_t i) { return out ? out + i : nullptr; };
+      int64_t done = HasVectorMath() ? from + Vector(kind, u + from, to - from, at(value, from),
+                                                     at(slope, from), at(curvature, from))
+                                     : from;
+      for (int64_t i = done; i < to; ++i) {
+        Scalar(kind, u[i], at(value, i), at(slope, i), at(curvature, i));
+      }
+    });
     return 0.0;
   };
   return true;

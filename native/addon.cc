@@ -6,6 +6,7 @@
 #include "arguments.h"
 #include "blas_queue.h"
 #include "fortran.h"
+#include "jacobian.h"
 #include "routines.h"
 
 namespace nntk {
@@ -75,7 +76,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<PrepareDsyevd>(env, exports, "dsyevd");
   Export<PrepareDsyevr>(env, exports, "dsyevr");
   Export<PrepareNonfinite>(env, exports, "nonfinite");
-  Export<PrepareBlocktrsv>(env, exports, "blocktrsv");
+  Export<PrepareJacobianBlock>(env, exports, "jacobianblock");
   Export<PrepareActivations>(env, exports, "activations");
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));

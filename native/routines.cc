@@ -5,25 +5,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "workspace.h"
+
 namespace nntk {
 
 namespace {
-
-// Owns a malloc'd workspace; malloc rather than new so that a failure is a
-// result (kOutOfMemory), not an abort, under -fno-exceptions.
-template <typename T>
-class Workspace {
- public:
-  explicit Workspace(int64_t count)
-      : data_(static_cast<T*>(std::malloc(sizeof(T) * (count > 0 ? count : 1)))) {}
-  ~Workspace() { std::free(data_); }
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-  T* get() const { return data_; }
-
- private:
-  T* data_;
-};
 
 int64_t Lwork(double query) { return static_cast<int64_t>(std::ceil(query)); }
 
@@ -280,46 +266,6 @@ bool PrepareNonfinite(Arguments& args, Call* call) {
       if (i >= 0) return static_cast<double>(j * lda + first + i);
     }
     return -1.0;
-  };
-  return true;
-}
-
-bool PrepareBlocktrsv(Arguments& args, Call* call) {
-  lapack_int q = args.Int(0), blocks = args.Int(1);
-  const double* l = args.Doubles(2);
-  lapack_int rows = args.Int(3);
-  double* z = args.Doubles(4);
-  if (args.ok() && (q < 1 || blocks < 1 || rows < 1)) {
-    Napi::RangeError::New(args.At(0).Env(), "blocktrsv: q, blocks and rows must be positive")
-        .ThrowAsJavaScriptException();
-    return false;
-  }
-  int64_t width = static_cast<int64_t>(blocks) * q;
-  args.RequireLength(2, width * q);
-  args.RequireLength(4, width * rows);
-  if (!args.ok()) return false;
-  call->pins = {args.At(2), args.At(4)};
-  call->kernel = [=] {
-    // Reciprocals of the diagonals, once: a division per entry would dominate.
-    Workspace<double> inverse(width);
-    if (inverse.get() == nullptr) return kOutOfMemory;
-    for (int64_t b = 0; b < blocks; ++b) {
-      for (int64_t i = 0; i < q; ++i) inverse.get()[b * q + i] = 1.0 / l[b * q * q + i * q + i];
-    }
-    for (int64_t j = 0; j < rows; ++j) {
-      double* row = z + j * width;
-      for (int64_t b = 0; b < blocks; ++b) {
-        const double* lb = l + b * q * q;
-        const double* ib = inverse.get() + b * q;
-        double* x = row + b * q;
-        for (int64_t i = 0; i < q; ++i) {
-          double s = x[i];
-          for (int64_t k = 0; k < i; ++k) s -= lb[i * q + k] * x[k];
-          x[i] = s * ib[i];
-        }
-      }
-    }
-    return 0.0;
   };
   return true;
 }

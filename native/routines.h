@@ -6,10 +6,9 @@
 
 #include "arguments.h"
 #include "blas_queue.h"
+#include "workspace.h"
 
 namespace nntk {
-
-constexpr double kOutOfMemory = -2147483648.0;
 
 // dgemm(transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)
 bool PrepareDgemm(Arguments& args, Call* call);
@@ -32,11 +31,5 @@ bool PrepareDsyevr(Arguments& args, Call* call);
 // the m x n matrix ('G') or in the upper/lower triangle of the n x n matrix
 // ('U'/'L'), scanning column by column; -1 when there is none.
 bool PrepareNonfinite(Arguments& args, Call* call);
-
-// blocktrsv(q, blocks, L, rows, Z): for every row of the row-major
-// rows × (blocks·q) matrix Z and every block b, z ← L_b⁻¹·z on that row's
-// b-th segment of q entries, where L_b is the b-th row-major lower-triangular
-// q×q matrix of L. Many tiny triangular solves: no BLAS routine fits them.
-bool PrepareBlocktrsv(Arguments& args, Call* call);
 
 }  // namespace nntk

@@ -38,8 +38,10 @@ function argumentErrors() {
     ['dsyevr', ['V', 'I', 'L', 2, a, 2, 0, 0, 2, 1, 0, a, a, 2, new Int32Array(1)], RangeError],
     ['dsyevr', ['V', 'A', 'L', 2, a, 2, 0, 0, 0, 0, 0, a, a, 2, new Float64Array(1)], TypeError],
     ['nonfinite', ['U', 2, 3, a, 2], RangeError],
-    ['blocktrsv', [0, 1, a, 1, a], RangeError],
-    ['blocktrsv', [2, 2, a, 1, a], RangeError],
+    ['jacobianblock', [0, 1, 1, a, a, a, a, 1, null, a], RangeError],
+    ['jacobianblock', [1, 1, 1, a, a, a, a, 1, new Float64Array(3), a], RangeError],
+    ['jacobianblock', [1, 2, 3, a, a, a, a, 1, null, a], RangeError],
+    ['jacobianblock', [1, 1, 1, a, a, a, a, '1', null, a], TypeError],
   ];
   for (const [name, args, type] of cases) {
     assert.throws(() => native[name](...args), type, `${name} ${type.name}`);
@@ -59,7 +61,7 @@ async function lapackFailures() {
     await call('dsyevd', 'V', 'L', 3, f64(1, NaN, 0, NaN, 1, 0, 0, 0, 1), 3, w);
     await call('dsyevr', 'V', 'V', 'L', 3, f64(1, NaN, 0, NaN, 1, 0, 0, 0, 1), 3, -1, 1, 0, 0, 0, w, new Float64Array(9), 3, new Int32Array(1));
     assert.equal(await call('nonfinite', 'L', 3, 3, f64(1, 2, 3, 0, 4, Infinity, 0, 0, 5), 3), 5);
-    assert.equal(await call('blocktrsv', 2, 1, f64(2, 0, 1, 4), 1, f64(2, 9)), 0);
+    assert.equal(await call('jacobianblock', 1, 1, 1, f64(2), f64(0.5), f64(0.25), f64(3), 1, f64(2, 0, 1, 3), new Float64Array(2)), 0);
   }
 }
 

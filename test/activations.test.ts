@@ -52,6 +52,23 @@ describe('activations', () => {
     });
   });
 
+  it('an array long enough to be split over threads gives bitwise the values of its entries evaluated in blocks of four', () => {
+    // 2¹⁸ + 3 entries: split over the BLAS threads in parts of 4k entries, with a scalar tail of 3.
+    const n = 2 ** 18 + 3;
+    const u = Float64Array.from({ length: n }, (_, i) => 9 * Math.sin(0.013 * i) * Math.cos(0.0007 * i));
+    ACTIVATIONS.forEach((activation) => {
+      const outputs = [new Float64Array(n), new Float64Array(n), new Float64Array(n)] as const;
+      evaluate(activation, u, ...outputs);
+      for (const i of [0, 1, 4, 65535, 65536, 131071, 131072, 200001, n - 4, n - 3, n - 2, n - 1]) {
+        const at = i < n - 3 ? i - (i % 4) : i;
+        const length = i < n - 3 ? 4 : 1;
+        const parts = [new Float64Array(length), new Float64Array(length), new Float64Array(length)] as const;
+        evaluate(activation, u.slice(at, at + length), ...parts);
+        parts.forEach((part, k) => expect(Object.is(outputs[k][i], part[i - at]), `${activation} output ${k} at entry ${i}`).toBe(true));
+      }
+    });
+  });
+
   it('keeps exact values where they are exact: σ(0), relu, and saturation', () => {
     const u = Float64Array.of(0, -3, 3, 40, -40);
     const v = new Float64Array(5);

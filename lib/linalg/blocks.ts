@@ -2,27 +2,10 @@
  * Dense kernels for the many tiny q×q blocks of the Newton system (q = d + 2,
  * usually < 20), stored row-major one after another in a Float64Array
  * (block i at offset i·q²). A native call per block would cost more than the
- * block's arithmetic, so the per-block kernels run in JavaScript; the one
- * applied to every row of an M × (blocks·q) matrix is native.
+ * block's arithmetic, so they run in JavaScript. (The solve applied to every
+ * row of the M × N·q Jacobian is fused into its native assembly:
+ * TwoLayerNetwork.jacobianBlock.)
  */
-import { checkMatrix, type MatrixLike } from './matrix.js';
-import { native } from './native.js';
-
-/**
- * Z ← Z·blockdiag(L)⁻ᵀ: on every row of Z, each segment of q entries is
- * replaced by L_b⁻¹ times it, L_b the b-th lower-triangular block of `factors`.
- */
-export function solveLowerBlocks(factors: Float64Array, q: number, Z: MatrixLike): void {
-  checkMatrix('solveLowerBlocks', 'Z', Z);
-  if (!Number.isInteger(q) || q < 1 || Z.cols % q !== 0) {
-    throw new RangeError(`solveLowerBlocks: Z has ${Z.cols} columns, not a multiple of q = ${q}`);
-  }
-  const blocks = Z.cols / q;
-  if (!(factors instanceof Float64Array) || factors.length !== blocks * q * q) {
-    throw new RangeError(`solveLowerBlocks: factors must hold ${blocks} blocks of ${q}×${q}`);
-  }
-  native.blocktrsv(q, blocks, factors, Z.rows, Z.data);
-}
 
 /**
  * Cholesky factor of the block at `offset` in place: the lower triangle

@@ -25,8 +25,12 @@ export interface NativeRoutines {
     il: number, iu: number, abstol: number, w: Float64Array, z: Float64Array, ldz: number, m: Int32Array): Result;
   /** Offset of the first NaN/±Inf in a general ('G') matrix or a triangle ('U'/'L'), or −1. */
   nonfinite(uplo: Flag, m: number, n: number, a: Float64Array, lda: number): Result;
-  /** For each row of Z (rows × blocks·q) and each block b: z ← L_b⁻¹·z on the b-th segment (L_b row-major lower q×q). */
-  blocktrsv(q: number, blocks: number, l: Float64Array, rows: number, z: Float64Array): Result;
+  /**
+   * The Jacobian columns of nc neurons at m points (row-major m × nc·(k+1)) from their σ, σ′ (m × nc) and
+   * X̃ (m × k); with L (nc row-major lower (k+1)² blocks) each row segment is then multiplied by L_i⁻¹.
+   */
+  jacobianblock(k: number, nc: number, m: number, xt: Float64Array, value: Float64Array, slope: Float64Array,
+    c: Float64Array, scale: number, l: Float64Array | null, out: Float64Array): Result;
   /** σ, σ′, σ″ of activation number `kind` (order of ACTIVATIONS) over u; null outputs are skipped. */
   activations(kind: number, u: Float64Array, value: Float64Array | null, slope: Float64Array | null, curvature: Float64Array | null): Result;
 }

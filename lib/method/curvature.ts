@@ -8,29 +8,46 @@ import type { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 
-export interface Curvature {
+export class Curvature {
   /** Sᵢ, q×q row-major, block i at offset i·q². */
-  blocks: Float64Array;
-  /** λ_min(Sᵢ) for each neuron. */
-  smallest: Float64Array;
+  readonly blocks: Float64Array;
+  readonly q: number;
+  private cachedSmallest: Float64Array | null = null;
+
+  constructor(blocks: Float64Array, q: number) {
+    this.blocks = blocks;
+    this.q = q;
+  }
+
+  /**
+   * λ_min(Sᵢ) for each neuron. Computed on first use: a step with a given λ
+   * never needs them, and at small sizes they would be a third of its time.
+   */
+  get smallest(): Float64Array {
+    if (this.cachedSmallest === null) {
+      const { q, blocks } = this;
+      const smallest = new Float64Array(blocks.length / (q * q));
+      const work = new Float64Array(q * q);
+      for (let i = 0; i < smallest.length; i++) smallest[i] = smallestEigenvalue(blocks, i * q * q, q, work);
+      this.cachedSmallest = smallest;
+    }
+    return this.cachedSmallest;
+  }
+
   /** minᵢ λ_min(Sᵢ): A = S + λI is positive definite iff λ > −this. */
-  minEigenvalue: number;
+  get minEigenvalue(): number {
+    let min = Infinity;
+    for (const e of this.smallest) if (e < min) min = e;
+    return min;
+  }
 }
 
 export function curvature(net: TwoLayerNetwork, xt: Matrix, residual: Float64Array, workspace = new Workspace()): Curvature {
   const q = net.blockSize;
   const blocks = new Float64Array(net.width * q * q);
-  const smallest = new Float64Array(net.width);
-  const work = new Float64Array(q * q);
-  let minEigenvalue = Infinity;
   for (const [from, to] of net.chunks(xt.rows, 2)) {
     const features = net.features(xt, from, to, { slope: true, curvature: true }, workspace);
     blocks.set(net.secondOrderBlocks(xt, residual, features), from * q * q);
-    for (let i = from; i < to; i++) {
-      const e = smallestEigenvalue(blocks, i * q * q, q, work);
-      smallest[i] = e;
-      if (e < minEigenvalue) minEigenvalue = e;
-    }
   }
-  return { blocks, smallest, minEigenvalue };
+  return new Curvature(blocks, q);
 }

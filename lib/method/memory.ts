@@ -5,12 +5,14 @@
 import { totalmem } from 'node:os';
 import { MemoryLimitError } from '../errors.js';
 
+const MACHINE_BYTES = totalmem();
+
 /** A chunk's work arrays stay near this (TwoLayerNetwork.chunks). */
 const CHUNK_BYTES = 64 * 2 ** 20;
 
 /** Throws MemoryLimitError when `bytes` exceed the machine's memory. */
 export function requireMemory(what: string, bytes: number): void {
-  const limit = totalmem();
+  const limit = MACHINE_BYTES;
   if (bytes > limit) {
     throw new MemoryLimitError(what, bytes, limit, 'the M×M kernels grow with M² and the blocks of S with N·q²: use fewer points or neurons');
   }

@@ -11,7 +11,7 @@ import { gemm, syrk } from '../linalg/blas.js';
 import { potrf, potrs } from '../linalg/cholesky.js';
 import { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
-import { backSubstitute, choleskyBlock, forwardSubstitute, solveLowerBlocks } from '../linalg/blocks.js';
+import { backSubstitute, choleskyBlock, forwardSubstitute } from '../linalg/blocks.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { curvature, type Curvature } from './curvature.js';
@@ -198,10 +198,9 @@ export function whitenedJacobian(
   factors: Float64Array,
   workspace = new Workspace(),
 ): Matrix {
-  const z = net.jacobianBlock(xt, net.features(xt, from, to, { value: true, slope: true }, workspace), workspace);
   const q = net.blockSize;
-  solveLowerBlocks(factors.subarray(from * q * q, to * q * q), q, z);
-  return z;
+  const features = net.features(xt, from, to, { value: true, slope: true }, workspace);
+  return net.jacobianBlock(xt, features, workspace, factors.subarray(from * q * q, to * q * q));
 }
 
 /** Copies the lower triangle of a square matrix onto its upper triangle. */

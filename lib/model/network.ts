@@ -10,6 +10,7 @@
  */
 import { gemm } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
+import { native } from '../linalg/native.js';
 import { Workspace } from '../linalg/workspace.js';
 import { ACTIVATIONS, evaluate, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
@@ -244,32 +245,22 @@ export class TwoLayerNetwork {
   /**
    * The Jacobian columns of neurons [from, to): an M × (to − from)·q matrix,
    * row j = ∂f(xⱼ)/∂θ restricted to those neurons' blocks (in `workspace`).
+   * With `whiten`, the lower-triangular q×q factors Lᵢ of those neurons,
+   * each row segment of neuron i becomes Lᵢ⁻¹ times it in the same pass:
+   * Z = J·blockdiag(L)⁻ᵀ, the whitened Jacobian of the Newton kernel path.
    */
-  jacobianBlock(xt: Matrix, features: NeuronFeatures, workspace = new Workspace()): Matrix {
+  jacobianBlock(xt: Matrix, features: NeuronFeatures, workspace = new Workspace(), whiten: Float64Array | null = null): Matrix {
     const { from, to, value, slope } = features;
     const m = xt.rows;
     const k = this.innerDim;
     const q = k + 1;
     const nc = to - from;
-    const s = this.scale;
-    const jac = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
-    const out = jac.data;
-    const sigma = value!;
-    const sigmaPrime = slope!;
-    const x = xt.data;
-    // s·cᵢ once per neuron, not once per entry.
-    const sc = workspace.array('scaledC', nc);
-    for (let i = 0; i < nc; i++) sc[i] = s * this.c[from + i]!;
-    for (let j = 0; j < m; j++) {
-      const xj = x.subarray(j * k, (j + 1) * k);
-      let at = j * nc * q;
-      let f = j * nc;
-      for (let i = 0; i < nc; i++, f++) {
-        out[at++] = s * sigma[f]!;
-        const g = sc[i]! * sigmaPrime[f]!;
-        for (let p = 0; p < k; p++) out[at++] = g * xj[p]!;
-      }
+    if (value === null || slope === null) throw new TypeError('network: jacobianBlock needs the features σ and σ′');
+    if (whiten !== null && whiten.length !== nc * q * q) {
+      throw new RangeError(`network: whitening factors must hold ${nc} blocks of ${q}×${q}, got ${whiten.length} numbers`);
     }
+    const jac = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
+    native.jacobianblock(k, nc, m, xt.data, value, slope, this.c.subarray(from, to), this.scale, whiten, jac.data);
     return jac;
   }
 

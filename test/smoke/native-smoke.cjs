@@ -59,9 +59,11 @@ async function main() {
 
     assert.equal(await call('nonfinite', 'G', 2, 2, new Float64Array([1, 2, Number.NaN, 4]), 2), 2);
 
-    const segments = new Float64Array([4, 6]);
-    await run('blocktrsv', 2, 1, new Float64Array([2, 0, 1, 3]), 1, segments);
-    close(segments, [2, 4 / 3], 'blocktrsv');
+    // One neuron (c = 3), one point x = 2, no bias: J = [σ, c·σ′·x] = [0.5, 1.5], then L⁻¹·J.
+    const jz = new Float64Array(2);
+    await run('jacobianblock', 1, 1, 1, new Float64Array([2]), new Float64Array([0.5]), new Float64Array([0.25]),
+      new Float64Array([3]), 1, new Float64Array([2, 0, 1, 3]), jz);
+    close(jz, [0.25, 1.25 / 3], 'jacobianblock');
 
     const u = new Float64Array([-1, 0, 0.5, 2, 3, 30]);
     const value = new Float64Array(6);
