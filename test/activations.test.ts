@@ -21,7 +21,7 @@ describe('activations', () => {
       const out = [];
       for (let kind = 0; kind < 6; kind++) {
         const v = new Float64Array(u.length), d = new Float64Array(u.length), c = new Float64Array(u.length);
-        native.activations(kind, u, v, d, c);
+        native.activations(kind, 1, u.length, 1, Float64Array.of(1), u, v, d, c);
         out.push([...v], [...d], [...c]);
       }
       process.stdout.write(JSON.stringify(out));

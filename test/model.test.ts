@@ -27,6 +27,7 @@ import { NonFiniteError } from '../lib/errors.js';
 import { readNpy, writeNpy } from '../lib/io/npy.js';
 import { gemm } from '../lib/linalg/blas.js';
 import { Matrix } from '../lib/linalg/matrix.js';
+import { Workspace } from '../lib/linalg/workspace.js';
 import { ACTIVATIONS, type Activation } from '../lib/model/activations.js';
 import { checkData } from '../lib/model/data.js';
 import { TwoLayerNetwork, type NetworkConfig } from '../lib/model/network.js';
@@ -800,5 +801,37 @@ describe('bad input', () => {
     for (const options of [{ sigmaW: -1 }, { sigmaB: NaN }, { sigmaW: Infinity }, { seed: -1 }, { seed: 2 ** 32 }, { seed: 1.5 }]) {
       expect(() => TwoLayerNetwork.initialize(tanh3, options), JSON.stringify(options)).toThrow(RangeError);
     }
+  });
+});
+
+describe('features kept in a workspace between passes', () => {
+  const config: NetworkConfig = { width: 40, dim: 3, activation: 'sigmoid' };
+  const net = TwoLayerNetwork.initialize(config, { seed: 3 });
+  const X = new Matrix(11, 3, Float64Array.from({ length: 33 }, (_, i) => Math.sin(1.3 * i)));
+  const xt = net.augment(X);
+  const fresh = (n: TwoLayerNetwork, points: Matrix) => n.features(points, 0, n.width, { value: true, slope: true, curvature: true });
+
+  it('a later pass over every neuron at the same points gets bitwise the values a fresh evaluation gives, σ″ included', () => {
+    const workspace = new Workspace();
+    const first = net.features(xt, 0, net.width, { value: true }, workspace);
+    const later = net.features(xt, 0, net.width, { slope: true, curvature: true }, workspace);
+    expect(later).toBe(first);
+    const expected = fresh(net, xt);
+    for (const key of ['value', 'slope', 'curvature'] as const) expect(later[key]).toEqual(expected[key]);
+  });
+
+  it('another network, other points, or an array of the workspace handed out again means a new evaluation', () => {
+    const workspace = new Workspace();
+    const other = net.moved(new Float64Array(net.parameterCount).fill(0.01));
+    const otherPoints = net.augment(new Matrix(11, 3, Float64Array.from({ length: 33 }, (_, i) => Math.cos(i))));
+    net.features(xt, 0, net.width, { value: true }, workspace);
+    expect(other.features(xt, 0, other.width, { value: true }, workspace).value).toEqual(fresh(other, xt).value);
+    expect(net.features(otherPoints, 0, net.width, { value: true }, workspace).value).toEqual(fresh(net, otherPoints).value);
+    net.features(xt, 0, net.width, { value: true }, workspace);
+    workspace.array('slope', 7).fill(NaN);
+    expect(net.features(xt, 0, net.width, { slope: true }, workspace).slope).toEqual(fresh(net, xt).slope);
+    // A part of the neurons is never served from what was kept.
+    const part = net.features(xt, 0, 10, { value: true }, workspace);
+    expect(part.value!.length).toBe(11 * 10);
   });
 });

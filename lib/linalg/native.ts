@@ -31,8 +31,12 @@ export interface NativeRoutines {
    */
   jacobianblock(k: number, nc: number, m: number, xt: Float64Array, value: Float64Array, slope: Float64Array,
     c: Float64Array, scale: number, l: Float64Array | null, out: Float64Array): Result;
-  /** σ, σ′, σ″ of activation number `kind` (order of ACTIVATIONS) over u; null outputs are skipped. */
-  activations(kind: number, u: Float64Array, value: Float64Array | null, slope: Float64Array | null, curvature: Float64Array | null): Result;
+  /**
+   * σ, σ′, σ″ of activation number `kind` (order of ACTIVATIONS) at U = X̃·Wᵀ (m × nc row-major; X̃ m × k,
+   * W nc × k); null outputs are skipped.
+   */
+  activations(kind: number, k: number, nc: number, m: number, xt: Float64Array, w: Float64Array,
+    value: Float64Array | null, slope: Float64Array | null, curvature: Float64Array | null): Result;
 }
 
 export type RoutineName = keyof NativeRoutines;

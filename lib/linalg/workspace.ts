@@ -6,6 +6,20 @@
  */
 export class Workspace {
   private readonly arrays = new Map<string, Float64Array>();
+  private kept: { owner: object; key: object; names: readonly string[]; value: unknown } | null = null;
+
+  /**
+   * Keeps `value`, computed by `owner` for `key` into the named arrays, until
+   * one of those arrays is asked for again.
+   */
+  keep(owner: object, key: object, names: readonly string[], value: unknown): void {
+    this.kept = { owner, key, names, value };
+  }
+
+  /** What `owner` kept for `key`, if its arrays have not been handed out since. */
+  recall(owner: object, key: object): unknown {
+    return this.kept !== null && this.kept.owner === owner && this.kept.key === key ? this.kept.value : undefined;
+  }
 
   /**
    * `length` entries of the array named `name`, grown when too short. Its
@@ -13,6 +27,7 @@ export class Workspace {
    * valid until the same name is asked for again.
    */
   array(name: string, length: number): Float64Array {
+    if (this.kept?.names.includes(name)) this.kept = null;
     let array = this.arrays.get(name);
     if (array === undefined || array.length < length) {
       array = new Float64Array(length);

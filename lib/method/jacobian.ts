@@ -21,11 +21,13 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
     const nc = to - from;
     const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
     // cᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·|cᵢ|.
+    const scaled = workspace.array('scaledSlope', m * nc);
+    const size = net.c.subarray(from, to).map(Math.abs);
     for (let j = 0; j < m; j++) {
-      for (let i = 0; i < nc; i++) slope![j * nc + i] = slope![j * nc + i]! * Math.abs(net.c[from + i]!);
+      for (let i = 0; i < nc; i++) scaled[j * nc + i] = slope![j * nc + i]! * size[i]!;
     }
     syrk(new Matrix(m, nc, value!), { out: values, beta: 1 });
-    syrk(new Matrix(m, nc, slope!), { out: slopes, beta: 1 });
+    syrk(new Matrix(m, nc, scaled), { out: slopes, beta: 1 });
   }
   const inputs = syrk(xt);
   const s2 = net.scale ** 2;
@@ -54,11 +56,12 @@ export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matr
     const nc = to - from;
     const a = net.features(xt, from, to, { value: true, slope: true }, workspaceA);
     const b = net.features(xtStar, from, to, { value: true, slope: true }, workspaceB);
+    const scaled = workspaceA.array('scaledSlope', m * nc);
     for (let j = 0; j < m; j++) {
-      for (let i = 0; i < nc; i++) a.slope![j * nc + i] = a.slope![j * nc + i]! * net.c[from + i]! ** 2;
+      for (let i = 0; i < nc; i++) scaled[j * nc + i] = a.slope![j * nc + i]! * net.c[from + i]! ** 2;
     }
     gemm(new Matrix(ms, nc, b.value!), new Matrix(m, nc, a.value!), { transB: true, out: values, beta: 1 });
-    gemm(new Matrix(ms, nc, b.slope!), new Matrix(m, nc, a.slope!), { transB: true, out: slopes, beta: 1 });
+    gemm(new Matrix(ms, nc, b.slope!), new Matrix(m, nc, scaled), { transB: true, out: slopes, beta: 1 });
   }
   const inputs = gemm(xtStar, xt, { transB: true });
   const s2 = net.scale ** 2;

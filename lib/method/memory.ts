@@ -4,11 +4,10 @@
  */
 import { totalmem } from 'node:os';
 import { MemoryLimitError } from '../errors.js';
+import { CHUNK_BYTES } from '../model/network.js';
 
 const MACHINE_BYTES = totalmem();
 
-/** A chunk's work arrays stay near this (TwoLayerNetwork.chunks). */
-const CHUNK_BYTES = 64 * 2 ** 20;
 
 /** Throws MemoryLimitError when `bytes` exceed the machine's memory. */
 export function requireMemory(what: string, bytes: number): void {

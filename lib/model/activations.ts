@@ -16,6 +16,8 @@ import { native } from '../linalg/native.js';
 export const ACTIVATIONS = ['tanh', 'sigmoid', 'sin', 'softplus', 'erf', 'relu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
+const ONE = Float64Array.of(1);
+
 /**
  * σ, σ′ and σ″ of every entry of `u`, written to `value`, `slope` and
  * `curvature` (each optional; same length as `u`).
@@ -27,5 +29,26 @@ export function evaluate(
   slope: Float64Array | null,
   curvature: Float64Array | null,
 ): void {
-  native.activations(ACTIVATIONS.indexOf(activation), u, value, slope, curvature);
+  if (u.length === 0) return;
+  native.activations(ACTIVATIONS.indexOf(activation), 1, u.length, 1, ONE, u, value, slope, curvature);
+}
+
+/**
+ * σ, σ′ and σ″ at the pre-activations U = X̃·Wᵀ of nc neurons (W nc × k, row
+ * major) at the m rows of X̃ (m × k): each output m × nc row-major, or null.
+ * U is formed entry by entry (fused multiply-adds in the order of the k
+ * inputs) and never stored.
+ */
+export function evaluateAt(
+  activation: Activation,
+  xt: Float64Array,
+  m: number,
+  w: Float64Array,
+  nc: number,
+  k: number,
+  value: Float64Array | null,
+  slope: Float64Array | null,
+  curvature: Float64Array | null,
+): void {
+  native.activations(ACTIVATIONS.indexOf(activation), k, nc, m, xt, w, value, slope, curvature);
 }

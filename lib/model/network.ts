@@ -12,9 +12,14 @@ import { gemm } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
 import { native } from '../linalg/native.js';
 import { Workspace } from '../linalg/workspace.js';
-import { ACTIVATIONS, evaluate, type Activation } from './activations.js';
+import { ACTIVATIONS, evaluateAt, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
 import { checkData, checkFiniteArray } from './data.js';
+
+/** A chunk's work arrays stay near this many bytes (chunks()). */
+export const CHUNK_BYTES = 64 * 2 ** 20;
+
+const FEATURE_ARRAYS = ['value', 'slope', 'curvature'] as const;
 
 export interface NetworkConfig {
   /** N, the number of hidden neurons. */
@@ -198,9 +203,10 @@ export class TwoLayerNetwork {
   }
 
   /**
-   * σ, σ′, σ″ (as asked) of the pre-activations of neurons [from, to) at the
-   * rows of X̃, in arrays of `workspace` (fresh ones without it): valid until
-   * the workspace is asked for features again.
+   * σ, σ′, σ″ (as asked, or all three) of the pre-activations of neurons
+   * [from, to) at the rows of X̃, in arrays of `workspace` (fresh ones without
+   * it): valid until the workspace is asked for features again. Read-only:
+   * the same arrays may be handed to the next pass.
    */
   features(
     xt: Matrix,
@@ -210,15 +216,24 @@ export class TwoLayerNetwork {
     workspace = new Workspace(),
   ): NeuronFeatures {
     const k = this.innerDim;
-    const size = xt.rows * (to - from);
-    // σ overwrites the pre-activations it is computed from (the native loop reads each u before writing).
-    const u = workspace.array(need.value ? 'value' : 'u', size);
-    gemm(xt, new Matrix(to - from, k, this.inner.subarray(from * k, to * k)), { transB: true, out: new Matrix(xt.rows, to - from, u) });
-    const value = need.value ? u : null;
+    const nc = to - from;
+    const size = xt.rows * nc;
+    // When σ, σ′, σ″ of every neuron fit in one chunk, they are computed once
+    // for these points and served to the later passes of the step (at small
+    // sizes the evaluations would otherwise be most of a Newton step).
+    const whole = from === 0 && to === this.config.width && 3 * 8 * size <= CHUNK_BYTES;
+    if (whole) {
+      const kept = workspace.recall(this, xt) as NeuronFeatures | undefined;
+      if (kept !== undefined) return kept;
+      need = { value: true, slope: true, curvature: true };
+    }
+    const value = need.value ? workspace.array('value', size) : null;
     const slope = need.slope ? workspace.array('slope', size) : null;
     const curvature = need.curvature ? workspace.array('curvature', size) : null;
-    evaluate(this.config.activation, u, value, slope, curvature);
-    return { from, to, value, slope, curvature };
+    evaluateAt(this.config.activation, xt.data, xt.rows, this.inner.subarray(from * k, to * k), nc, k, value, slope, curvature);
+    const features = { from, to, value, slope, curvature };
+    if (whole) workspace.keep(this, xt, FEATURE_ARRAYS, features);
+    return features;
   }
 
   /** f at the rows of X. */
@@ -316,8 +331,7 @@ export class TwoLayerNetwork {
    * M × chunk × `arrays` float64 work arrays stay near 64 MiB.
    */
   *chunks(m: number, arrays: number): Generator<[number, number]> {
-    const budget = 64 * 2 ** 20;
-    const size = Math.max(1, Math.min(this.config.width, Math.floor(budget / (8 * m * arrays))));
+    const size = Math.max(1, Math.min(this.config.width, Math.floor(CHUNK_BYTES / (8 * m * arrays))));
     for (let from = 0; from < this.config.width; from += size) yield [from, Math.min(this.config.width, from + size)];
   }
 }

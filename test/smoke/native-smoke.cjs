@@ -65,12 +65,13 @@ async function main() {
       new Float64Array([3]), 1, new Float64Array([2, 0, 1, 3]), jz);
     close(jz, [0.25, 1.25 / 3], 'jacobianblock');
 
-    const u = new Float64Array([-1, 0, 0.5, 2, 3, 30]);
+    // U = X̃·Wᵀ with X̃ = [1; 2] (2×1) and W = [−1, 0, 0.5]ᵀ (3×1).
+    const u = [-1, 0, 0.5, -2, 0, 1];
     const value = new Float64Array(6);
     const slope = new Float64Array(6);
-    await run('activations', 0, u, value, slope, null);
-    close(value, Array.from(u, Math.tanh), 'activations tanh');
-    close(slope, Array.from(u, (x) => 1 - Math.tanh(x) ** 2), 'activations tanh slope');
+    await run('activations', 0, 1, 3, 2, new Float64Array([1, 2]), new Float64Array([-1, 0, 0.5]), value, slope, null);
+    close(value, u.map(Math.tanh), 'activations tanh');
+    close(slope, u.map((x) => 1 - Math.tanh(x) ** 2), 'activations tanh slope');
   }
   assert.throws(() => native.dpotrf('L', 3, new Float64Array(4), 3), RangeError);
   process.stdout.write(`smoke: every binding ok (${native.config().openblas})\n`);
