@@ -1260,7 +1260,7 @@ function renderMarkdown(r) {
     }
     if (res.profile) {
       L.push('');
-      L.push(`Profile of the nntk side (node --cpu-prof; one child: input loading, warm-up, one timed repetition; ${res.profile.totalMs.toFixed(0)} ms sampled), top self time. Time inside a BLAS/LAPACK call is sampled in nntk's runSync and shown as a native call from its caller; a JavaScript function that calls the addon directly (solveLowerBlocks: the batched q×q triangular solve) has that native time as its own:`);
+      L.push(`Profile of the nntk side (node --cpu-prof; one child: input loading, warm-up, one timed repetition; ${res.profile.totalMs.toFixed(0)} ms sampled), top self time. Time inside a BLAS/LAPACK call is sampled in nntk's runSync and shown as a native call from its caller; a JavaScript function that calls the addon directly (evaluateAt: the activations at X̃·Wᵀ; jacobianBlock: the Jacobian block, whitened on the kernel path) has that native time as its own:`);
       L.push('');
       L.push('| self ms | % | function |');
       L.push('| ---: | ---: | --- |');

@@ -95,7 +95,9 @@ export class NewtonSystem {
     let blockFactors: Float64Array | null = null;
     if (hessian === 'gauss-newton') {
       this.cachedGram ??= jacobianGram(this.net, this.xt, this.workspace);
-      Q = new Matrix(m, m, this.cachedGram.data.map((v) => v / lambda));
+      const gram = this.cachedGram.data;
+      Q = new Matrix(m, m);
+      for (let i = 0; i < gram.length; i++) Q.data[i] = gram[i]! / lambda;
     } else {
       blockFactors = factorBlocks(this.net, this.curvature, lambda);
       Q = new Matrix(m, m);
