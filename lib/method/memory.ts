@@ -6,14 +6,13 @@ import { totalmem } from 'node:os';
 import { MemoryLimitError } from '../errors.js';
 import { CHUNK_BYTES } from '../model/network.js';
 
+/** Read once: every Newton step asks, and the answer does not change. */
 const MACHINE_BYTES = totalmem();
-
 
 /** Throws MemoryLimitError when `bytes` exceed the machine's memory. */
 export function requireMemory(what: string, bytes: number): void {
-  const limit = MACHINE_BYTES;
-  if (bytes > limit) {
-    throw new MemoryLimitError(what, bytes, limit, 'the M×M kernels grow with M² and the blocks of S with N·q²: use fewer points or neurons');
+  if (bytes > MACHINE_BYTES) {
+    throw new MemoryLimitError(what, bytes, MACHINE_BYTES, 'the M×M kernels grow with M² and the blocks of S with N·q²: use fewer points or neurons');
   }
 }
 
