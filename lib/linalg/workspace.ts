@@ -33,6 +33,6 @@ export class Workspace {
       array = new Float64Array(length);
       this.arrays.set(name, array);
     }
-    return array.subarray(0, length);
+    return array.length === length ? array : array.subarray(0, length);
   }
 }

@@ -56,7 +56,7 @@ export class NewtonSystem {
     this.net = net;
     this.workspace = workspace;
     this.xt = net.augment(X);
-    const f = net.predict(X, workspace);
+    const f = net.predictAt(this.xt, workspace);
     this.residual = f.map((v, j) => v - y[j]!);
     this.loss = dot(this.residual, this.residual) / (2 * X.rows);
   }

@@ -238,8 +238,18 @@ export class TwoLayerNetwork {
 
   /** f at the rows of X. */
   predict(X: Matrix, workspace = new Workspace()): Float64Array {
-    const xt = this.augment(X);
-    const m = X.rows;
+    return this.predictAt(this.augment(X), workspace);
+  }
+
+  /**
+   * f at the rows of X̃ = augment(X): the features of this pass are the ones
+   * later passes over the same X̃ may be served from the workspace.
+   */
+  predictAt(xt: Matrix, workspace = new Workspace()): Float64Array {
+    if (!(xt instanceof Matrix) || xt.cols !== this.innerDim) {
+      throw new RangeError(`network: X̃ must be a Matrix with ${this.innerDim} columns (see augment)`);
+    }
+    const m = xt.rows;
     const out = new Float64Array(m);
     for (const [from, to] of this.chunks(m, 1)) {
       const nc = to - from;
