@@ -820,6 +820,11 @@ describe('features kept in a workspace between passes', () => {
     for (const key of ['value', 'slope', 'curvature'] as const) expect(later[key]).toEqual(expected[key]);
   });
 
+  it('predictAt(augment(X)) is bitwise predict(X), and refuses an X̃ without the bias column', () => {
+    expect(net.predictAt(xt)).toEqual(net.predict(X));
+    expect(() => net.predictAt(X)).toThrow(RangeError);
+  });
+
   it('another network, other points, or an array of the workspace handed out again means a new evaluation', () => {
     const workspace = new Workspace();
     const other = net.moved(new Float64Array(net.parameterCount).fill(0.01));
