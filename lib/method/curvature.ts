@@ -45,7 +45,7 @@ export class Curvature {
 export function curvature(net: TwoLayerNetwork, xt: Matrix, residual: Float64Array, workspace = new Workspace()): Curvature {
   const q = net.blockSize;
   const blocks = new Float64Array(net.width * q * q);
-  for (const [from, to] of net.chunks(xt.rows, 2)) {
+  for (const [from, to] of net.featureChunks(xt.rows)) {
     const features = net.features(xt, from, to, { slope: true, curvature: true }, workspace);
     blocks.set(net.secondOrderBlocks(xt, residual, features), from * q * q);
   }

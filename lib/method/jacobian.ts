@@ -17,7 +17,7 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
   requireMemory(`the ${m}×${m} NTK`, kernelPathBytes(m, 0, 0));
   const values = new Matrix(m, m);
   const slopes = new Matrix(m, m);
-  for (const [from, to] of net.chunks(m, 3)) {
+  for (const [from, to] of net.featureChunks(m)) {
     const nc = to - from;
     const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
     // cᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·|cᵢ|.
@@ -83,7 +83,7 @@ export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Floa
     for (let p = 0; p < k; p++) vx.data[j * (k + 1) + 1 + p] = v[j]! * xt.data[j * k + p]!;
   }
   const out = new Float64Array(net.parameterCount);
-  for (const [from, to] of net.chunks(m, 2)) {
+  for (const [from, to] of net.featureChunks(m)) {
     const nc = to - from;
     const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
     const a = gemm(new Matrix(m, nc, value!), vx, { transA: true }).data; // nc × (k+1), column 0 used

@@ -221,7 +221,7 @@ export class TwoLayerNetwork {
     // When σ, σ′, σ″ of every neuron fit in one chunk, they are computed once
     // for these points and served to the later passes of the step (at small
     // sizes the evaluations would otherwise be most of a Newton step).
-    const whole = from === 0 && to === this.config.width && 3 * 8 * size <= CHUNK_BYTES;
+    const whole = from === 0 && to === this.config.width && FEATURE_ARRAYS.length * 8 * size <= CHUNK_BYTES;
     if (whole) {
       const kept = workspace.recall(this, xt) as NeuronFeatures | undefined;
       if (kept !== undefined) return kept;
@@ -251,7 +251,7 @@ export class TwoLayerNetwork {
     }
     const m = xt.rows;
     const out = new Float64Array(m);
-    for (const [from, to] of this.chunks(m, 1)) {
+    for (const [from, to] of this.featureChunks(m)) {
       const nc = to - from;
       const { value } = this.features(xt, from, to, { value: true }, workspace);
       // A plain sum in neuron order, not a gemm: the terms of a symmetric pair
@@ -334,6 +334,15 @@ export class TwoLayerNetwork {
       }
     }
     return blocks;
+  }
+
+  /**
+   * The chunks of a pass over the features, sized for all three feature
+   * arrays whatever the pass asks for: the passes of a step then share one
+   * set of workspace arrays, allocated (and their pages faulted in) once.
+   */
+  featureChunks(m: number): Generator<[number, number]> {
+    return this.chunks(m, FEATURE_ARRAYS.length);
   }
 
   /**
