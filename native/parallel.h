@@ -1,5 +1,5 @@
-// The element-wise kernels of a Newton step (activations, the batched block
-// solve) touch M·N values per pass; at the sizes where that matters they are
+// The per-entry kernels of a Newton step (the activations, the Jacobian
+// blocks) touch M·N values per pass; at the sizes where that matters they are
 // split over the same number of threads as OpenBLAS uses, which is idle while
 // they run (every call holds BlasLock()). Starting a thread costs tens of µs,
 // so small arrays stay on the calling thread.
