@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ACTIVATIONS, evaluate } from '../lib/model/activations.js';
+import { ACTIVATIONS, evaluate, evaluateAt } from '../lib/model/activations.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -13,24 +13,33 @@ function inputs(): Float64Array {
 }
 
 describe('activations', () => {
-  it('the vector path (libmvec) and the scalar libm path agree to a few ulps, for σ, σ′ and σ″', () => {
+  it('the vector path (libmvec) and the scalar libm path agree to a few ulps, for σ, σ′ and σ″, over an array and at X̃·Wᵀ', () => {
     // The scalar path in a child process: NNTK_SCALAR_MATH=1 switches the vector path off.
     const script = `
       const native = require('node-gyp-build')(process.cwd());
-      const u = Float64Array.from(JSON.parse(require('node:fs').readFileSync(0, 'utf8')));
+      const input = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+      const u = Float64Array.from(input.u);
       const out = [];
       for (let kind = 0; kind < 6; kind++) {
         const v = new Float64Array(u.length), d = new Float64Array(u.length), c = new Float64Array(u.length);
         native.activations(kind, 1, u.length, 1, Float64Array.of(1), u, v, d, c);
         out.push([...v], [...d], [...c]);
       }
+      // The pre-activations formed natively: X̃ (m × k) times Wᵀ (W nc × k).
+      const { m, nc, k } = input;
+      const v = new Float64Array(m * nc), d = new Float64Array(m * nc), c = new Float64Array(m * nc);
+      native.activations(0, k, nc, m, Float64Array.from(input.xt), Float64Array.from(input.w), v, d, c);
+      out.push([...v], [...d], [...c]);
       process.stdout.write(JSON.stringify(out));
     `;
     const u = inputs();
+    const [m, nc, k] = [7, 13, 3];
+    const xt = Float64Array.from({ length: m * k }, (_, i) => 2 * Math.sin(0.9 * i + 0.2));
+    const w = Float64Array.from({ length: nc * k }, (_, i) => 1.5 * Math.cos(1.3 * i));
     const scalar = JSON.parse(
       execFileSync(process.execPath, ['-e', script], {
         cwd: root,
-        input: JSON.stringify([...u]),
+        input: JSON.stringify({ u: [...u], xt: [...xt], w: [...w], m, nc, k }),
         env: { ...process.env, NNTK_SCALAR_MATH: '1' },
         encoding: 'utf8',
         maxBuffer: 64 * 2 ** 20,
@@ -49,6 +58,13 @@ describe('activations', () => {
           expect(error, `${activation} output ${k} at u = ${u[i]}`).toBeLessThanOrEqual(1e-13);
         }
       });
+    });
+    // At X̃·Wᵀ both paths form the pre-activations by the same fused multiply-adds: σ, σ′, σ″ agree as over an array.
+    const outputs = [new Float64Array(m * nc), new Float64Array(m * nc), new Float64Array(m * nc)] as const;
+    evaluateAt('tanh', xt, m, w, nc, k, ...outputs);
+    outputs.forEach((out, o) => {
+      const reference = scalar[18 + o]!;
+      for (let i = 0; i < m * nc; i++) expect(Math.abs(out[i]! - reference[i]!), `tanh output ${o} at entry ${i}`).toBeLessThanOrEqual(1e-13 * Math.abs(reference[i]!) + 1e-300);
     });
   });
 
