@@ -104,13 +104,15 @@ def busy_threads(min_seconds=0.2):
 # --------------------------------------------------------------------------- systems
 
 class NumpyOps:
+    """numpy/scipy. JaxOps is the same with jax.numpy and jax.scipy.linalg as
+    the array module `xp` and its linear algebra `sl`."""
     name = "numpy"
 
     def __init__(self):
         import numpy as np
         import scipy.linalg as sl
-        self.np, self.sl = np, sl
-        self.dtype = np.float64
+        self.np = np
+        self.xp, self.sl = np, sl
 
     def asarray(self, a):
         return self.np.asarray(a, dtype=self.np.float64)
@@ -122,31 +124,31 @@ class NumpyOps:
         return a
 
     def tanh(self, a):
-        return self.np.tanh(a)
+        return self.xp.tanh(a)
 
     def abs(self, a):
-        return self.np.abs(a)
+        return self.xp.abs(a)
 
     def einsum(self, spec, *ops):
-        return self.np.einsum(spec, *ops, optimize=True)
+        return self.xp.einsum(spec, *ops, optimize=True)
 
     def cat(self, xs, axis):
-        return self.np.concatenate(xs, axis)
+        return self.xp.concatenate(xs, axis)
 
     def zeros(self, shape):
-        return self.np.zeros(shape)
+        return self.xp.zeros(shape)
 
     def ones(self, shape):
-        return self.np.ones(shape)
+        return self.xp.ones(shape)
 
     def eye(self, n):
-        return self.np.eye(n)
+        return self.xp.eye(n)
 
     def cholesky(self, a):
-        return self.np.linalg.cholesky(a)
+        return self.xp.linalg.cholesky(a)
 
     def tri_inv(self, L):
-        return self.np.linalg.inv(L)
+        return self.xp.linalg.inv(L)
 
     def gram(self, Z):
         return Z @ Z.T  # numpy dispatches A @ A.T to dsyrk
@@ -155,7 +157,7 @@ class NumpyOps:
         return self.sl.cho_solve(self.sl.cho_factor(K, lower=True), r)
 
     def eigvalsh(self, a):
-        return self.np.linalg.eigvalsh(a)
+        return self.xp.linalg.eigvalsh(a)
 
     def item(self, a):
         return float(a)
@@ -222,7 +224,7 @@ class TorchOps:
         return float(a)
 
 
-class JaxOps:
+class JaxOps(NumpyOps):
     name = "jax"
 
     def __init__(self):
@@ -231,56 +233,22 @@ class JaxOps:
         import jax.numpy as jnp
         import jax.scipy.linalg as jsl
         import numpy as np
-        self.jax, self.jnp, self.jsl, self.np = jax, jnp, jsl, np
+        self.np = np
+        self.xp, self.sl = jnp, jsl
+        self.jax, self.jnp = jax, jnp
 
     def asarray(self, a):
-        return self.jnp.asarray(self.np.asarray(a, dtype=self.np.float64))
-
-    def to_numpy(self, a):
-        return self.np.asarray(a)
+        return self.jnp.asarray(super().asarray(a))
 
     def sync(self, a):
         return self.jax.block_until_ready(a)
 
-    def tanh(self, a):
-        return self.jnp.tanh(a)
-
-    def abs(self, a):
-        return self.jnp.abs(a)
-
     def einsum(self, spec, *ops):
         return self.jnp.einsum(spec, *ops)
 
-    def cat(self, xs, axis):
-        return self.jnp.concatenate(xs, axis)
-
-    def zeros(self, shape):
-        return self.jnp.zeros(shape)
-
-    def ones(self, shape):
-        return self.jnp.ones(shape)
-
-    def eye(self, n):
-        return self.jnp.eye(n)
-
-    def cholesky(self, a):
-        return self.jnp.linalg.cholesky(a)
-
     def tri_inv(self, L):
         eye = self.jnp.broadcast_to(self.jnp.eye(L.shape[-1]), L.shape)
-        return self.jsl.solve_triangular(L, eye, lower=True)
-
-    def gram(self, Z):
-        return Z @ Z.T
-
-    def spd_solve(self, K, r):
-        return self.jsl.cho_solve(self.jsl.cho_factor(K, lower=True), r)
-
-    def eigvalsh(self, a):
-        return self.jnp.linalg.eigvalsh(a)
-
-    def item(self, a):
-        return float(a)
+        return self.sl.solve_triangular(L, eye, lower=True)
 
 
 def make_ops(system, threads):
