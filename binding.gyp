@@ -7,6 +7,7 @@
         "native/addon.cc",
         "native/arguments.cc",
         "native/blas_queue.cc",
+        "native/faults.cc",
         "native/jacobian.cc",
         "native/routines.cc"
       ],

@@ -270,8 +270,9 @@ bool PrepareActivations(Arguments& args, Call* call) {
   call->pins = {args.At(4), args.At(5), args.At(6), args.At(7), args.At(8)};
   call->kernel = [=] {
     // Wᵀ (k × nc), so that a row's pre-activations are sums of contiguous rows.
-    Workspace<double> transposed(k > 1 ? static_cast<int64_t>(k) * nc : 0);
-    if (k > 1 && transposed.get() == nullptr) return kOutOfMemory;
+    Faults faults(Fault::kActivations);
+    Workspace<double> transposed(k > 1 ? static_cast<int64_t>(k) * nc : 0, faults);
+    if (transposed.get() == nullptr) return kOutOfMemory;
     const double* wt = w;
     if (k > 1) {
       for (int64_t i = 0; i < nc; ++i) {

@@ -5,6 +5,7 @@
 #include "activations.h"
 #include "arguments.h"
 #include "blas_queue.h"
+#include "faults.h"
 #include "fortran.h"
 #include "jacobian.h"
 #include "routines.h"
@@ -81,6 +82,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));
+  exports.Set("__failNextAllocation", Napi::Function::New(env, FailNextAllocation, "__failNextAllocation"));
   return exports;
 }
 

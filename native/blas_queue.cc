@@ -1,6 +1,10 @@
 #include "blas_queue.h"
 
 #include <cstdlib>
+#include <new>
+
+#include "faults.h"
+#include "workspace.h"
 
 namespace nntk {
 
@@ -72,7 +76,17 @@ Napi::Value BlasQueue::Enqueue(Napi::Env env, Call call) {
   Napi::Object promise = promise_constructor.As<Napi::Function>().New({executor});
   if (env.IsExceptionPending() || resolve.IsEmpty()) return env.Undefined();
 
-  auto* job = new Job{std::move(call.kernel), {}, std::move(resolve)};
+  // When the Job cannot be allocated the promise resolves at once to
+  // kQueueOutOfMemory, which the TypeScript layer turns into an
+  // AllocationError. (The standard containers' few small allocations below
+  // would throw under -fno-exceptions, i.e. abort, as V8 does when it runs
+  // out of memory.)
+  Faults faults(Fault::kQueue);
+  Job* job = faults.FailNext() ? nullptr : new (std::nothrow) Job{std::move(call.kernel), {}, std::move(resolve)};
+  if (job == nullptr) {
+    resolve.Value().Call({Napi::Number::New(env, kQueueOutOfMemory)});
+    return promise;
+  }
   job->pins.reserve(call.pins.size());
   for (const Napi::Value& value : call.pins) {
     if (value.IsObject()) job->pins.push_back(Napi::Persistent(value));  // optional outputs may be null

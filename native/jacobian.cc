@@ -102,7 +102,8 @@ bool PrepareJacobianBlock(Arguments& args, Call* call) {
   call->pins = {args.At(3), args.At(4), args.At(5), args.At(6), args.At(8), args.At(9)};
   call->kernel = [=] {
     // scale·cᵢ and the reciprocals of the diagonals once per neuron, not per entry.
-    Workspace<double> per_neuron(nc + (factors != nullptr ? width : 0));
+    Faults faults(Fault::kJacobianBlock);
+    Workspace<double> per_neuron(nc + (factors != nullptr ? width : 0), faults);
     if (per_neuron.get() == nullptr) return kOutOfMemory;
     double* scaled_c = per_neuron.get();
     double* reciprocals = per_neuron.get() + nc;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "faults.h"
 #include "fortran.h"
 
 namespace nntk {
@@ -23,6 +24,7 @@ constexpr int64_t kParallelGrain = 1 << 16;
 // std::thread is not an option).
 template <class Body>
 void ParallelFor(int64_t n, int64_t grain, const Body& body) {
+  Faults starts(Fault::kThreads);
   constexpr int kMaxThreads = 64;
   int64_t threads = std::min<int64_t>({openblas_get_num_threads(), n / std::max<int64_t>(grain, 1), kMaxThreads});
   if (threads <= 1) {
@@ -46,7 +48,7 @@ void ParallelFor(int64_t n, int64_t grain, const Body& body) {
     return nullptr;
   };
   for (int64_t t = 1; t < threads; ++t) {
-    parts[t].started = pthread_create(&parts[t].thread, nullptr, run, &parts[t]) == 0;
+    parts[t].started = !starts.FailNext() && pthread_create(&parts[t].thread, nullptr, run, &parts[t]) == 0;
   }
   body(parts[0].begin, parts[0].end);
   for (int64_t t = 1; t < threads; ++t) {

@@ -152,6 +152,7 @@ bool PrepareDsyevd(Arguments& args, Call* call) {
   if (!args.ok()) return false;
   call->pins = {args.At(3), args.At(5)};
   call->kernel = [=] {
+    Faults faults(Fault::kDsyevd);
     lapack_int info = 0, query_lwork = -1, query_liwork = -1, iwork_size = 0;
     double work_size = 0;
     dsyevd_(&jobz, &uplo, &n, a, &lda, w, &work_size, &query_lwork, &iwork_size,
@@ -159,8 +160,8 @@ bool PrepareDsyevd(Arguments& args, Call* call) {
     if (info != 0) return static_cast<double>(info);
     lapack_int lwork = static_cast<lapack_int>(Lwork(work_size));
     lapack_int liwork = iwork_size;
-    Workspace<double> work(lwork);
-    Workspace<lapack_int> iwork(liwork);
+    Workspace<double> work(lwork, faults);
+    Workspace<lapack_int> iwork(liwork, faults);
     if (work.get() == nullptr || iwork.get() == nullptr) return kOutOfMemory;
     dsyevd_(&jobz, &uplo, &n, a, &lda, w, work.get(), &lwork, iwork.get(),
             &liwork, &info, 1, 1);
@@ -201,9 +202,10 @@ bool PrepareDsyevr(Arguments& args, Call* call) {
   if (!args.ok()) return false;
   call->pins = {args.At(4), args.At(11), args.At(12), args.At(14)};
   call->kernel = [=] {
+    Faults faults(Fault::kDsyevr);
     lapack_int info = 0, m = 0, query = -1, iwork_size = 0;
     double work_size = 0;
-    Workspace<lapack_int> isuppz(2 * static_cast<int64_t>(n));
+    Workspace<lapack_int> isuppz(2 * static_cast<int64_t>(n), faults);
     if (isuppz.get() == nullptr) return kOutOfMemory;
     dsyevr_(&jobz, &range, &uplo, &n, a, &lda, &vl, &vu, &il, &iu, &abstol, &m,
             w, z, &ldz, isuppz.get(), &work_size, &query, &iwork_size, &query,
@@ -211,8 +213,8 @@ bool PrepareDsyevr(Arguments& args, Call* call) {
     if (info != 0) return static_cast<double>(info);
     lapack_int lwork = static_cast<lapack_int>(Lwork(work_size));
     lapack_int liwork = iwork_size;
-    Workspace<double> work(lwork);
-    Workspace<lapack_int> iwork(liwork);
+    Workspace<double> work(lwork, faults);
+    Workspace<lapack_int> iwork(liwork, faults);
     if (work.get() == nullptr || iwork.get() == nullptr) return kOutOfMemory;
     dsyevr_(&jobz, &range, &uplo, &n, a, &lda, &vl, &vu, &il, &iu, &abstol, &m,
             w, z, &ldz, isuppz.get(), work.get(), &lwork, iwork.get(), &liwork,

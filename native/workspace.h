@@ -4,19 +4,26 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "faults.h"
+
 namespace nntk {
 
 // What a call returns in place of LAPACK's info when its workspace could
 // not be allocated (lib/linalg/native.ts: OUT_OF_MEMORY).
 constexpr double kOutOfMemory = -2147483648.0;
+// What an async call resolves to when the call itself could not be queued
+// (lib/linalg/native.ts: QUEUE_OUT_OF_MEMORY).
+constexpr double kQueueOutOfMemory = -2147483647.0;
 
 // Owns a malloc'd workspace; malloc rather than new so that a failure is a
-// result (kOutOfMemory), not an abort, under -fno-exceptions.
+// result (kOutOfMemory), not an abort, under -fno-exceptions. `faults` are
+// the calling kernel's, which the tests can arm to fail this allocation.
 template <typename T>
 class Workspace {
  public:
-  explicit Workspace(int64_t count)
-      : data_(static_cast<T*>(std::malloc(sizeof(T) * (count > 0 ? count : 1)))) {}
+  Workspace(int64_t count, Faults& faults)
+      : data_(faults.FailNext() ? nullptr
+                                : static_cast<T*>(std::malloc(sizeof(T) * (count > 0 ? count : 1)))) {}
   ~Workspace() { std::free(data_); }
   Workspace(const Workspace&) = delete;
   Workspace& operator=(const Workspace&) = delete;
