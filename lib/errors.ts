@@ -68,8 +68,16 @@ export class NonFiniteError extends NntkError {
   }
 }
 
-/** Memory for a result or a workspace could not be had. */
-export class AllocationError extends NntkError {}
+/** A native routine could not allocate its workspace, or an async call could not be queued. */
+export class AllocationError extends NntkError {
+  /** The routine or kernel that failed, e.g. `syevd`, `activations`. */
+  readonly routine: string;
+
+  constructor(routine: string, what: string) {
+    super(`${routine}: could not allocate ${what}`);
+    this.routine = routine;
+  }
+}
 
 /** A computation refused before allocating: its estimated memory is beyond the limit. */
 export class MemoryLimitError extends NntkError {

@@ -1,6 +1,6 @@
-import { AllocationError, LapackError, NonFiniteError } from '../errors.js';
+import { AllocationError, LapackError, NntkError, NonFiniteError } from '../errors.js';
 import type { MatrixLike } from './matrix.js';
-import { native, OUT_OF_MEMORY, type NativeRoutines, type RoutineName } from './native.js';
+import { native, OUT_OF_MEMORY, QUEUE_OUT_OF_MEMORY, type NativeRoutines, type RoutineName } from './native.js';
 import { columnMajorUplo, type Uplo } from './validate.js';
 
 /** A part of a matrix that must hold finite numbers: all of it, or a triangle. */
@@ -19,6 +19,8 @@ export interface Plan<K extends RoutineName, T> {
   native: K;
   args: Parameters<NativeRoutines[K]>;
   finite?: FiniteCheck[];
+  /** What the routine allocates, for the AllocationError's message; absent when it allocates nothing. */
+  workspace?: string;
   finish(info: number): T;
 }
 
@@ -40,10 +42,31 @@ export async function runAsync<K extends RoutineName, T>(plan: Plan<K, T>): Prom
   return finish(plan, await routine(...plan.args));
 }
 
-function finish<K extends RoutineName, T>(plan: Plan<K, T>, info: number): T {
-  if (info === OUT_OF_MEMORY) throw new AllocationError(`${plan.routine}: could not allocate LAPACK's workspace`);
-  if (info < 0) throw new LapackError(plan.routine, info);
-  return plan.finish(info);
+function finish<K extends RoutineName, T>(plan: Plan<K, T>, info: unknown): T {
+  checkStatus(plan.routine, info, plan.workspace);
+  if ((info as number) < 0) throw new LapackError(plan.routine, info as number);
+  return plan.finish(info as number);
+}
+
+/**
+ * Throws the typed error for the statuses every native call may return
+ * (its workspace or its queue entry could not be allocated; no status at all,
+ * which only a Node environment being torn down produces). `workspace` says
+ * what the routine allocates.
+ */
+function checkStatus(routine: string, status: unknown, workspace = 'its workspace'): void {
+  if (typeof status !== 'number') throw new NntkError(`${routine}: the native call returned no status (${String(status)})`);
+  if (status === OUT_OF_MEMORY) throw new AllocationError(routine, workspace);
+  if (status === QUEUE_OUT_OF_MEMORY) throw new AllocationError(routine, 'the queued async call');
+}
+
+/**
+ * The status of a native kernel (activations, jacobianblock): 0, or the
+ * AllocationError naming the kernel and what it allocates.
+ */
+export function checkKernelStatus(kernel: string, status: unknown, workspace: string): void {
+  checkStatus(kernel, status, workspace);
+  if (status !== 0) throw new NntkError(`${kernel}: unexpected native status ${String(status)}; this is a bug in nntk, please report it`);
 }
 
 // A row-major m×n matrix is the column-major n×m one with leading dimension n.
@@ -52,8 +75,13 @@ function nonfiniteArgs({ matrix, part }: FiniteCheck): Parameters<NativeRoutines
   return [uplo, matrix.cols, matrix.rows, matrix.data, matrix.cols];
 }
 
-function reportNonfinite(routine: string, { name, matrix }: FiniteCheck, offset: number): void {
-  if (offset < 0) return;
-  const row = Math.floor(offset / matrix.cols);
-  throw new NonFiniteError(routine, name, [row, offset - row * matrix.cols], matrix.data[offset]!);
+function reportNonfinite(routine: string, { name, matrix }: FiniteCheck, offset: unknown): void {
+  checkStatus(routine, offset);
+  if (offset === -1) return;
+  if (!Number.isInteger(offset) || (offset as number) < 0) {
+    throw new NntkError(`${routine}: unexpected native status ${String(offset)} of the finiteness scan; this is a bug in nntk, please report it`);
+  }
+  const at = offset as number;
+  const row = Math.floor(at / matrix.cols);
+  throw new NonFiniteError(routine, name, [row, at - row * matrix.cols], matrix.data[at]!);
 }

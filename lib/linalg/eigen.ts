@@ -62,6 +62,7 @@ function planSyevd(A: MatrixLike, options: EigenOptions | undefined): Plan<'dsye
     routine: where,
     native: 'dsyevd',
     args: [vectors ? 'V' : 'N', columnMajorUplo(uplo), n, A.data, n, values],
+    workspace: `LAPACK's workspace for n = ${n}`,
     finite: checkBoolean(where, 'checkFinite', o.checkFinite, true) ? [{ name: 'A', matrix: A, part: uplo }] : [],
     finish: (info) => {
       if (info > 0) {
@@ -109,6 +110,7 @@ function planSyevr(A: MatrixLike, options: EigenRangeOptions | undefined): Plan<
     routine: where,
     native: 'dsyevr',
     args: [vectors ? 'V' : 'N', range, columnMajorUplo(uplo), n, A.data, n, vl, vu, il, iu, 0, values, z, n, found],
+    workspace: `LAPACK's workspace for n = ${n}`,
     finite: checkBoolean(where, 'checkFinite', o.checkFinite, true) ? [{ name: 'A', matrix: A, part: uplo }] : [],
     finish: (info) => {
       if (info > 0) throw new ConvergenceError(where, info, 'the MRRR eigensolver failed (internal error in dsyevr)');

@@ -45,14 +45,28 @@ type AsyncRoutines = {
   [K in RoutineName as `${K}Async`]: (...args: Parameters<NativeRoutines[K]>) => Promise<Result>;
 };
 
+/** What the tests can make fail through `__failNextAllocation` (native/faults.h). */
+export type FaultSite = 'activations' | 'jacobianblock' | 'dsyevd' | 'dsyevr' | 'queue' | 'threads';
+
 export interface NativeAddon extends NativeRoutines, AsyncRoutines {
   setThreads(n: number): void;
   getThreads(): number;
   config(): { openblas: string; processors: number };
+  /**
+   * For the tests only: the next call of `site` fails its allocation number
+   * `skip` (default 0; −1 disarms) as if malloc had returned null ('queue':
+   * the async call's own allocation; 'threads': thread start number `skip` of
+   * the next parallel loop, whose part then runs on the calling thread).
+   * Returns how many faults of `site` have fired so far.
+   */
+  __failNextAllocation(site: FaultSite, skip?: number): number;
 }
 
-/** The `info` the addon returns when a LAPACK workspace could not be allocated. */
+/** The status a native call returns when its workspace could not be allocated. */
 export const OUT_OF_MEMORY = -2147483648;
+
+/** What an async call resolves to when the call itself could not be queued. */
+export const QUEUE_OUT_OF_MEMORY = -2147483647;
 
 const require = createRequire(import.meta.url);
 // lib/linalg/native.ts and dist/linalg/native.js both sit two levels below the package root.

@@ -1,3 +1,4 @@
+import { checkKernelStatus } from '../linalg/call.js';
 import { native } from '../linalg/native.js';
 
 /**
@@ -30,7 +31,8 @@ export function evaluate(
   curvature: Float64Array | null,
 ): void {
   if (u.length === 0) return;
-  native.activations(ACTIVATIONS.indexOf(activation), 1, u.length, 1, ONE, u, value, slope, curvature);
+  const status = native.activations(ACTIVATIONS.indexOf(activation), 1, u.length, 1, ONE, u, value, slope, curvature);
+  checkKernelStatus('activations', status, `its workspace for ${u.length} entries`);
 }
 
 /**
@@ -50,5 +52,6 @@ export function evaluateAt(
   slope: Float64Array | null,
   curvature: Float64Array | null,
 ): void {
-  native.activations(ACTIVATIONS.indexOf(activation), k, nc, m, xt, w, value, slope, curvature);
+  const status = native.activations(ACTIVATIONS.indexOf(activation), k, nc, m, xt, w, value, slope, curvature);
+  checkKernelStatus('activations', status, `Wᵀ, ${k}×${nc}`);
 }

@@ -9,6 +9,7 @@
  * computed for a range of neurons.
  */
 import { gemm } from '../linalg/blas.js';
+import { checkKernelStatus } from '../linalg/call.js';
 import { Matrix } from '../linalg/matrix.js';
 import { native } from '../linalg/native.js';
 import { Workspace } from '../linalg/workspace.js';
@@ -285,7 +286,8 @@ export class TwoLayerNetwork {
       throw new RangeError(`network: whitening factors must hold ${nc} blocks of ${q}×${q}, got ${whiten.length} numbers`);
     }
     const jac = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
-    native.jacobianblock(k, nc, m, xt.data, value, slope, this.c.subarray(from, to), this.scale, whiten, jac.data);
+    const status = native.jacobianblock(k, nc, m, xt.data, value, slope, this.c.subarray(from, to), this.scale, whiten, jac.data);
+    checkKernelStatus('jacobianblock', status, `the scaled weights${whiten === null ? '' : ' and reciprocal diagonals'} of ${nc} neurons`);
     return jac;
   }
 
