@@ -83,8 +83,9 @@ void Arguments::RequireMatrix(size_t i, lapack_int rows, lapack_int cols,
                     " with leading dimension " + std::to_string(ld));
     return;
   }
+  // An empty matrix (no rows or no columns) is never read, whatever ld.
   int64_t needed =
-      cols == 0 ? 0 : static_cast<int64_t>(ld) * (cols - 1) + rows;
+      rows == 0 || cols == 0 ? 0 : static_cast<int64_t>(ld) * (cols - 1) + rows;
   RequireLength(i, needed);
 }
 

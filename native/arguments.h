@@ -26,7 +26,7 @@ class Arguments {
   lapack_int* Ints(size_t i);
 
   // The array at position i holds a column-major rows x cols matrix with
-  // leading dimension ld.
+  // leading dimension ld >= max(1, rows) (LAPACK's rule, also for rows = 0).
   void RequireMatrix(size_t i, lapack_int rows, lapack_int cols,
                      lapack_int ld);
   void RequireLength(size_t i, int64_t length);

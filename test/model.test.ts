@@ -771,6 +771,11 @@ describe('bad input', () => {
     expect(() => net.features(new Matrix(5, 3), 0, 8, { value: true })).toThrow(RangeError);
   });
 
+  it('X without rows (a valid empty Matrix, but no points) → RangeError naming the shape', () => {
+    expect(() => net.predict(new Matrix(0, 3))).toThrow(/X must have at least one row \(point\), got 0×3/);
+    expect(() => net.augment(new Matrix(0, 3))).toThrow(RangeError);
+  });
+
   it('bad config (width 0 or non-integer, dim 0, β outside [1/2, 1] or NaN, unknown activation) → RangeError; non-boolean bias → TypeError', () => {
     const bad: Array<Partial<NetworkConfig> & Record<string, unknown>> = [
       { width: 0 },

@@ -15,6 +15,7 @@ import {
   checkScalar,
   checkSquare,
   columnMajorUplo,
+  leading,
   type Uplo,
 } from './validate.js';
 
@@ -61,7 +62,7 @@ function planGemm(A: MatrixLike, B: MatrixLike, options: GemmOptions | undefined
     routine: where,
     native: 'dgemm',
     // Cᵀ = op(B)ᵀ·op(A)ᵀ in column-major terms, where B's memory holds Bᵀ.
-    args: [transB ? 'T' : 'N', transA ? 'T' : 'N', n, m, k, alpha, B.data, B.cols, A.data, A.cols, beta, C.data, C.cols],
+    args: [transB ? 'T' : 'N', transA ? 'T' : 'N', n, m, k, alpha, B.data, leading(B.cols), A.data, leading(A.cols), beta, C.data, leading(C.cols)],
     finish: () => C,
   };
 }
@@ -101,7 +102,7 @@ function planSyrk(A: MatrixLike, options: SyrkOptions | undefined): Plan<'dsyrk'
     routine: where,
     native: 'dsyrk',
     // A's memory is the column-major Aᵀ, so A·Aᵀ is dsyrk's 'T' case.
-    args: [columnMajorUplo(uplo), trans ? 'N' : 'T', n, k, alpha, A.data, A.cols, beta, C.data, C.cols],
+    args: [columnMajorUplo(uplo), trans ? 'N' : 'T', n, k, alpha, A.data, leading(A.cols), beta, C.data, leading(C.cols)],
     finish: () => C,
   };
 }
@@ -157,9 +158,9 @@ function planTrsm<T extends MatrixLike>(A: MatrixLike, B: T, options: TrsmOption
       B.rows,
       alpha,
       A.data,
-      n,
+      leading(n),
       B.data,
-      B.cols,
+      leading(B.cols),
     ],
     finish: () => B,
   };

@@ -1,7 +1,7 @@
 import { AllocationError, LapackError, NntkError, NonFiniteError } from '../errors.js';
 import type { MatrixLike } from './matrix.js';
 import { native, OUT_OF_MEMORY, QUEUE_OUT_OF_MEMORY, type NativeRoutines, type RoutineName } from './native.js';
-import { columnMajorUplo, type Uplo } from './validate.js';
+import { columnMajorUplo, leading, type Uplo } from './validate.js';
 
 /** A part of a matrix that must hold finite numbers: all of it, or a triangle. */
 export interface FiniteCheck {
@@ -21,6 +21,12 @@ export interface Plan<K extends RoutineName, T> {
   finite?: FiniteCheck[];
   /** What the routine allocates, for the AllocationError's message; absent when it allocates nothing. */
   workspace?: string;
+  /**
+   * The arguments ask for nothing the native routine can express (an empty
+   * selection): the finiteness checks run, the native call does not, and
+   * the result is finish(0).
+   */
+  skipNative?: boolean;
   finish(info: number): T;
 }
 
@@ -29,6 +35,7 @@ export function runSync<K extends RoutineName, T>(plan: Plan<K, T>): T {
     const [uplo, m, n, data, ld] = nonfiniteArgs(check);
     reportNonfinite(plan.routine, check, native.nonfinite(uplo, m, n, data, ld));
   }
+  if (plan.skipNative === true) return plan.finish(0);
   const routine = native[plan.native] as (...args: unknown[]) => number;
   return finish(plan, routine(...plan.args));
 }
@@ -38,6 +45,7 @@ export async function runAsync<K extends RoutineName, T>(plan: Plan<K, T>): Prom
     const [uplo, m, n, data, ld] = nonfiniteArgs(check);
     reportNonfinite(plan.routine, check, await native.nonfiniteAsync(uplo, m, n, data, ld));
   }
+  if (plan.skipNative === true) return plan.finish(0);
   const routine = native[`${plan.native}Async`] as (...args: unknown[]) => Promise<number>;
   return finish(plan, await routine(...plan.args));
 }
@@ -72,7 +80,7 @@ export function checkKernelStatus(kernel: string, status: unknown, workspace: st
 // A row-major m×n matrix is the column-major n×m one with leading dimension n.
 function nonfiniteArgs({ matrix, part }: FiniteCheck): Parameters<NativeRoutines['nonfinite']> {
   const uplo = part === 'all' ? 'G' : columnMajorUplo(part);
-  return [uplo, matrix.cols, matrix.rows, matrix.data, matrix.cols];
+  return [uplo, matrix.cols, matrix.rows, matrix.data, leading(matrix.cols)];
 }
 
 function reportNonfinite(routine: string, { name, matrix }: FiniteCheck, offset: unknown): void {

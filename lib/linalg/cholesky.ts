@@ -10,7 +10,7 @@ import { NotPositiveDefiniteError } from '../errors.js';
 import { runAsync, runSync, type Plan } from './call.js';
 import { checkMatrix, type MatrixLike } from './matrix.js';
 import type { NativeRoutines } from './native.js';
-import { checkBoolean, checkChoice, checkDisjoint, checkOptions, checkSquare, columnMajorUplo, type Uplo } from './validate.js';
+import { checkBoolean, checkChoice, checkDisjoint, checkOptions, checkSquare, columnMajorUplo, leading, type Uplo } from './validate.js';
 
 export interface CholeskyOptions {
   /** The triangle of A that holds (or receives) the factor. Default 'lower'. */
@@ -51,7 +51,7 @@ function planPotrf<T extends MatrixLike>(A: T, options: FactorOptions | undefine
   return {
     routine: where,
     native: 'dpotrf',
-    args: [columnMajorUplo(uplo), n, A.data, n],
+    args: [columnMajorUplo(uplo), n, A.data, leading(n)],
     finite: checkFinite ? [{ name: 'A', matrix: A, part: uplo }] : [],
     finish: (info) => {
       if (info > 0) throw new NotPositiveDefiniteError(where, info, 'A');
@@ -106,7 +106,7 @@ function planSolve<K extends 'dpotrs' | 'dposv', T extends MatrixLike>(
   }
   checkDisjoint(where, ['B', B], [name, A]);
   // dpotrs and dposv take the same arguments.
-  const args: Parameters<NativeRoutines['dposv']> = [columnMajorUplo(uplo), n, B.rows, A.data, n, B.data, n];
+  const args: Parameters<NativeRoutines['dposv']> = [columnMajorUplo(uplo), n, B.rows, A.data, leading(n), B.data, leading(n)];
   return {
     routine: where,
     native: routine,

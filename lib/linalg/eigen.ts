@@ -7,7 +7,7 @@
 import { ConvergenceError } from '../errors.js';
 import { runAsync, runSync, type Plan } from './call.js';
 import { checkMatrix, LAPACK_INT_MAX, Matrix, type MatrixLike } from './matrix.js';
-import { checkBoolean, checkChoice, checkOptions, checkScalar, checkSquare, columnMajorUplo, type Uplo } from './validate.js';
+import { checkBoolean, checkChoice, checkOptions, checkScalar, checkSquare, columnMajorUplo, leading, type Uplo } from './validate.js';
 
 export interface EigenOptions {
   /** Compute the eigenvectors too. Default true. */
@@ -61,7 +61,7 @@ function planSyevd(A: MatrixLike, options: EigenOptions | undefined): Plan<'dsye
   return {
     routine: where,
     native: 'dsyevd',
-    args: [vectors ? 'V' : 'N', columnMajorUplo(uplo), n, A.data, n, values],
+    args: [vectors ? 'V' : 'N', columnMajorUplo(uplo), n, A.data, leading(n), values],
     workspace: `LAPACK's workspace for n = ${n}`,
     finite: checkBoolean(where, 'checkFinite', o.checkFinite, true) ? [{ name: 'A', matrix: A, part: uplo }] : [],
     finish: (info) => {
@@ -76,8 +76,9 @@ function planSyevd(A: MatrixLike, options: EigenOptions | undefined): Plan<'dsye
 export interface EigenRangeOptions extends EigenOptions {
   /**
    * Which eigenpairs: `{ index: [lo, hi] }`, the lo-th to (hi−1)-th smallest
-   * (0-based, like `slice`); `{ value: [vl, vu] }`, those with eigenvalue in
-   * (vl, vu]. All of them when absent.
+   * (0-based, like `slice`; none when lo = hi); `{ value: [vl, vu] }`, those
+   * with eigenvalue in (vl, vu], possibly none. All of them when absent. An
+   * empty selection gives empty `values` and a 0×n `vectors`.
    */
   select?: { index: [number, number] } | { value: [number, number] };
 }
@@ -109,9 +110,11 @@ function planSyevr(A: MatrixLike, options: EigenRangeOptions | undefined): Plan<
   return {
     routine: where,
     native: 'dsyevr',
-    args: [vectors ? 'V' : 'N', range, columnMajorUplo(uplo), n, A.data, n, vl, vu, il, iu, 0, values, z, n, found],
+    args: [vectors ? 'V' : 'N', range, columnMajorUplo(uplo), n, A.data, leading(n), vl, vu, il, iu, 0, values, z, leading(n), found],
     workspace: `LAPACK's workspace for n = ${n}`,
     finite: checkBoolean(where, 'checkFinite', o.checkFinite, true) ? [{ name: 'A', matrix: A, part: uplo }] : [],
+    // LAPACK has no empty index range (it needs il ≤ iu) but for n = 0: the answer is no eigenpair.
+    skipNative: range === 'I' && count === 0,
     finish: (info) => {
       if (info > 0) throw new ConvergenceError(where, info, 'the MRRR eigensolver failed (internal error in dsyevr)');
       const m = found[0]!;
@@ -129,8 +132,8 @@ function selection(where: string, select: unknown, n: number) {
   if (typeof select !== 'object' || select === null) throw new TypeError(`${where}: select must be an object`);
   if ('index' in select) {
     const [lo, hi] = pair(where, 'select.index', select.index);
-    if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > n || lo >= hi) {
-      throw new RangeError(`${where}: select.index [${lo}, ${hi}] must satisfy 0 ≤ lo < hi ≤ n = ${n} (integers)`);
+    if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > n || lo > hi) {
+      throw new RangeError(`${where}: select.index [${lo}, ${hi}] must satisfy 0 ≤ lo ≤ hi ≤ n = ${n} (integers)`);
     }
     return { range: 'I', vl: 0, vu: 0, il: lo + 1, iu: hi, count: hi - lo } as const;
   }

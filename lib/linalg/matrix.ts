@@ -50,9 +50,11 @@ export class Matrix implements MatrixLike {
     this.data[i * this.cols + j] = value;
   }
 
-  /** Row i as a view (no copy). */
+  /** Row i as a view (no copy); empty for a matrix without columns. */
   row(i: number): Float64Array {
-    this.checkIndex(i, 0);
+    if (!Number.isInteger(i) || i < 0 || i >= this.rows) {
+      throw new RangeError(`Matrix: row ${i} is outside a ${this.rows}×${this.cols} matrix`);
+    }
     return this.data.subarray(i * this.cols, (i + 1) * this.cols);
   }
 
@@ -72,8 +74,8 @@ export class Matrix implements MatrixLike {
 }
 
 /**
- * Checks that `value` is a usable {@link MatrixLike}: positive integer
- * dimensions, at most 2³¹−1 elements (LAPACK's integers are 32-bit), a
+ * Checks that `value` is a usable {@link MatrixLike}: non-negative integer
+ * dimensions (an empty matrix, 0×n or m×0, is valid), at most 2³¹−1 elements (LAPACK's integers are 32-bit), a
  * Float64Array of exactly rows·cols elements that is not detached.
  */
 export function checkMatrix(where: string, name: string, value: unknown): asserts value is MatrixLike {
@@ -88,8 +90,8 @@ export function checkMatrix(where: string, name: string, value: unknown): assert
 function checkShape(where: string, name: string, rows: unknown, cols: unknown): asserts rows is number {
   for (const [what, size] of [['rows', rows], ['cols', cols]] as const) {
     if (typeof size !== 'number') throw new TypeError(`${where}: ${name}.${what} must be a number, got ${describe(size)}`);
-    if (!Number.isInteger(size) || size < 1) {
-      throw new RangeError(`${where}: ${name}.${what} must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(`${where}: ${name}.${what} must be a non-negative integer, got ${size}`);
     }
   }
   const count = (rows as number) * (cols as number);

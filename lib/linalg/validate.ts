@@ -62,6 +62,14 @@ export function checkDisjoint(where: string, output: [string, MatrixLike], ...in
 }
 
 /**
+ * The leading dimension LAPACK and the BLAS require for a column-major
+ * matrix of `rows` rows: max(1, rows), also when the matrix is empty.
+ */
+export function leading(rows: number): number {
+  return Math.max(1, rows);
+}
+
+/**
  * The LAPACK `uplo` for a row-major triangle: the row-major matrix is the
  * column-major transpose, and the transpose of an upper triangle is lower.
  */

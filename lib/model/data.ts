@@ -2,11 +2,13 @@ import { NonFiniteError } from '../errors.js';
 import { checkMatrix, type MatrixLike } from '../linalg/matrix.js';
 
 /**
- * Checks training or test data: X is M × d with finite entries, y (when
+ * Checks training or test data: X is M × d (M ≥ 1) with finite entries, y (when
  * given) has M finite entries. The error names the array and the first bad entry.
  */
 export function checkData(where: string, X: MatrixLike, y: Float64Array | null, dim: number): void {
   checkMatrix(where, 'X', X);
+  // The loss |r|²/(2M) and the native kernels over the points need M ≥ 1.
+  if (X.rows === 0) throw new RangeError(`${where}: X must have at least one row (point), got ${X.rows}×${X.cols}`);
   if (X.cols !== dim) throw new RangeError(`${where}: X must have d = ${dim} columns, got ${X.rows}×${X.cols}`);
   checkFiniteArray(where, 'X', X.data, X.cols);
   if (y === null) return;
