@@ -68,7 +68,7 @@ export class NonFiniteError extends NntkError {
   }
 }
 
-/** A native routine could not allocate its workspace, or an async call could not be queued. */
+/** A native routine could not allocate its workspace, or an async call could not be queued (or the queue's thread started). */
 export class AllocationError extends NntkError {
   /** The routine or kernel that failed, e.g. `syevd`, `activations`. */
   readonly routine: string;

@@ -37,7 +37,17 @@ BlasQueue::BlasQueue(Napi::Env env) {
       [](Napi::Env, void*, BlasQueue* self) { delete self; });
   // An idle queue must not keep the process alive; Enqueue refs it.
   tsfn_.Unref(env);
-  thread_ = std::thread([this] { Loop(); });
+}
+
+bool BlasQueue::Start() {
+  if (started_) return true;
+  Faults faults(Fault::kQueueThread);
+  auto loop = [](void* self) -> void* {
+    static_cast<BlasQueue*>(self)->Loop();
+    return nullptr;
+  };
+  started_ = !faults.FailNext() && pthread_create(&thread_, nullptr, loop, this) == 0;
+  return started_;
 }
 
 namespace {
@@ -57,6 +67,7 @@ void BlasQueue::Install(Napi::Env env) {
 
 Napi::Value BlasQueue::Enqueue(Napi::Env env, Call call) {
   BlasQueue* self = env.GetInstanceData<BlasQueue>();
+  bool running = self->Start();
   // new Promise(executor), the executor keeping the resolve function. This
   // fails only while the environment is torn down (e.g. a worker terminated
   // in the middle of a call): then nothing is queued.
@@ -76,11 +87,15 @@ Napi::Value BlasQueue::Enqueue(Napi::Env env, Call call) {
   Napi::Object promise = promise_constructor.As<Napi::Function>().New({executor});
   if (env.IsExceptionPending() || resolve.IsEmpty()) return env.Undefined();
 
-  // When the Job cannot be allocated the promise resolves at once to
-  // kQueueOutOfMemory, which the TypeScript layer turns into an
+  // When the thread cannot be started or the Job cannot be allocated, the
+  // promise resolves at once to a status the TypeScript layer turns into an
   // AllocationError. (The standard containers' few small allocations below
   // would throw under -fno-exceptions, i.e. abort, as V8 does when it runs
   // out of memory.)
+  if (!running) {
+    resolve.Value().Call({Napi::Number::New(env, kQueueThreadFailed)});
+    return promise;
+  }
   Faults faults(Fault::kQueue);
   Job* job = faults.FailNext() ? nullptr : new (std::nothrow) Job{std::move(call.kernel), {}, std::move(resolve)};
   if (job == nullptr) {
@@ -146,7 +161,7 @@ void BlasQueue::Stop() {
     stopping_ = true;
   }
   ready_.notify_one();
-  thread_.join();
+  if (started_) pthread_join(thread_, nullptr);
   // The environment is still alive here: delete the references of every job
   // not completed, queued or waiting to be delivered alike.
   for (Job* job : live_) job->Release();

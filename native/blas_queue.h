@@ -10,12 +10,12 @@
 #pragma once
 
 #include <napi.h>
+#include <pthread.h>
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -54,11 +54,17 @@ class BlasQueue {
   using Tsfn = Napi::TypedThreadSafeFunction<BlasQueue, Job, Complete>;
 
   explicit BlasQueue(Napi::Env env);
+  // Starts the queue's thread if it is not running; false if it cannot be.
+  bool Start();
   void Loop();
   void Stop();
 
   Tsfn tsfn_;
-  std::thread thread_;
+  // Started by the first async call, so that a failure to start it is that
+  // call's AllocationError (and the next call tries again), not an abort at
+  // load: std::thread would throw, i.e. terminate under -fno-exceptions.
+  pthread_t thread_;
+  bool started_ = false;  // touched on the main thread only
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Job*> jobs_;  // queued, not yet run (guarded by mutex_)

@@ -14,6 +14,9 @@ constexpr double kOutOfMemory = -2147483648.0;
 // What an async call resolves to when the call itself could not be queued
 // (lib/linalg/native.ts: QUEUE_OUT_OF_MEMORY).
 constexpr double kQueueOutOfMemory = -2147483647.0;
+// What an async call resolves to when the queue's thread could not be started
+// (lib/linalg/native.ts: QUEUE_THREAD_FAILED).
+constexpr double kQueueThreadFailed = -2147483646.0;
 
 // Owns a malloc'd workspace; malloc rather than new so that a failure is a
 // result (kOutOfMemory), not an abort, under -fno-exceptions. `faults` are

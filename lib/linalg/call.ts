@@ -1,6 +1,6 @@
 import { AllocationError, LapackError, NntkError, NonFiniteError } from '../errors.js';
 import type { MatrixLike } from './matrix.js';
-import { native, OUT_OF_MEMORY, QUEUE_OUT_OF_MEMORY, type NativeRoutines, type RoutineName } from './native.js';
+import { native, OUT_OF_MEMORY, QUEUE_OUT_OF_MEMORY, QUEUE_THREAD_FAILED, type NativeRoutines, type RoutineName } from './native.js';
 import { columnMajorUplo, leading, type Uplo } from './validate.js';
 
 /** A part of a matrix that must hold finite numbers: all of it, or a triangle. */
@@ -58,14 +58,16 @@ function finish<K extends RoutineName, T>(plan: Plan<K, T>, info: unknown): T {
 
 /**
  * Throws the typed error for the statuses every native call may return
- * (its workspace or its queue entry could not be allocated; no status at all,
- * which only a Node environment being torn down produces). `workspace` says
+ * (its workspace or its queue entry could not be allocated, the queue's
+ * thread could not be started; no status at all, which only a Node
+ * environment being torn down produces). `workspace` says
  * what the routine allocates.
  */
 function checkStatus(routine: string, status: unknown, workspace = 'its workspace'): void {
   if (typeof status !== 'number') throw new NntkError(`${routine}: the native call returned no status (${String(status)})`);
   if (status === OUT_OF_MEMORY) throw new AllocationError(routine, workspace);
   if (status === QUEUE_OUT_OF_MEMORY) throw new AllocationError(routine, 'the queued async call');
+  if (status === QUEUE_THREAD_FAILED) throw new AllocationError(routine, "the async queue's thread (it could not be started)");
 }
 
 /**

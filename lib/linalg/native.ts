@@ -46,7 +46,7 @@ type AsyncRoutines = {
 };
 
 /** What the tests can make fail through `__failNextAllocation` (native/faults.h). */
-export type FaultSite = 'activations' | 'jacobianblock' | 'dsyevd' | 'dsyevr' | 'queue' | 'threads';
+export type FaultSite = 'activations' | 'jacobianblock' | 'dsyevd' | 'dsyevr' | 'queue' | 'queuethread' | 'threads';
 
 export interface NativeAddon extends NativeRoutines, AsyncRoutines {
   setThreads(n: number): void;
@@ -55,8 +55,10 @@ export interface NativeAddon extends NativeRoutines, AsyncRoutines {
   /**
    * For the tests only: the next call of `site` fails its allocation number
    * `skip` (default 0; −1 disarms) as if malloc had returned null ('queue':
-   * the async call's own allocation; 'threads': thread start number `skip` of
-   * the next parallel loop, whose part then runs on the calling thread).
+   * the async call's own allocation; 'queuethread': the start of the async
+   * queue's thread, at the first async call of the environment; 'threads':
+   * thread start number `skip` of the next parallel loop, whose part then
+   * runs on the calling thread).
    * Returns how many faults of `site` have fired so far.
    */
   __failNextAllocation(site: FaultSite, skip?: number): number;
@@ -67,6 +69,9 @@ export const OUT_OF_MEMORY = -2147483648;
 
 /** What an async call resolves to when the call itself could not be queued. */
 export const QUEUE_OUT_OF_MEMORY = -2147483647;
+
+/** What an async call resolves to when the queue's thread could not be started. */
+export const QUEUE_THREAD_FAILED = -2147483646;
 
 const require = createRequire(import.meta.url);
 // lib/linalg/native.ts and dist/linalg/native.js both sit two levels below the package root.
