@@ -1,6 +1,7 @@
 // The addon's error and async paths, for memory checkers (npm run
 // test:valgrind): every argument check that throws (sync and async twins),
-// LAPACK info > 0, async calls under GC with their arrays dropped, calls
+// LAPACK info > 0, forced allocation failures, empty matrices, async calls
+// under GC with their arrays dropped, calls
 // still queued when a worker thread is terminated, and a natural exit right
 // after queueing calls (the queue keeps the process alive until they settle).
 // Not here: process.exit() while a call runs, which hangs or crashes (see
@@ -65,6 +66,51 @@ async function lapackFailures() {
   }
 }
 
+// Every allocation the tests can make fail (native/faults.h), sync and async:
+// the status, and no leak of the allocations that did succeed.
+async function allocationFailures() {
+  const OUT_OF_MEMORY = -2147483648;
+  for (const mode of ['sync', 'async']) {
+    const call = (name, ...args) => (mode === 'sync' ? native[name](...args) : native[`${name}Async`](...args));
+    const symmetric = () => f64(2, 1, 0, 1, 2, 1, 0, 1, 2);
+    for (const skip of [0, 1]) {
+      native.__failNextAllocation('dsyevd', skip);
+      assert.equal(await call('dsyevd', 'V', 'L', 3, symmetric(), 3, new Float64Array(3)), OUT_OF_MEMORY);
+    }
+    for (const skip of [0, 1, 2]) {
+      native.__failNextAllocation('dsyevr', skip);
+      assert.equal(await call('dsyevr', 'V', 'A', 'L', 3, symmetric(), 3, 0, 0, 0, 0, 0, new Float64Array(3), new Float64Array(9), 3, new Int32Array(1)), OUT_OF_MEMORY);
+    }
+    native.__failNextAllocation('activations');
+    assert.equal(await call('activations', 0, 2, 2, 1, f64(1, 2), f64(1, 2, 3, 4), new Float64Array(2), null, null), OUT_OF_MEMORY);
+    native.__failNextAllocation('jacobianblock');
+    assert.equal(await call('jacobianblock', 1, 1, 1, f64(2), f64(0.5), f64(0.25), f64(3), 1, null, new Float64Array(2)), OUT_OF_MEMORY);
+  }
+  native.__failNextAllocation('queue');
+  assert.equal(await native.dgemmAsync('N', 'N', 1, 1, 1, 1, f64(1), 1, f64(1), 1, 0, new Float64Array(1), 1), -2147483647);
+}
+
+// Empty matrices: zero-length arrays with leading dimension 1, never read.
+async function emptySizes() {
+  const none = new Float64Array(0);
+  for (const mode of ['sync', 'async']) {
+    const call = (name, ...args) => (mode === 'sync' ? native[name](...args) : native[`${name}Async`](...args));
+    const c = f64(1, 2, 3, 4);
+    assert.equal(await call('dgemm', 'N', 'N', 2, 2, 0, 1, none, 2, none, 1, 2, c, 2), 0);
+    assert.deepEqual(Array.from(c), [2, 4, 6, 8]);
+    assert.equal(await call('dgemm', 'N', 'N', 0, 3, 2, 1, none, 1, f64(1, 2, 3, 4, 5, 6), 2, 0, none, 1), 0);
+    assert.equal(await call('dsyrk', 'L', 'N', 0, 2, 1, none, 1, 0, none, 1), 0);
+    assert.equal(await call('dtrsm', 'L', 'L', 'N', 'N', 0, 3, 1, none, 1, none, 1), 0);
+    assert.equal(await call('dpotrf', 'L', 0, none, 1), 0);
+    assert.equal(await call('dposv', 'L', 2, 0, f64(2, 0, 0, 2), 2, none, 2), 0);
+    assert.equal(await call('dsyevd', 'V', 'L', 0, none, 1, none), 0);
+    const found = new Int32Array(1).fill(-1);
+    assert.equal(await call('dsyevr', 'V', 'V', 'L', 2, f64(1, 0, 0, 2), 2, 5, 6, 0, 0, 0, new Float64Array(2), new Float64Array(4), 2, found), 0);
+    assert.equal(found[0], 0);
+    assert.equal(await call('nonfinite', 'G', 0, 3, none, 1), -1);
+  }
+}
+
 async function asyncUnderGc() {
   const n = 24;
   const pending = [];
@@ -102,6 +148,8 @@ function workerTerminatedMidCall() {
 async function main() {
   argumentErrors();
   await lapackFailures();
+  await allocationFailures();
+  await emptySizes();
   await asyncUnderGc();
   if (process.env.NNTK_VALGRIND_SKIP_WORKERS !== '1') {
     assert.equal(await workerTerminatedMidCall(), 120);

@@ -18,6 +18,7 @@ import {
   Matrix,
   NewtonSystem,
   NntkError,
+  ntk,
   potrfAsync,
   syevd,
   syevdAsync,
@@ -35,7 +36,7 @@ import { randomMatrix, randomSpd, randomSymmetric } from './random.js';
 
 afterEach(() => {
   // A test that failed before its call consumed the fault must not leave it armed for the next one.
-  for (const site of ['activations', 'jacobianblock', 'dsyevd', 'dsyevr', 'queue', 'threads'] as const) {
+  for (const site of ['activations', 'jacobianblock', 'dsyevd', 'dsyevr', 'queue', 'queuethread', 'threads'] as const) {
     native.__failNextAllocation(site, -1);
   }
 });
@@ -74,6 +75,15 @@ describe('the activations kernel', () => {
     native.__failNextAllocation('activations');
     expectAllocationError(caught(() => net.predict(X, workspace)), 'activations');
     expect(net.predict(X, workspace)).toEqual(expected);
+  });
+
+  it('the NTK (jacobianGram) throws an AllocationError naming activations, then is exact', () => {
+    const net = network(40, 12);
+    const X = randomMatrix(9, 2, 13);
+    const expected = ntk(net, X).data;
+    native.__failNextAllocation('activations');
+    expectAllocationError(caught(() => ntk(net, X)), 'activations');
+    expect(ntk(net, X).data).toEqual(expected);
   });
 
   it('evaluate (σ at given pre-activations) throws an AllocationError naming activations', () => {
