@@ -57,11 +57,10 @@ function finish<K extends RoutineName, T>(plan: Plan<K, T>, info: unknown): T {
 }
 
 /**
- * Throws the typed error for the statuses every native call may return
- * (its workspace or its queue entry could not be allocated, the queue's
- * thread could not be started; no status at all, which only a Node
- * environment being torn down produces). `workspace` says
- * what the routine allocates.
+ * Throws the typed error for the statuses every native call may return: its
+ * workspace (`workspace` says what that is) or its queue entry could not be
+ * allocated, the queue's thread could not be started, or no status at all,
+ * which only a Node environment being torn down produces.
  */
 function checkStatus(routine: string, status: unknown, workspace = 'its workspace'): void {
   if (typeof status !== 'number') throw new NntkError(`${routine}: the native call returned no status (${String(status)})`);

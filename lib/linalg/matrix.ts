@@ -75,8 +75,9 @@ export class Matrix implements MatrixLike {
 
 /**
  * Checks that `value` is a usable {@link MatrixLike}: non-negative integer
- * dimensions (an empty matrix, 0×n or m×0, is valid), at most 2³¹−1 elements (LAPACK's integers are 32-bit), a
- * Float64Array of exactly rows·cols elements that is not detached.
+ * dimensions (an empty matrix, 0×n or m×0, is valid), at most 2³¹−1
+ * elements (LAPACK's integers are 32-bit), a Float64Array of exactly
+ * rows·cols elements that is not detached.
  */
 export function checkMatrix(where: string, name: string, value: unknown): asserts value is MatrixLike {
   if (typeof value !== 'object' || value === null) {
