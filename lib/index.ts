@@ -9,6 +9,7 @@ export { syevd, syevdAsync, syevr, syevrAsync } from './linalg/eigen.js';
 export type { Eigen, EigenOptions, EigenRangeOptions } from './linalg/eigen.js';
 export { setThreads, getThreads, blasConfig } from './linalg/threads.js';
 export { parseNpy, formatNpy, readNpy, writeNpy, NpyFormatError, type NpyArray } from './io/npy.js';
+export { AtomicWriteError, writeFileAtomic, writeFileDurable, replaceDirectory, resolveDirectory, recoverDirectory, type ReplaceOptions } from './io/atomic.js';
 export { TwoLayerNetwork, type NetworkConfig, type InitOptions, type NeuronFeatures } from './model/network.js';
 export { ACTIVATIONS, type Activation } from './model/activations.js';
 export { NewtonSystem, DENSE_LIMIT_BYTES, type Hessian, type NewtonPath, type NewtonDirection } from './method/newton.js';
