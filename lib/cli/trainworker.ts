@@ -23,6 +23,7 @@ import {
   type NewtonTrainOptions,
   type TrainResult,
 } from '../index.js';
+import { defaultLearningRate } from '../method/train.js';
 
 type Plain<T> = Omit<T, 'signal' | 'onProgress'>;
 
@@ -51,6 +52,8 @@ export interface TrainCheckpoint {
   history: HistoryEntry[];
   /** Wall-clock seconds since the worker started training. */
   seconds: number;
+  /** The gradient-descent step (undefined for newton). */
+  lr: number | undefined;
 }
 
 export interface TrainOutcome {
@@ -88,6 +91,7 @@ function run(job: TrainJob, post: (message: WorkerMessage) => void): void {
   let lastPost = -Infinity;
   const history: HistoryEntry[] = [];
   let saved = { step: 0, seconds: 0 };
+  let lr = job.options.method === 'gd' ? job.options.lr : undefined;
   const { steps: everySteps = Infinity, seconds: everySeconds = Infinity } = job.checkpoint;
   const onProgress = (entry: HistoryEntry, net: TwoLayerNetwork) => {
     if (Atomics.load(job.stop, 0) !== 0) controller.abort();
@@ -99,7 +103,7 @@ function run(job: TrainJob, post: (message: WorkerMessage) => void): void {
     }
     if (entry.step > 0 && (entry.step - saved.step >= everySteps || elapsed() - saved.seconds >= everySeconds)) {
       saved = { step: entry.step, seconds: elapsed() };
-      post({ kind: 'checkpoint', checkpoint: { net: toArrays(net), history: [...history], seconds: saved.seconds } });
+      post({ kind: 'checkpoint', checkpoint: { net: toArrays(net), history: [...history], seconds: saved.seconds, lr } });
     }
   };
   const outcome = (result: TrainResult, diverged: string | null): TrainOutcome => ({
@@ -113,7 +117,10 @@ function run(job: TrainJob, post: (message: WorkerMessage) => void): void {
   });
   try {
     const X = new Matrix(job.X.rows, job.X.cols, job.X.data);
-    const result = train(fromArrays(job.net), X, job.y, { ...job.options, signal: controller.signal, onProgress });
+    const start = fromArrays(job.net);
+    // η fixed before the first step, so that a checkpoint records the step a resumed run must continue with.
+    if (job.options.method === 'gd' && job.options.lr === undefined) lr = defaultLearningRate(start, X);
+    const result = train(start, X, job.y, { ...job.options, ...(lr === undefined ? {} : { lr }), signal: controller.signal, onProgress });
     post({ kind: 'done', outcome: outcome(result, null) });
   } catch (error) {
     if (error instanceof DivergenceError) post({ kind: 'done', outcome: outcome(error.result, error.message) });

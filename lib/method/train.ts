@@ -191,6 +191,15 @@ export class DivergenceError extends NntkError {
   }
 }
 
+/**
+ * Gradient descent's default step η = 1/μ_max(𝒦_GD) at `net`: what train
+ * uses when `lr` is not given (for a caller that needs η before training,
+ * e.g. to record it in a checkpoint).
+ */
+export function defaultLearningRate(net: TwoLayerNetwork, X: Matrix): number {
+  return 1 / largestEigenvalue(jacobianGram(net, net.augment(X)), X.rows);
+}
+
 /** μ_max of 𝒦_GD = J·Jᵀ/M. */
 function largestEigenvalue(gram: Matrix, m: number): number {
   const { values } = syevr(gram, { vectors: false, select: { index: [m - 1, m] } });

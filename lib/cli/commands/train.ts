@@ -119,7 +119,7 @@ are written and the exit status is 1.`,
       if (o.history !== undefined) await writeFileAtomic(o.history, `${JSON.stringify(run)}\n`);
     };
     const progress = o.quiet ? null : new Progress(process.stderr, { ...budget, maxSteps });
-    const checkpoints = new Checkpoints(async ({ net: model, history, seconds }) => save(fromArrays(model), record(history, seconds, 'checkpoint', lr)), (message) => {
+    const checkpoints = new Checkpoints(async (c) => save(fromArrays(c.net), record(c.history, c.seconds, 'checkpoint', c.lr)), (message) => {
       if (progress === null) note('train', message);
       else progress.interject(`nntk train: ${message}`);
     });
