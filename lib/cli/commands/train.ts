@@ -10,12 +10,14 @@ import { Worker } from 'node:worker_threads';
 import { writeFileAtomic, type HistoryEntry, type Matrix, type StopReason, type TwoLayerNetwork } from '../../index.js';
 import { choice, flag, lambda, number, optional, required, text, withDefault } from '../args.js';
 import { readPoints, readTargets } from '../arrays.js';
+import { Checkpoints } from '../checkpoints.js';
 import { defineCommand } from '../command.js';
 import { EXIT, Failure, UsageError } from '../failures.js';
-import { readModel, readRunRecord, writeModel } from '../modelfiles.js';
+import { readModel, writeModel } from '../modelfiles.js';
 import { Progress } from '../progress.js';
 import { note, summary } from '../report.js';
-import { fromArrays, JOB_KEY, toArrays, type TrainCheckpoint, type TrainJob, type TrainOutcome, type WorkerMessage } from '../trainworker.js';
+import { continueHistory, lastOf, readResumable, type RunRecord } from '../runrecord.js';
+import { fromArrays, JOB_KEY, toArrays, type TrainJob, type TrainOutcome, type WorkerMessage } from '../trainworker.js';
 
 export const trainCommand = defineCommand({
   name: 'train',
@@ -143,83 +145,6 @@ are written and the exit status is 1.`,
     return EXIT.ok;
   },
 });
-
-/** What train.json and --history hold. */
-interface RunRecord {
-  method: 'newton' | 'gd';
-  reason: StopReason | 'checkpoint';
-  residual: number;
-  steps: number;
-  /** Wall-clock seconds of training, over all resumed parts. */
-  seconds: number;
-  lr?: number;
-  history: HistoryEntry[];
-}
-
-function lastOf(history: readonly HistoryEntry[], which: (entry: HistoryEntry) => boolean): HistoryEntry | undefined {
-  for (let i = history.length - 1; i >= 0; i--) if (which(history[i]!)) return history[i];
-  return undefined;
-}
-
-/** The resumed run's history followed by this part's steps (its step 0 is the checkpoint's state again), renumbered. */
-function continueHistory(previous: RunRecord, history: HistoryEntry[]): HistoryEntry[] {
-  return [...previous.history, ...history.slice(1).map((e) => ({ ...e, step: e.step + previous.steps }))];
-}
-
-/** DIR2/train.json checked for what --resume needs; null when DIR2 or its train.json does not exist yet. */
-async function readResumable(dir: string, method: 'newton' | 'gd'): Promise<RunRecord | null> {
-  const json = await readRunRecord(dir).catch((error: unknown) => {
-    if (error instanceof Failure && /does not exist$/.test(error.message)) return null;
-    throw error;
-  });
-  if (json === null) return null;
-  const path = `${dir}/train.json`;
-  const r = json as Partial<RunRecord>;
-  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  if (typeof r !== 'object' || r === null || !Array.isArray(r.history) || r.history.length === 0 || !Number.isSafeInteger(r.steps) || r.steps !== r.history.length - 1 || !finite(r.seconds)) {
-    throw new Failure(`${path}: not a run record of nntk train (expected "steps", "seconds" and a "history" of steps + 1 entries)`);
-  }
-  if (r.method !== method) throw new UsageError(`--resume: ${path} records --method ${String(r.method)}, not ${method}`);
-  if (r.lr !== undefined && !finite(r.lr)) throw new Failure(`${path}: "lr" must be a number, got ${JSON.stringify(r.lr)}`);
-  return r as RunRecord;
-}
-
-/**
- * Writes the checkpoints the worker posts, one at a time: one that arrives
- * while the previous is being written waits, and is replaced by a newer one.
- * A failed checkpoint (a full disk) is reported and training goes on; the
- * previous checkpoint stays intact.
- */
-class Checkpoints {
-  private writing: Promise<void> = Promise.resolve();
-  private pending: TrainCheckpoint | null = null;
-  private busy = false;
-
-  constructor(
-    private readonly write: (checkpoint: TrainCheckpoint) => Promise<void>,
-    private readonly warn: (message: string) => void,
-  ) {}
-
-  offer(checkpoint: TrainCheckpoint): void {
-    this.pending = checkpoint;
-    if (!this.busy) this.writing = this.drain();
-  }
-
-  /** Resolves when no checkpoint is being written or waiting. */
-  settled(): Promise<void> {
-    return this.writing;
-  }
-
-  private async drain(): Promise<void> {
-    this.busy = true;
-    while (this.pending !== null) {
-      const next = this.pending;
-      this.pending = null;
-      await this.write(next).catch((error: unknown) => this.warn(`checkpoint not written: ${error instanceof Error ? error.message : String(error)}`));
-    }
-    this.busy = false;
-  }
-}
 
 /** Runs train in a worker; the first SIGINT asks it to stop at the next step, a second one has the default effect. */
 function runWorker(
