@@ -139,3 +139,31 @@ describe('the recovery rule, at each point a writer can be killed', () => {
     expect(existsSync(at('D'))).toBe(false);
   });
 });
+
+describe('readModel while another writer replaces the model', () => {
+  it('every read, interleaved with 40 replacements, returns one of the two models whole', async () => {
+    const { readModel, writeModel } = await import('../lib/cli/modelfiles.js');
+    const { TwoLayerNetwork } = await import('../lib/index.js');
+    const config = { width: 2000, dim: 3, activation: 'tanh' as const, beta: 0.5, bias: true };
+    const models = [1, 2].map((seed) => TwoLayerNetwork.initialize(config, { seed }));
+    await writeModel(at('D'), models[0]!);
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 1; i <= 40; i++) await writeModel(at('D'), models[i % 2]!);
+      writing = false;
+    })();
+    const seen = new Set<number>();
+    let reads = 0;
+    while (writing) {
+      const read = (await readModel(at('D'))).parameters();
+      const which = models.findIndex((m) => m.parameters().every((v, i) => Object.is(v, read[i])));
+      expect(which).toBeGreaterThanOrEqual(0);
+      seen.add(which);
+      reads++;
+    }
+    await writer;
+    // Not vacuous: the reads overlapped the writes and saw both models.
+    expect(reads).toBeGreaterThan(5);
+    expect(seen.size).toBe(2);
+  }, 60_000);
+});

@@ -22,7 +22,7 @@ import { Failure } from './failures.js';
 const MODEL_FILES = ['model.json', 'c.npy', 'W.npy', 'b.npy', 'train.json'] as const;
 
 /** How often a read is retried when a writer replaced the directory meanwhile. */
-const READ_ATTEMPTS = 3;
+const READ_ATTEMPTS = 10;
 
 export async function readModel(dir: string): Promise<TwoLayerNetwork> {
   return readConsistently(dir, readModelFiles);
@@ -68,19 +68,27 @@ export async function writeModel(dir: string, net: TwoLayerNetwork, run?: unknow
 
 /**
  * Runs `read` on the directory that holds the model `dir` now, again if that
- * directory was replaced (a new inode) or vanished while `read` ran.
+ * directory was replaced (a new inode) or vanished while `read` ran, whether
+ * `read` succeeded or failed.
  */
 async function readConsistently<T>(dir: string, read: (where: string) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const where = await resolveDirectory(dir);
     if (where === null) throw new Failure(`model directory ${dir} does not exist`);
-    const before = await stat(where);
+    const before = await stat(where).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    // Gone between the lookup and now: a writer is swapping it.
+    if (before === null && attempt < READ_ATTEMPTS) continue;
+    if (before === null) throw new Failure(`${dir} was replaced ${READ_ATTEMPTS} times while being read (another process is writing it)`);
     if (!before.isDirectory()) throw new Failure(`${dir}: not a directory (a model is a directory with model.json, c.npy, W.npy, b.npy)`);
     let value: T;
     try {
       value = await read(where);
     } catch (error) {
-      if (attempt < READ_ATTEMPTS && (error as NodeJS.ErrnoException).code === 'ENOENT' && !(await same(where, before))) continue;
+      // An error is the directory's only if the directory stayed the same while it was read.
+      if (attempt < READ_ATTEMPTS && !(await same(where, before))) continue;
       throw error;
     }
     if (await same(where, before)) return value;

@@ -145,8 +145,10 @@ export async function replaceDirectory(dir: string, fill: (staging: string) => P
 export async function resolveDirectory(dir: string): Promise<string | null> {
   if (await exists(dir)) return dir;
   const siblings = await listSiblings(dir);
-  const pick = siblings.find((s) => s.stage === 'new') ?? siblings.find((s) => s.stage === 'old');
-  return pick === undefined ? null : pick.path;
+  // A running writer's old unit without its new one means its swap has ended (the new unit is `dir`, the old is being removed).
+  const pick = siblings.find((s) => s.stage === 'new') ?? siblings.find((s) => s.stage === 'old' && !running(s.pid));
+  if (pick !== undefined) return pick.path;
+  return (await exists(dir)) ? dir : null;
 }
 
 /**
