@@ -22,8 +22,8 @@
  *
  * The only state without `D` is between 3 and 4, and then `.D.new-<id>` is
  * complete; so the rule "read `D`; if it is missing, read `.D.new-*`, else
- * `.D.old-*`" ({@link resolveDirectory}) always finds the old unit or the new
- * one, never a mix. The next writer of `D` applies the same rule on disk
+ * the `.D.old-*` of a dead writer" ({@link resolveDirectory}) always finds
+ * the old unit or the new one, never a mix. The next writer of `D` applies the same rule on disk
  * ({@link recoverDirectory}): it rolls a swap killed between 3 and 4 forward,
  * and removes the siblings left by dead writers. A sibling is removed only if
  * it is provably ours (the exact name pattern) and stale (its pid no longer
