@@ -16,7 +16,7 @@ export { NewtonSystem, DENSE_LIMIT_BYTES, type Hessian, type NewtonPath, type Ne
 export { autoLambda, chooseLambda, LAMBDA_FLOOR, type LambdaPolicy, type LambdaChoice } from './method/lambda.js';
 export { ntk, ntkCross, nntk, nntkCross, type NewtonKernel, type NewtonKernelOptions } from './method/kernels.js';
 export { spectrum, project, stepFactors, type SpectrumOptions } from './method/spectrum.js';
-export { train, DivergenceError } from './method/train.js';
+export { train, DivergenceError, defaultLearningRate } from './method/train.js';
 export type { TrainOptions, NewtonTrainOptions, GradientTrainOptions, TrainResult, HistoryEntry, StopReason } from './method/train.js';
 export { limitKernel, gaussHermite, CLOSED_FORM_ACTIVATIONS, DEFAULT_QUADRATURE_NODES, MAX_QUADRATURE_NODES } from './method/limits.js';
 export type { LimitKernelOptions, LimitKind, LimitMethod, GaussHermiteRule } from './method/limits.js';

@@ -12,6 +12,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import {
+  defaultLearningRate,
   DivergenceError,
   Matrix,
   NntkError,
@@ -23,7 +24,6 @@ import {
   type NewtonTrainOptions,
   type TrainResult,
 } from '../index.js';
-import { defaultLearningRate } from '../method/train.js';
 
 type Plain<T> = Omit<T, 'signal' | 'onProgress'>;
 
