@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AtomicWriteError, recoverDirectory, replaceDirectory, resolveDirectory, writeFileAtomic, writeFileDurable } from '../lib/index.js';
 
@@ -75,6 +76,14 @@ describe('replaceDirectory', () => {
     expect(generation(at('D'))).toBe('new');
     expect(statSync(at('D', 'notes.txt')).ino).toBe(inode);
     expect(entries()).toEqual(['D']);
+  });
+
+  it("refuses the current directory (nntk init --out .): exit 1 with the reason, the directory's files untouched", () => {
+    writeFileSync(at('keep'), 'kept');
+    const main = join(fileURLToPath(new URL('..', import.meta.url)), 'dist/cli/main.js');
+    const r = spawnSync(process.execPath, [main, 'init', '--width', '2', '--dim', '1', '--out', '.'], { cwd: root, encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([1, 'nntk: init: cannot write . (it is or contains the current directory; write to a directory below it); the previous . is intact\n']);
+    expect(entries()).toEqual(['keep']);
   });
 
   it('creates the directory and its parents when missing', async () => {

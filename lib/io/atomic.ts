@@ -33,7 +33,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { NntkError } from '../errors.js';
 
 /**
@@ -64,7 +64,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   const dir = dirname(path);
   const name = basename(path);
   const existed = await exists(path);
-  await removeStale(dir, name, ['tmp']);
+  await removeStaleTemporaries(dir, name);
   const temporary = join(dir, siblingName(name, 'tmp'));
   try {
     await writeFileDurable(temporary, data);
@@ -102,17 +102,25 @@ export interface ReplaceOptions {
 }
 
 /**
- * Replaces the directory `dir` as a unit by one that `fill` writes into the
- * (empty) directory it is given. The parent is created if missing.
- * @throws AtomicWriteError when the new unit could not be put in place (`dir` is then unchanged).
+ * Replaces the directory `target` as a unit by one that `fill` writes into
+ * the (empty) directory it is given. The parent is created if missing. The
+ * current directory and its ancestors are refused: the swap would move the
+ * process's working directory into the old unit, which is then removed.
+ * @throws AtomicWriteError when the new unit could not be put in place (`target` is then unchanged).
  */
-export async function replaceDirectory(dir: string, fill: (staging: string) => Promise<void>, options: ReplaceOptions): Promise<void> {
+export async function replaceDirectory(target: string, fill: (staging: string) => Promise<void>, options: ReplaceOptions): Promise<void> {
+  // Absolute, so that `.` or `a/..` has a real name and parent.
+  const dir = resolve(target);
   const parent = dirname(dir);
   const name = basename(dir);
+  const cwd = process.cwd();
+  if (cwd === dir || cwd.startsWith(`${dir}${sep}`)) {
+    throw new AtomicWriteError(target, true, new Error('it is or contains the current directory; write to a directory below it'));
+  }
   await mkdir(parent, { recursive: true });
   await recoverDirectory(dir);
   const existed = await exists(dir);
-  if (existed && !(await stat(dir)).isDirectory()) throw new AtomicWriteError(dir, true, new Error('it exists and is not a directory'));
+  if (existed && !(await stat(dir)).isDirectory()) throw new AtomicWriteError(target, true, new Error('it exists and is not a directory'));
   const id = `${process.pid}-${randomBytes(8).toString('hex')}`;
   const staging = join(parent, `.${name}.tmp-${id}`);
   const complete = join(parent, `.${name}.new-${id}`);
@@ -128,7 +136,7 @@ export async function replaceDirectory(dir: string, fill: (staging: string) => P
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     await rm(complete, { recursive: true, force: true });
-    throw new AtomicWriteError(dir, existed, error);
+    throw new AtomicWriteError(target, existed, error);
   }
   // Committed: from here on a reader finds the new unit (in `complete` until the rename below).
   await rename(complete, dir);
@@ -204,10 +212,10 @@ async function listSiblings(target: string): Promise<Sibling[]> {
   return found.sort((a, b) => order[a.stage] - order[b.stage] || b.mtime - a.mtime);
 }
 
-/** Removes the siblings of `dir/name` of the given stages whose writer is dead. */
-async function removeStale(dir: string, name: string, stages: readonly Stage[]): Promise<void> {
+/** Removes the temporaries of `dir/name` whose writer is dead. */
+async function removeStaleTemporaries(dir: string, name: string): Promise<void> {
   for (const s of await listSiblings(join(dir, name))) {
-    if (stages.includes(s.stage) && !running(s.pid)) await unlink(s.path).catch(() => undefined);
+    if (s.stage === 'tmp' && !running(s.pid)) await unlink(s.path).catch(() => undefined);
   }
 }
 
