@@ -93,9 +93,11 @@ function run(job: TrainJob, post: (message: WorkerMessage) => void): void {
   let saved = { step: 0, seconds: 0 };
   let lr = job.options.method === 'gd' ? job.options.lr : undefined;
   const { steps: everySteps = Infinity, seconds: everySeconds = Infinity } = job.checkpoint;
+  const checkpointing = Number.isFinite(everySteps) || Number.isFinite(everySeconds);
   const onProgress = (entry: HistoryEntry, net: TwoLayerNetwork) => {
     if (Atomics.load(job.stop, 0) !== 0) controller.abort();
-    history.push(entry);
+    // The library keeps its own history; this copy is only needed for checkpoints.
+    if (checkpointing) history.push(entry);
     const now = performance.now();
     if (entry.step === 0 || now - lastPost >= PROGRESS_INTERVAL_MS) {
       lastPost = now;
