@@ -33,3 +33,23 @@ describe('the converge experiment', () => {
     for (const svg of Object.values(figures)) expect(svg.startsWith('<svg')).toBe(true);
   });
 });
+
+describe('the converge experiment, aborted', () => {
+  it('stops at the next seed, leaves out the width cut short, and marks the result and the figure titles partial', () => {
+    const controller = new AbortController();
+    const onProgress = (message: string) => {
+      if (message === 'N = 2^9, seed 2/2') controller.abort();
+    };
+    const result = runConverge({ exponents: [8, 12], seeds: 2, points: 8, time: 0.2, onProgress, signal: controller.signal });
+    expect(result.partial).toBe(true);
+    expect(result.rows.map((r) => r.width)).toEqual([256]);
+    for (const svg of Object.values(convergeFigures(result))) expect(svg).toMatch(/<title>[^<]*\(partial: interrupted\)<\/title>/);
+  });
+
+  it('aborted before the first width: no row, no figure', () => {
+    const controller = new AbortController();
+    controller.abort();
+    const result = runConverge({ exponents: [8, 9], seeds: 1, points: 8, signal: controller.signal });
+    expect([result.partial, result.rows, convergeFigures(result)]).toEqual([true, [], {}]);
+  });
+});

@@ -63,6 +63,32 @@ describe('the demo experiment', () => {
   });
 });
 
+describe('the demo experiment, aborted', () => {
+  it('stops at the step after the abort, leaves out the run cut short, and marks the result and every figure title partial', () => {
+    const controller = new AbortController();
+    // Abort during the first gradient-descent run (its 60 s budget would otherwise end it).
+    const onProgress = (_k: number, method: string) => {
+      if (method === 'gd') controller.abort();
+    };
+    const result = runDemo({ ks: [1, 4], points: 16, width: 64, gdSeconds: 60, onProgress, signal: controller.signal });
+    expect(result.partial).toBe(true);
+    expect(result.rows.map((r) => [r.k, r.method])).toEqual([[1, 'newton']]);
+    expect(result.histories).toHaveLength(1);
+    expect(result.lr).toBeNull();
+    const figures = demoFigures(result);
+    expect(Object.keys(figures).sort()).toEqual(['residual-vs-seconds.svg', 'residual-vs-step.svg', 'spectra.svg', 'target-content.svg']);
+    for (const [name, svg] of Object.entries(figures)) expect(svg, name).toMatch(/<title>[^<]*\(partial: interrupted\)<\/title>/);
+  });
+
+  it('aborted before the first run: no row, only the two spectrum figures', () => {
+    const controller = new AbortController();
+    controller.abort();
+    const result = runDemo({ ks: [1], points: 16, width: 64, signal: controller.signal });
+    expect([result.partial, result.rows]).toEqual([true, []]);
+    expect(Object.keys(demoFigures(result)).sort()).toEqual(['spectra.svg', 'target-content.svg']);
+  });
+});
+
 describe('linePlot', () => {
   it('escapes text, refuses a plot with nothing to draw, and skips non-positive values on log axes', () => {
     const svg = linePlot({ title: 'a < b & "c"', xLabel: 'x', yLabel: 'y', yLog: true, series: [{ label: 's', x: [1, 2, 3], y: [1, 0, 10], color: '#000' }] });

@@ -7,6 +7,7 @@ import {
   ntk,
   spectrum,
   train,
+  defaultLearningRate,
   TwoLayerNetwork,
   type HistoryEntry,
 } from '../lib/index.js';
@@ -42,6 +43,17 @@ describe('the canonical experiment (SPEC §6: M = 64, N = 4096, tanh, library de
 
 describe('train', () => {
   const { X, y } = circleData(16, 3);
+
+  it("onProgress's network is the one in force after each entry: it moves exactly on accepted steps and ends at result.net; gd's default η is defaultLearningRate", () => {
+    const start = TwoLayerNetwork.initialize(tanh(64), { seed: 2 });
+    const states: { accepted: boolean; theta: Float64Array }[] = [];
+    const result = train(start, X, y, { method: 'newton', maxSteps: 8, tol: 1e-30, onProgress: (e, net) => states.push({ accepted: e.accepted, theta: net.parameters() }) });
+    const same = (a: Float64Array, b: Float64Array) => a.every((v, i) => Object.is(v, b[i]));
+    expect(same(states[0]!.theta, start.parameters())).toBe(true);
+    for (let i = 1; i < states.length; i++) expect(same(states[i]!.theta, states[i - 1]!.theta), `entry ${i}`).toBe(!states[i]!.accepted);
+    expect(same(states.at(-1)!.theta, result.net.parameters())).toBe(true);
+    expect(train(start, X, y, { method: 'gd', maxSteps: 1 }).lr).toBe(defaultLearningRate(start, X));
+  });
 
   it('records one history entry per attempted step, starting with the initial state', () => {
     const seen: HistoryEntry[] = [];

@@ -1,21 +1,107 @@
 /**
  * Model directories: c.npy (N), W.npy (N×d), b.npy (N; absent without bias)
  * and model.json = {"width": N, "dim": d, "activation": "tanh", "beta": 0.5,
- * "bias": true}. Reading checks model.json's fields and types, the arrays'
- * shapes against width and dim, and that b.npy is present exactly when the
- * model has a bias; every message names the offending file.
+ * "bias": true}; `nntk train` adds train.json, the record of the run that
+ * produced the model (its history), from which --resume continues. Reading
+ * checks model.json's fields and types, the arrays' shapes against width and
+ * dim, and that b.npy is present exactly when the model has a bias; every
+ * message names the offending file.
+ *
+ * A model directory is written as a unit (replaceDirectory): a reader, and a
+ * run killed at any instant of the write, leaves the old model or the new
+ * one, whole. Reading applies the same recovery rule (resolveDirectory), and
+ * checks that the directory it read from was not replaced while it read.
  */
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ACTIVATIONS, TwoLayerNetwork, type Activation, type NetworkConfig } from '../index.js';
-import { readArray, shapeText, writeMatrix, writeVector } from './arrays.js';
+import { ACTIVATIONS, formatNpy, replaceDirectory, resolveDirectory, TwoLayerNetwork, writeFileDurable, type Activation, type NetworkConfig } from '../index.js';
+import { readArray, shapeText } from './arrays.js';
 import { Failure } from './failures.js';
 
+/** The files of a model directory; anything else in it is the user's and is kept across writes. */
+const MODEL_FILES = ['model.json', 'c.npy', 'W.npy', 'b.npy', 'train.json'] as const;
+
+/** How often a read is retried when a writer replaced the directory meanwhile. */
+const READ_ATTEMPTS = 10;
+
 export async function readModel(dir: string): Promise<TwoLayerNetwork> {
-  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-    throw error.code === 'ENOENT' ? new Failure(`model directory ${dir} does not exist`) : error;
+  return readConsistently(dir, readModelFiles);
+}
+
+/** The train.json of a model directory (parsed JSON), or null when it has none. */
+export async function readRunRecord(dir: string): Promise<unknown> {
+  return readConsistently(dir, async (where) => {
+    const path = join(where, 'train.json');
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new Failure(`${path}: not valid JSON (${(error as Error).message})`);
+    }
   });
-  if (!info.isDirectory()) throw new Failure(`${dir}: not a directory (a model is a directory with model.json, c.npy, W.npy, b.npy)`);
+}
+
+/**
+ * Writes the model (and `run`, the train.json record, when given) as a new
+ * unit in place of `dir`; the parent directories are created if missing.
+ */
+export async function writeModel(dir: string, net: TwoLayerNetwork, run?: unknown): Promise<void> {
+  const { width, dim, activation, beta, bias } = net.config;
+  await replaceDirectory(
+    dir,
+    async (staging) => {
+      await writeFileDurable(join(staging, 'c.npy'), formatNpy({ shape: [width], data: net.c }));
+      await writeFileDurable(join(staging, 'W.npy'), formatNpy({ shape: [width, dim], data: net.W.data }));
+      if (net.b !== null) await writeFileDurable(join(staging, 'b.npy'), formatNpy({ shape: [width], data: net.b }));
+      await writeFileDurable(join(staging, 'model.json'), `${JSON.stringify({ width, dim, activation, beta, bias }, null, 2)}\n`);
+      if (run !== undefined) await writeFileDurable(join(staging, 'train.json'), `${JSON.stringify(run)}\n`);
+    },
+    { owned: MODEL_FILES },
+  );
+}
+
+/**
+ * Runs `read` on the directory that holds the model `dir` now, again if that
+ * directory was replaced (a new inode) or vanished while `read` ran, whether
+ * `read` succeeded or failed.
+ */
+async function readConsistently<T>(dir: string, read: (where: string) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const where = await resolveDirectory(dir);
+    if (where === null) throw new Failure(`model directory ${dir} does not exist`);
+    const before = await stat(where).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    // Gone between the lookup and now: a writer is swapping it.
+    if (before === null && attempt < READ_ATTEMPTS) continue;
+    if (before === null) throw new Failure(`${dir} was replaced ${READ_ATTEMPTS} times while being read (another process is writing it)`);
+    if (!before.isDirectory()) throw new Failure(`${dir}: not a directory (a model is a directory with model.json, c.npy, W.npy, b.npy)`);
+    let value: T;
+    try {
+      value = await read(where);
+    } catch (error) {
+      // An error is the directory's only if the directory stayed the same while it was read.
+      if (attempt < READ_ATTEMPTS && !(await same(where, before))) continue;
+      throw error;
+    }
+    if (await same(where, before)) return value;
+    if (attempt === READ_ATTEMPTS) throw new Failure(`${dir} was replaced ${READ_ATTEMPTS} times while being read (another process is writing it)`);
+  }
+}
+
+async function same(path: string, before: { dev: number; ino: number }): Promise<boolean> {
+  const after = await stat(path).catch(() => null);
+  return after !== null && after.dev === before.dev && after.ino === before.ino;
+}
+
+async function readModelFiles(dir: string): Promise<TwoLayerNetwork> {
   const config = parseConfig(join(dir, 'model.json'), await readFile(join(dir, 'model.json'), 'utf8'));
   const { width: n, dim: d, bias } = config;
   const c = await readShaped(join(dir, 'c.npy'), [n], 'c (width N)');
@@ -26,18 +112,6 @@ export async function readModel(dir: string): Promise<TwoLayerNetwork> {
   if (!bias && hasB) throw new Failure(`${bPath}: present, but ${join(dir, 'model.json')} says "bias": false (remove one or the other)`);
   const b = bias ? await readShaped(bPath, [n], 'b (width N)') : undefined;
   return TwoLayerNetwork.fromArrays(config, b === undefined ? { c, W } : { c, W, b });
-}
-
-/** Writes the four files (creating the directory); a stale b.npy of an earlier model with bias is removed. */
-export async function writeModel(dir: string, net: TwoLayerNetwork): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeVector(join(dir, 'c.npy'), net.c);
-  await writeMatrix(join(dir, 'W.npy'), net.W);
-  const b = net.b;
-  if (b === null) await rm(join(dir, 'b.npy'), { force: true });
-  else await writeVector(join(dir, 'b.npy'), b);
-  const { width, dim, activation, beta, bias } = net.config;
-  await writeFile(join(dir, 'model.json'), `${JSON.stringify({ width, dim, activation, beta, bias }, null, 2)}\n`);
 }
 
 const FIELDS = ['width', 'dim', 'activation', 'beta', 'bias'] as const;

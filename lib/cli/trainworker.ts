@@ -5,10 +5,14 @@
  * into an abort of train's AbortSignal at the next step (checked in
  * onProgress, which train calls after every step). Progress entries are
  * posted at most every PROGRESS_INTERVAL_MS; the full history comes with the
- * result.
+ * result. When the job asks for checkpoints, the parameters in force and the
+ * history so far are posted every `checkpoint.steps` steps or
+ * `checkpoint.seconds` seconds, whichever comes first; the main thread
+ * writes them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import {
+  defaultLearningRate,
   DivergenceError,
   Matrix,
   NntkError,
@@ -38,6 +42,18 @@ export interface TrainJob {
   options: Plain<NewtonTrainOptions> | Plain<GradientTrainOptions>;
   /** Int32Array over a SharedArrayBuffer: [0] ≠ 0 asks to stop. */
   stop: Int32Array;
+  /** Post a checkpoint after this many steps or seconds since the last one (either may be absent). */
+  checkpoint: { steps?: number; seconds?: number };
+}
+
+/** The state of a run at a step: what a checkpoint writes. */
+export interface TrainCheckpoint {
+  net: NetworkArrays;
+  history: HistoryEntry[];
+  /** Wall-clock seconds since the worker started training. */
+  seconds: number;
+  /** The gradient-descent step (undefined for newton). */
+  lr: number | undefined;
 }
 
 export interface TrainOutcome {
@@ -48,10 +64,13 @@ export interface TrainOutcome {
   lr: number | undefined;
   /** DivergenceError's message when the loss became non-finite (the rest is its `result`). */
   diverged: string | null;
+  /** Wall-clock seconds of the training. */
+  seconds: number;
 }
 
 export type WorkerMessage =
   | { kind: 'progress'; entry: HistoryEntry }
+  | { kind: 'checkpoint'; checkpoint: TrainCheckpoint }
   | { kind: 'done'; outcome: TrainOutcome }
   | { kind: 'error'; message: string };
 
@@ -67,13 +86,26 @@ export function fromArrays({ config, c, W, b }: NetworkArrays): TwoLayerNetwork 
 
 function run(job: TrainJob, post: (message: WorkerMessage) => void): void {
   const controller = new AbortController();
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
   let lastPost = -Infinity;
-  const onProgress = (entry: HistoryEntry) => {
+  const history: HistoryEntry[] = [];
+  let saved = { step: 0, seconds: 0 };
+  let lr = job.options.method === 'gd' ? job.options.lr : undefined;
+  const { steps: everySteps = Infinity, seconds: everySeconds = Infinity } = job.checkpoint;
+  const checkpointing = Number.isFinite(everySteps) || Number.isFinite(everySeconds);
+  const onProgress = (entry: HistoryEntry, net: TwoLayerNetwork) => {
     if (Atomics.load(job.stop, 0) !== 0) controller.abort();
+    // The library keeps its own history; this copy is only needed for checkpoints.
+    if (checkpointing) history.push(entry);
     const now = performance.now();
     if (entry.step === 0 || now - lastPost >= PROGRESS_INTERVAL_MS) {
       lastPost = now;
       post({ kind: 'progress', entry });
+    }
+    if (entry.step > 0 && (entry.step - saved.step >= everySteps || elapsed() - saved.seconds >= everySeconds)) {
+      saved = { step: entry.step, seconds: elapsed() };
+      post({ kind: 'checkpoint', checkpoint: { net: toArrays(net), history: [...history], seconds: saved.seconds, lr } });
     }
   };
   const outcome = (result: TrainResult, diverged: string | null): TrainOutcome => ({
@@ -83,10 +115,14 @@ function run(job: TrainJob, post: (message: WorkerMessage) => void): void {
     residual: result.residual,
     lr: result.lr,
     diverged,
+    seconds: elapsed(),
   });
   try {
     const X = new Matrix(job.X.rows, job.X.cols, job.X.data);
-    const result = train(fromArrays(job.net), X, job.y, { ...job.options, signal: controller.signal, onProgress });
+    const start = fromArrays(job.net);
+    // η fixed before the first step, so that a checkpoint records the step a resumed run must continue with.
+    if (job.options.method === 'gd' && job.options.lr === undefined) lr = defaultLearningRate(start, X);
+    const result = train(start, X, job.y, { ...job.options, ...(lr === undefined ? {} : { lr }), signal: controller.signal, onProgress });
     post({ kind: 'done', outcome: outcome(result, null) });
   } catch (error) {
     if (error instanceof DivergenceError) post({ kind: 'done', outcome: outcome(error.result, error.message) });

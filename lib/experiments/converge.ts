@@ -17,6 +17,7 @@ import { train } from '../method/train.js';
 import type { Activation } from '../model/activations.js';
 import { TwoLayerNetwork } from '../model/network.js';
 import { circleData } from './circle.js';
+import { PARTIAL_MARK } from './demo.js';
 import { linePlot, PALETTE } from './svg-plot.js';
 
 export interface ConvergeOptions {
@@ -36,6 +37,13 @@ export interface ConvergeOptions {
   alpha?: number;
   time?: number;
   onProgress?: (message: string) => void;
+  /**
+   * Aborting stops the experiment at the next seed: the width it cuts short
+   * is left out, and the result holds the widths done before it
+   * (`partial: true`). Checked after each onProgress call (where a
+   * synchronous caller can abort it).
+   */
+  signal?: AbortSignal;
 }
 
 export interface ConvergeRow {
@@ -53,11 +61,13 @@ export interface ConvergeRow {
 }
 
 export interface ConvergeResult {
-  config: Required<Omit<ConvergeOptions, 'onProgress'>>;
+  config: Required<Omit<ConvergeOptions, 'onProgress' | 'signal'>>;
+  /** Whether the signal stopped the experiment before its last width. */
+  partial: boolean;
   rows: ConvergeRow[];
   /** Least-squares slopes of log(quantity) against log N (theory: −1/2 for the distances). */
   slopes: { ntk: number; nntk: number; movement: number; flow: number };
-  /** maxₜ of |Heun's scheme on the limit equation − exp(−t𝒦_N∞)(f_0 − y)|/|y| at the largest width: the floor the step size α puts under flowDistance. */
+  /** maxₜ of |Heun's scheme on the limit equation − exp(−t𝒦_N∞)(f_0 − y)|/|y| at the largest width done: the floor the step size α puts under flowDistance. */
   discretization: number;
 }
 
@@ -77,15 +87,18 @@ export function runConverge(options: ConvergeOptions = {}): ConvergeResult {
   const limitNtk = limitKernel(X, { activation: config.activation });
   const rows: ConvergeRow[] = [];
   let discretization = 0;
-  for (let e = config.exponents[0]; e <= config.exponents[1]; e++) {
+  const signal = options.signal;
+  widths: for (let e = config.exponents[0]; e <= config.exponents[1]; e++) {
     const width = 2 ** e;
     const lambda = config.lambda0 * width ** -config.gamma;
     const limitNewton = limitKernel(X, { activation: config.activation, kind: 'nntk', lambda });
     const flowLimit = limitFlow(limitNewton, config.alpha, config.time);
     const sums = { ntk: 0, nntk: 0, movement: 0, flow: 0 };
     let certificate = Infinity;
+    let floor = 0;
     for (let seed = 0; seed < config.seeds; seed++) {
       options.onProgress?.(`N = 2^${e}, seed ${seed + 1}/${config.seeds}`);
+      if (signal?.aborted) break widths;
       const net = TwoLayerNetwork.initialize({ width, dim: 2, activation: config.activation, beta: 0.5, bias: true }, { seed });
       sums.ntk += relativeDistance(ntk(net, X), limitNtk);
       const policy = { lambda0: config.lambda0, gamma: config.gamma };
@@ -98,7 +111,7 @@ export function runConverge(options: ConvergeOptions = {}): ConvergeResult {
         sums.nntk += relativeDistance(nntk(net, X, { lambda, y }).kernel, limitNewton);
         const flow = flowDistance(net, X, y, lambda, config.alpha, flowLimit);
         sums.flow += flow.distance;
-        if (e === config.exponents[1]) discretization = Math.max(discretization, flow.discretization);
+        floor = Math.max(floor, flow.discretization);
       }
       const trained = train(net, X, y, { method: 'newton' }).net;
       sums.movement += maxDifference(trained.parameters(), net.parameters());
@@ -113,10 +126,12 @@ export function runConverge(options: ConvergeOptions = {}): ConvergeResult {
       movement: sums.movement / n,
       flowDistance: sums.flow / n,
     });
+    discretization = floor;
   }
   const fit = (key: keyof ConvergeRow) => slope(rows.map((r) => r.width), rows.map((r) => r[key]));
   return {
     config,
+    partial: rows.length < config.exponents[1] - config.exponents[0] + 1,
     rows,
     slopes: { ntk: fit('ntkDistance'), nntk: fit('nntkDistance'), movement: fit('movement'), flow: fit('flowDistance') },
     discretization,
@@ -203,13 +218,18 @@ function slope(x: number[], y: number[]): number {
   return num / den;
 }
 
-/** The figures of `nntk converge`, by file name. */
+/**
+ * The figures of `nntk converge`, by file name. A partial result has its
+ * titles marked; with no width done there is nothing to draw (no figure).
+ */
 export function convergeFigures(result: ConvergeResult): Record<string, string> {
+  if (result.rows.length === 0) return {};
+  const mark = result.partial ? PARTIAL_MARK : '';
   const widths = result.rows.map((r) => r.width);
   const { config, slopes } = result;
   const reference = (at: number) => widths.map((n) => at * Math.sqrt(widths[0]! / n));
   const distances = linePlot({
-    title: 'Distance to the infinite-width limit',
+    title: `Distance to the infinite-width limit${mark}`,
     subtitle: `M = ${config.points}, ${config.activation}, ${config.seeds} seeds; λ_N = ${config.lambda0}·N^(−${config.gamma}); fitted slopes: NTK ${slopes.ntk.toFixed(2)}, Newton NTK ${slopes.nntk.toFixed(2)}, flow ${slopes.flow.toFixed(2)}`,
     xLabel: 'width N',
     yLabel: 'relative distance',
@@ -223,7 +243,7 @@ export function convergeFigures(result: ConvergeResult): Record<string, string> 
     ],
   });
   const certificate = linePlot({
-    title: 'Positive-definiteness certificate under λ_N = λ₀·N^(−γ)',
+    title: `Positive-definiteness certificate under λ_N = λ₀·N^(−γ)${mark}`,
     subtitle: `minᵢ λ_min(Sᵢ + λ_N I) over ${config.seeds} seeds (> 0: the kernel path's A = S + λI is positive definite)`,
     xLabel: 'width N',
     yLabel: 'value',
@@ -235,7 +255,7 @@ export function convergeFigures(result: ConvergeResult): Record<string, string> 
     ],
   });
   const movement = linePlot({
-    title: 'Parameter movement after Newton training (the lazy regime)',
+    title: `Parameter movement after Newton training (the lazy regime)${mark}`,
     subtitle: `max|θ − θ₀| at |r|/|y| ≤ 1e-6, y = sin(${config.k}t); fitted slope ${slopes.movement.toFixed(2)}`,
     xLabel: 'width N',
     yLabel: 'max |θ − θ₀|',

@@ -27,6 +27,12 @@ export interface DemoOptions {
   /** λ of the Gauss–Newton Newton kernel shown in the spectrum, default 1e-9. */
   lambda?: number;
   onProgress?: (k: number, method: Method, entry: HistoryEntry) => void;
+  /**
+   * Aborting stops the experiment at the next training step: the run it
+   * cuts short is left out, and the result holds the runs done before it
+   * (`partial: true`).
+   */
+  signal?: AbortSignal;
 }
 
 export type Method = 'newton' | 'gd';
@@ -41,14 +47,16 @@ export interface DemoRow {
 }
 
 export interface DemoResult {
-  config: Required<Omit<DemoOptions, 'onProgress'>>;
+  config: Required<Omit<DemoOptions, 'onProgress' | 'signal'>>;
+  /** Whether the signal stopped the experiment before its last run. */
+  partial: boolean;
   rows: DemoRow[];
   /** Ascending eigenvalues at θ₀: 𝒦_GD, and the Gauss–Newton 𝒦_N at `lambda`. */
   spectra: { ntk: number[]; nntk: number[] };
   /** |⟨vᵢ, y⟩|/|y| for each k over the eigenvectors vᵢ of 𝒦_GD (same order as the eigenvalues). */
   targetContent: { k: number; weights: number[] }[];
-  /** η of gradient descent: 1/μ_max(𝒦_GD). */
-  lr: number;
+  /** η of gradient descent: 1/μ_max(𝒦_GD); null when no gradient-descent run was done (partial). */
+  lr: number | null;
   histories: { k: number; method: Method; history: HistoryEntry[] }[];
 }
 
@@ -76,24 +84,28 @@ export function runDemo(options: DemoOptions = {}): DemoResult {
 
   const rows: DemoRow[] = [];
   const histories: DemoResult['histories'] = [];
-  let lr = 0;
-  for (const k of config.ks) {
+  let lr: number | null = null;
+  const signal = options.signal;
+  const runs = config.ks.flatMap((k) => (['newton', 'gd'] as const).map((method) => ({ k, method })));
+  for (const { k, method } of runs) {
+    if (signal?.aborted) break;
     const { y } = circleData(config.points, k);
-    for (const method of ['newton', 'gd'] as const) {
-      const onProgress = (entry: HistoryEntry) => options.onProgress?.(k, method, entry);
-      const started = performance.now();
-      const result =
-        method === 'newton'
-          ? train(net, X, y, { method, tol: config.tol, maxSteps: config.newtonSteps, onProgress })
-          : train(net, X, y, { method, tol: config.tol, maxSteps: Number.MAX_SAFE_INTEGER, maxSeconds: config.gdSeconds, onProgress });
-      if (result.lr !== undefined) lr = result.lr;
-      const seconds = (performance.now() - started) / 1000;
-      rows.push({ k, method, steps: result.history.length - 1, seconds, residual: result.residual, reached: result.reason === 'converged' });
-      histories.push({ k, method, history: result.history });
-    }
+    const onProgress = (entry: HistoryEntry) => options.onProgress?.(k, method, entry);
+    const common = { tol: config.tol, onProgress, ...(signal === undefined ? {} : { signal }) };
+    const started = performance.now();
+    const result =
+      method === 'newton'
+        ? train(net, X, y, { method, maxSteps: config.newtonSteps, ...common })
+        : train(net, X, y, { method, maxSteps: Number.MAX_SAFE_INTEGER, maxSeconds: config.gdSeconds, ...common });
+    if (result.reason === 'aborted') break;
+    if (result.lr !== undefined) lr = result.lr;
+    const seconds = (performance.now() - started) / 1000;
+    rows.push({ k, method, steps: result.history.length - 1, seconds, residual: result.residual, reached: result.reason === 'converged' });
+    histories.push({ k, method, history: result.history });
   }
   return {
     config,
+    partial: rows.length < runs.length,
     rows,
     spectra: { ntk: Array.from(eigen.values), nntk: Array.from(spectrum(newtonKernel, { vectors: false }).values) },
     targetContent,
@@ -102,16 +114,23 @@ export function runDemo(options: DemoOptions = {}): DemoResult {
   };
 }
 
-/** The demo's figures as SVG documents, by file name. */
+/** What an interrupted experiment's figure titles end with. */
+export const PARTIAL_MARK = ' (partial: interrupted)';
+
+/**
+ * The demo's figures as SVG documents, by file name. A partial result has
+ * its titles marked, and no residual figures when no run was done.
+ */
 export function demoFigures(result: DemoResult): Record<string, string> {
   const { config } = result;
+  const mark = result.partial ? PARTIAL_MARK : '';
   const m = config.points;
   // Eigenvalues at or below round-off are not resolved; the log axis starts at 1e-16·μ_max.
   const floor = 1e-16 * Math.max(...result.spectra.ntk);
   const descending = (values: number[]) => [...values].reverse().map((v) => Math.max(v, floor));
   const index = Array.from({ length: m }, (_, i) => i + 1);
   const spectra = linePlot({
-    title: `Kernel spectra at initialisation (M = ${m}, N = ${config.width}, tanh)`,
+    title: `Kernel spectra at initialisation (M = ${m}, N = ${config.width}, tanh)${mark}`,
     subtitle: `𝒦_N: Gauss–Newton, λ = ${config.lambda}; eigenvalues below ${floor.toExponential(0)} (round-off) drawn at that floor`,
     xLabel: 'eigenvalue index i (descending)',
     yLabel: 'eigenvalue μᵢ',
@@ -122,7 +141,7 @@ export function demoFigures(result: DemoResult): Record<string, string> {
     ],
   });
   const content = linePlot({
-    title: 'Where each target lives in the NTK eigenbasis',
+    title: `Where each target lives in the NTK eigenbasis${mark}`,
     subtitle: '|⟨vᵢ, y⟩|/|y| for y = sin(k t); the modes with small μᵢ are the ones gradient descent learns slowly',
     xLabel: 'eigenvalue index i of 𝒦_GD (descending)',
     yLabel: '|⟨vᵢ, y⟩| / |y|',
@@ -137,8 +156,8 @@ export function demoFigures(result: DemoResult): Record<string, string> {
   });
   const curves = (axis: 'step' | 'time', xLabel: string, title: string) =>
     linePlot({
-      title,
-      subtitle: `solid: regularized Newton (library defaults); dashed: gradient descent, η = 1/μ_max = ${result.lr.toPrecision(3)}, ${config.gdSeconds} s budget`,
+      title: `${title}${mark}`,
+      subtitle: `solid: regularized Newton (library defaults); dashed: gradient descent, η = 1/μ_max = ${result.lr === null ? 'n/a (no run)' : result.lr.toPrecision(3)}, ${config.gdSeconds} s budget`,
       xLabel,
       yLabel: 'relative residual |r| / |y|',
       xLog: true,
@@ -155,12 +174,12 @@ export function demoFigures(result: DemoResult): Record<string, string> {
         };
       }),
     });
-  return {
-    'spectra.svg': spectra,
-    'target-content.svg': content,
-    'residual-vs-step.svg': curves('step', 'step + 1', 'Relative residual against step'),
-    'residual-vs-seconds.svg': curves('time', 'seconds', 'Relative residual against time'),
-  };
+  const figures: Record<string, string> = { 'spectra.svg': spectra, 'target-content.svg': content };
+  if (result.histories.length > 0) {
+    figures['residual-vs-step.svg'] = curves('step', 'step + 1', 'Relative residual against step');
+    figures['residual-vs-seconds.svg'] = curves('time', 'seconds', 'Relative residual against time');
+  }
+  return figures;
 }
 
 interface Point {

@@ -16,8 +16,9 @@
  * {@link NpyFormatError} rather than converted, so that precision or byte-order
  * surprises can never pass silently.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { NntkError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
 
 /** An n-dimensional float64 array. */
 export interface NpyArray {
@@ -532,7 +533,11 @@ export async function readNpy(path: string): Promise<NpyArray> {
   return parseNpy(await readFile(path), path);
 }
 
-/** Writes `array` to `path` in the format produced by {@link formatNpy}. */
+/**
+ * Writes `array` to `path` in the format produced by {@link formatNpy},
+ * atomically: a reader sees the previous file or the new one, whole.
+ * @throws AtomicWriteError when the file could not be written (the previous one is intact).
+ */
 export async function writeNpy(path: string, array: NpyArray): Promise<void> {
-  await writeFile(path, formatNpy(array));
+  await writeFileAtomic(path, formatNpy(array));
 }

@@ -37,8 +37,11 @@ interface CommonOptions {
   maxSteps?: number;
   /** Time budget in seconds. Default: none. */
   maxSeconds?: number;
-  /** Called after every step with the new history entry. */
-  onProgress?: (entry: HistoryEntry) => void;
+  /**
+   * Called after every step with the new history entry and the parameters in
+   * force after it (the last accepted ones), e.g. to save a checkpoint.
+   */
+  onProgress?: (entry: HistoryEntry, net: TwoLayerNetwork) => void;
   signal?: AbortSignal;
 }
 
@@ -109,7 +112,7 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   // One workspace for every system of the run: they are used one after another.
   const workspace = new Workspace();
   let system = new NewtonSystem(net, X, y, workspace);
-  loop.start(system.loss, system.residual);
+  loop.start(system.net, system.loss, system.residual);
   // The Levenberg–Marquardt damping starts where the policy puts Gauss–Newton: λ_floor for `auto`.
   let damping = chooseLambda(policy, system, 'gauss-newton').lambda;
   let growth = 2;
@@ -138,7 +141,7 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
       damping = lambda * growth;
       growth *= 2;
     }
-    loop.record(system.loss, system.residual, { lambda, hessian: best!.hessian }, accepted, started);
+    loop.record(system.net, system.loss, system.residual, { lambda, hessian: best!.hessian }, accepted, started);
     if (!finite && !adaptive) loop.diverged(system.net, trial.loss, `Newton with λ = ${lambda}`);
     if (damping > LAMBDA_CEILING) loop.stop('stalled');
   }
@@ -161,7 +164,7 @@ function trainGradient(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options
   const workspace = new Workspace();
   let system = new NewtonSystem(net, X, y, workspace);
   const lr = options.lr === undefined ? 1 / largestEigenvalue(jacobianGram(net, system.xt, workspace), m) : positive('lr', options.lr);
-  loop.start(system.loss, system.residual);
+  loop.start(system.net, system.loss, system.residual);
   while (loop.shouldContinue(maxSteps)) {
     const started = performance.now();
     const gradient = jacobianTransposeTimes(system.net, system.xt, system.residual, workspace);
@@ -169,7 +172,7 @@ function trainGradient(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options
     const next = new NewtonSystem(system.net.moved(gradient, lr / m), X, y, workspace);
     const finite = Number.isFinite(next.loss);
     if (finite) system = next;
-    loop.record(system.loss, system.residual, null, finite, started);
+    loop.record(system.net, system.loss, system.residual, null, finite, started);
     if (!finite) loop.diverged(system.net, next.loss, `gradient descent with η = ${lr}`);
   }
   return { ...loop.result(system.net), lr };
@@ -186,6 +189,15 @@ export class DivergenceError extends NntkError {
     super(message);
     this.result = result;
   }
+}
+
+/**
+ * Gradient descent's default step η = 1/μ_max(𝒦_GD) at `net`: what train
+ * uses when `lr` is not given (for a caller that needs η before training,
+ * e.g. to record it in a checkpoint).
+ */
+export function defaultLearningRate(net: TwoLayerNetwork, X: Matrix): number {
+  return 1 / largestEigenvalue(jacobianGram(net, net.augment(X)), X.rows);
 }
 
 /** μ_max of 𝒦_GD = J·Jᵀ/M. */
@@ -209,11 +221,12 @@ class Loop {
     private readonly options: CommonOptions,
   ) {}
 
-  start(loss: number, residual: Float64Array): void {
-    this.push({ step: 0, loss, residual: this.relative(residual), lambda: null, hessian: null, accepted: true, seconds: 0 });
+  start(net: TwoLayerNetwork, loss: number, residual: Float64Array): void {
+    this.push(net, { step: 0, loss, residual: this.relative(residual), lambda: null, hessian: null, accepted: true, seconds: 0 });
   }
 
   record(
+    net: TwoLayerNetwork,
     loss: number,
     residual: Float64Array,
     newton: { lambda: number; hessian: Hessian } | null,
@@ -221,7 +234,7 @@ class Loop {
     started: number,
   ): void {
     const seconds = (performance.now() - started) / 1000;
-    this.push({
+    this.push(net, {
       step: this.history.length,
       loss,
       residual: this.relative(residual),
@@ -262,10 +275,10 @@ class Loop {
     return Math.sqrt(s) / this.yNorm;
   }
 
-  private push(entry: HistoryEntry): void {
+  private push(net: TwoLayerNetwork, entry: HistoryEntry): void {
     this.history.push(entry);
     if (entry.accepted) this.current = entry.residual;
-    this.options.onProgress?.(entry);
+    this.options.onProgress?.(entry, net);
   }
 }
 

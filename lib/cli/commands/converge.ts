@@ -1,9 +1,15 @@
-/** `nntk converge`: finite width against the infinite-width limit (SPEC §5), with a table, JSON and SVG figures. */
-import { mkdir, writeFile } from 'node:fs/promises';
+/**
+ * `nntk converge`: finite width against the infinite-width limit (SPEC §5),
+ * with a table, JSON and SVG figures. The experiment runs in a worker
+ * (experimentrunner) so that Ctrl-C can stop it and still write what is done.
+ */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { convergeFigures, runConverge, type ConvergeResult } from '../../experiments/converge.js';
+import { convergeFigures, type ConvergeResult } from '../../experiments/converge.js';
+import { writeFileAtomic } from '../../index.js';
 import { flag, number, optional, text, withDefault } from '../args.js';
 import { defineCommand } from '../command.js';
+import { runExperiment } from '../experimentrunner.js';
 import { EXIT, UsageError } from '../failures.js';
 import { note } from '../report.js';
 
@@ -23,9 +29,14 @@ M points on the unit circle and y = sin(2t), averaged over seeds:
              finite network (Heun's method, steps alpha = 0.05) against the limit
              equation f_t = y + exp(-t K_N_inf)(f_0 - y)
 and the least-squares slopes of log(quantity) against log N. Prints a table on
-stdout; --json writes {"rows", "slopes", "config", "discretization"}; --out writes
-limit-distance.svg, certificate.svg and movement.svg. Takes several minutes at
-the defaults; progress goes to stderr.`,
+stdout; --json writes {"partial", "rows", "slopes", "config", "discretization"}; --out
+writes limit-distance.svg, certificate.svg and movement.svg, each file atomically.
+Takes several minutes at the defaults; progress goes to stderr.
+
+Ctrl-C stops at the next seed: the width it cuts short is left out, and the
+table (with a "partial" line), the JSON ("partial": true) and the figures of
+the widths done (titles marked partial; none when no width is done) are
+written; exit 130. A second Ctrl-C quits at once without writing.`,
   options: {
     out: optional('DIR', 'directory for the SVG figures (created if missing)', text),
     json: optional('FILE', 'write the results as JSON', text),
@@ -37,20 +48,29 @@ the defaults; progress goes to stderr.`,
   },
   async run(o) {
     if (o.to - o.from < 1) throw new UsageError('--to must exceed --from (a slope needs two widths)');
-    const onProgress = o.quiet ? undefined : (message: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}nntk converge: ${message}${process.stderr.isTTY ? '' : '\n'}`);
-    const result = runConverge({ exponents: [o.from, o.to], seeds: o.seeds, points: o.points, ...(onProgress ? { onProgress } : {}) });
-    if (!o.quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+    const tty = process.stderr.isTTY;
+    const result = await runExperiment<ConvergeResult>(
+      { experiment: 'converge', options: { exponents: [o.from, o.to], seeds: o.seeds, points: o.points } },
+      (message) => {
+        if (!o.quiet && message.kind === 'converge-progress') process.stderr.write(`${tty ? '\r\x1b[2K' : ''}nntk converge: ${message.message}${tty ? '' : '\n'}`);
+      },
+      () => process.stderr.write(`${tty ? '\r\x1b[2K' : ''}nntk converge: interrupted: stopping at the next seed, then writing the widths done (Ctrl-C again to quit at once without writing)\n`),
+    );
+    if (!o.quiet && tty) process.stderr.write('\r\x1b[2K');
     process.stdout.write(table(result));
     if (o.json !== undefined) {
-      const { rows, slopes, config, discretization } = result;
-      await writeFile(o.json, `${JSON.stringify({ rows, slopes, config, discretization }, null, 1)}\n`);
+      const { partial, rows, slopes, config, discretization } = result;
+      await writeFileAtomic(o.json, `${JSON.stringify({ partial, rows, slopes, config, discretization }, null, 1)}\n`);
     }
-    if (o.out !== undefined) {
+    const figures = convergeFigures(result);
+    if (o.out !== undefined && Object.keys(figures).length > 0) {
       await mkdir(o.out, { recursive: true });
-      for (const [name, svg] of Object.entries(convergeFigures(result))) await writeFile(join(o.out, name), svg);
+      for (const [name, svg] of Object.entries(figures)) await writeFileAtomic(join(o.out, name), svg);
       note('converge', `wrote the figures to ${o.out}`);
     }
-    return EXIT.ok;
+    if (!result.partial) return EXIT.ok;
+    note('converge', `interrupted: ${result.rows.length} of ${o.to - o.from + 1} widths done; wrote what is done`);
+    return EXIT.interrupted;
   },
 });
 
@@ -66,5 +86,6 @@ function table(result: ConvergeResult): string {
   const s = result.slopes;
   lines.push(`slopes (log-log, theory -0.5 for the distances): ntk ${s.ntk.toFixed(3)}, nntk ${s.nntk.toFixed(3)}, movement ${s.movement.toFixed(3)}, flow ${s.flow.toFixed(3)}`);
   lines.push(`time-discretization floor of the flow comparison at the largest N: ${result.discretization.toExponential(2)}`);
+  if (result.partial) lines.push(`partial: interrupted after ${result.rows.length} of ${result.config.exponents[1] - result.config.exponents[0] + 1} widths`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,10 +1,15 @@
-/** `nntk demo`: the spectral-bias experiment of SPEC §6, with a table, JSON and SVG figures. */
-import { mkdir, writeFile } from 'node:fs/promises';
+/**
+ * `nntk demo`: the spectral-bias experiment of SPEC §6, with a table, JSON
+ * and SVG figures. The experiment runs in a worker (experimentrunner) so
+ * that Ctrl-C can stop it and still write what is done.
+ */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { demoFigures, runDemo, type DemoResult, type Method } from '../../experiments/demo.js';
-import type { HistoryEntry } from '../../index.js';
+import { demoFigures, type DemoResult } from '../../experiments/demo.js';
+import { writeFileAtomic, type HistoryEntry } from '../../index.js';
 import { flag, number, optional, text, withDefault } from '../args.js';
 import { defineCommand } from '../command.js';
+import { runExperiment } from '../experimentrunner.js';
 import { EXIT } from '../failures.js';
 import { Progress } from '../progress.js';
 import { note } from '../report.js';
@@ -26,8 +31,14 @@ residual and whether 1e-6 was reached. With --out, writes the figures:
   target-content.svg       where each target sin(k t) lives in the NTK's eigenbasis
   residual-vs-step.svg     relative residual against step, per k and method
   residual-vs-seconds.svg  the same against time
-With --json, writes {"rows": [{"k", "method", "steps", "seconds", "residual", "reached"}, ...],
-"config", "lr", "spectra": {"ntk", "nntk"}}. Progress goes to stderr.`,
+With --json, writes {"partial", "rows": [{"k", "method", "steps", "seconds", "residual",
+"reached"}, ...], "config", "lr", "spectra": {"ntk", "nntk"}}. Progress goes to stderr.
+Every file is written atomically (the previous one stays whole until the new one is).
+
+Ctrl-C stops at the next training step: the run it cuts short is left out,
+and the table (with a "partial" line), the JSON ("partial": true) and the
+figures of the runs done (titles marked partial) are written; exit 130. A
+second Ctrl-C quits at once without writing.`,
   options: {
     out: optional('DIR', 'directory for the SVG figures (created if missing)', text),
     json: optional('FILE', 'write the results as JSON', text),
@@ -41,36 +52,46 @@ With --json, writes {"rows": [{"k", "method", "steps", "seconds", "residual", "r
     let progress: Progress | null = null;
     let current = '';
     let last: HistoryEntry | null = null;
-    const onProgress = (k: number, method: Method, entry: HistoryEntry) => {
-      if (o.quiet) return;
-      const label = `nntk demo k=${k} ${method === 'newton' ? 'Newton' : 'GD'}`;
-      if (label !== current) {
-        progress?.finish(last);
-        current = label;
-        progress = new Progress(process.stderr, method === 'newton' ? { tol: 1e-6, maxSteps: 100 } : { tol: 1e-6, maxSeconds: o.gdSeconds }, label);
-      }
-      progress!.update(entry);
-      last = entry;
-    };
-    const result = runDemo({ gdSeconds: o.gdSeconds, width: o.width, points: o.points, seed: o.seed, onProgress });
+    const result = await runExperiment<DemoResult>(
+      { experiment: 'demo', options: { gdSeconds: o.gdSeconds, width: o.width, points: o.points, seed: o.seed } },
+      (message) => {
+        if (o.quiet || message.kind !== 'demo-progress') return;
+        const { k, method, entry } = message;
+        const label = `nntk demo k=${k} ${method === 'newton' ? 'Newton' : 'GD'}`;
+        if (label !== current) {
+          progress?.finish(last);
+          current = label;
+          progress = new Progress(process.stderr, method === 'newton' ? { tol: 1e-6, maxSteps: 100 } : { tol: 1e-6, maxSeconds: o.gdSeconds }, label);
+        }
+        progress!.update(entry);
+        last = entry;
+      },
+      () => {
+        const message = 'interrupted: stopping at the next step, then writing the runs done (Ctrl-C again to quit at once without writing)';
+        if (progress === null) note('demo', message);
+        else progress.interject(`nntk demo: ${message}`);
+      },
+    );
     (progress as Progress | null)?.finish(last);
     process.stdout.write(table(result));
     if (o.json !== undefined) {
-      const { rows, config, lr, spectra } = result;
-      await writeFile(o.json, `${JSON.stringify({ rows, config, lr, spectra }, null, 1)}\n`);
+      const { partial, rows, config, lr, spectra } = result;
+      await writeFileAtomic(o.json, `${JSON.stringify({ partial, rows, config, lr, spectra }, null, 1)}\n`);
     }
     if (o.out !== undefined) {
       await mkdir(o.out, { recursive: true });
-      for (const [name, svg] of Object.entries(demoFigures(result))) await writeFile(join(o.out, name), svg);
+      for (const [name, svg] of Object.entries(demoFigures(result))) await writeFileAtomic(join(o.out, name), svg);
       note('demo', `wrote the figures to ${o.out}`);
     }
-    return EXIT.ok;
+    if (!result.partial) return EXIT.ok;
+    note('demo', `interrupted: ${result.rows.length} of ${2 * result.config.ks.length} runs done; wrote what is done`);
+    return EXIT.interrupted;
   },
 });
 
 function table(result: DemoResult): string {
   const lines = [
-    `relative residual target 1e-6; M = ${result.config.points}, N = ${result.config.width}, tanh; GD eta = ${result.lr.toPrecision(4)}`,
+    `relative residual target 1e-6; M = ${result.config.points}, N = ${result.config.width}, tanh; GD eta = ${result.lr === null ? 'n/a' : result.lr.toPrecision(4)}`,
     '  k  method      steps   seconds   residual   reached',
   ];
   for (const r of result.rows) {
@@ -78,5 +99,6 @@ function table(result: DemoResult): string {
       `${String(r.k).padStart(3)}  ${(r.method === 'newton' ? 'Newton' : 'GD').padEnd(8)} ${String(r.steps).padStart(8)} ${r.seconds.toFixed(2).padStart(9)}   ${r.residual.toExponential(2).padStart(8)}   ${r.reached ? 'yes' : 'no (budget)'}`,
     );
   }
+  if (result.partial) lines.push(`partial: interrupted after ${result.rows.length} of ${2 * result.config.ks.length} runs`);
   return `${lines.join('\n')}\n`;
 }

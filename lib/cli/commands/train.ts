@@ -1,24 +1,28 @@
 /**
  * `nntk train`: regularized Newton or gradient descent to a relative residual
- * (SPEC §3, §6), in a worker thread so that SIGINT and progress keep working
- * while the synchronous training loop runs.
+ * (SPEC §3, §6), in a worker thread so that SIGINT, progress and checkpoint
+ * writes keep working while the synchronous training loop runs. The model
+ * goes to --out as a unit (writeModel), with train.json: the run record
+ * (method, reason, residual, steps, seconds, lr, history) that --resume
+ * continues from.
  */
-import { writeFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import type { Matrix, TwoLayerNetwork } from '../../index.js';
+import { writeFileAtomic, type HistoryEntry, type Matrix, type StopReason, type TwoLayerNetwork } from '../../index.js';
 import { choice, flag, lambda, number, optional, required, text, withDefault } from '../args.js';
 import { readPoints, readTargets } from '../arrays.js';
+import { Checkpoints } from '../checkpoints.js';
 import { defineCommand } from '../command.js';
 import { EXIT, Failure, UsageError } from '../failures.js';
 import { readModel, writeModel } from '../modelfiles.js';
 import { Progress } from '../progress.js';
 import { note, summary } from '../report.js';
+import { continueHistory, lastOf, readResumable, type RunRecord } from '../runrecord.js';
 import { fromArrays, JOB_KEY, toArrays, type TrainJob, type TrainOutcome, type WorkerMessage } from '../trainworker.js';
 
 export const trainCommand = defineCommand({
   name: 'train',
   summary: 'Train a model by regularized Newton or gradient descent.',
-  synopsis: '--model DIR --x X.npy --y y.npy --method newton|gd [options] --out DIR2 [--history h.json]',
+  synopsis: '--model DIR --x X.npy --y y.npy --method newton|gd [options] --out DIR2 [--history h.json] [--checkpoint-every S] [--checkpoint-steps K] [--resume]',
   description: `
 Runs until the relative residual |f(X) - y| / |y| <= tol, or a step or time
 budget is spent, and writes the last accepted model to DIR2.
@@ -28,11 +32,27 @@ newton: theta <- theta - (H + lambda I)^-1 g with Levenberg-Marquardt
   --full-hessian or --gauss-newton fix it.
 gd: theta <- theta - eta g, eta = --lr or 1/mu_max(K_GD) at the start.
 
---history writes {"method", "reason", "residual", "steps", "history": [...]}
-("lr" too for gd), one history entry per attempted step as the library
-returns them: {"step", "loss", "residual", "lambda", "hessian", "accepted",
-"seconds"}. reason is converged, max-steps, max-seconds, aborted, stalled or
-diverged.
+DIR2 is written as a unit: whatever instant the command is killed at, or if
+the disk fills up, DIR2 holds its previous model or the new one, whole
+(DIR2 may be DIR). Besides the model files it gets train.json, the run
+record {"method", "reason", "residual", "steps", "seconds", "history": [...]}
+("lr" too for gd); other files in DIR2 are kept. --history writes the same
+record to a file of its own. A history entry is one attempted step as the
+library returns it: {"step", "loss", "residual", "lambda", "hessian",
+"accepted", "seconds"}. reason is converged, max-steps, max-seconds,
+aborted, stalled, diverged, or checkpoint (training was still running).
+
+Checkpoints: --checkpoint-every S and --checkpoint-steps K write the
+parameters in force and the history so far to DIR2 (and --history), the same
+way, after the first step that ends S seconds or K steps after the previous
+checkpoint (either or both).
+--resume continues the run recorded in DIR2/train.json (a checkpoint or a
+finished run) instead of starting from DIR, which is then not read: the
+history is appended to (step numbers and seconds continue), the budgets
+--max-steps and --max-seconds count the whole run, newton continues from the
+lambda of the last step and gd with the recorded eta (--lambda and --lr
+apply to a fresh start only). --method must be the recorded one. Without
+DIR2/train.json (no checkpoint was written yet), the run starts from DIR.
 
 Progress goes to stderr: a status line redrawn in place on a terminal, else a
 line a second (--quiet: none). stdout: one JSON line {"method", "reason",
@@ -53,7 +73,10 @@ are written and the exit status is 1.`,
     maxSeconds: optional('S', 'time budget in seconds (default: none)', number({ above: 0 })),
     lr: optional('ETA', 'gd: step size eta > 0 (default 1/mu_max(K_GD))', number({ above: 0 })),
     out: required('DIR2', 'model directory to write', text),
-    history: optional('h.json', 'run history to write', text),
+    history: optional('h.json', 'run record to write', text),
+    checkpointEvery: optional('S', 'write a checkpoint to DIR2 every S seconds', number({ above: 0 })),
+    checkpointSteps: optional('K', 'write a checkpoint to DIR2 every K steps', number({ integer: true, min: 1 })),
+    resume: flag('continue the run recorded in DIR2/train.json'),
     quiet: flag('no progress output'),
   },
   async run(o) {
@@ -62,56 +85,94 @@ are written and the exit status is 1.`,
       if (given) throw new UsageError(`${name} does not apply to --method ${o.method}`);
     }
     if (o.gaussNewton && o.fullHessian) throw new UsageError('give --gauss-newton or --full-hessian, not both');
-    const net = await readModel(o.model);
+    const previous = o.resume ? await readResumable(o.out, o.method) : null;
+    if (o.resume && previous === null) note('train', `--resume: ${o.out} has no train.json yet; starting from ${o.model}`);
+    const net = previous === null ? await readModel(o.model) : await readModel(o.out);
+    if (previous !== null) note('train', `resuming the run in ${o.out} after step ${previous.steps} (${previous.seconds.toFixed(1)} s)`);
     const X = await readPoints(o.x, net.config.dim);
     const y = await readTargets(o.y, X.rows, o.x);
 
-    const budget = { tol: o.tol, ...(o.maxSteps === undefined ? {} : { maxSteps: o.maxSteps }), ...(o.maxSeconds === undefined ? {} : { maxSeconds: o.maxSeconds }) };
+    const done = { steps: previous?.steps ?? 0, seconds: previous?.seconds ?? 0 };
+    const maxSteps = o.maxSteps ?? (o.method === 'newton' ? 100 : 10_000);
+    const budget = {
+      tol: o.tol,
+      maxSteps: Math.max(0, maxSteps - done.steps),
+      // The library needs a time budget > 0; the smallest one stops before the first step.
+      ...(o.maxSeconds === undefined ? {} : { maxSeconds: Math.max(Number.MIN_VALUE, o.maxSeconds - done.seconds) }),
+    };
+    const lastLambda = previous === null ? undefined : (lastOf(previous.history, (e) => e.lambda !== null)?.lambda ?? undefined);
+    const startLambda = previous === null ? o.lambda : lastLambda;
+    const lr = previous === null ? o.lr : previous.lr;
     const options: TrainJob['options'] =
       o.method === 'gd'
-        ? { method: 'gd', ...budget, ...(o.lr === undefined ? {} : { lr: o.lr }) }
+        ? { method: 'gd', ...budget, ...(lr === undefined ? {} : { lr }) }
         : {
             method: 'newton',
             ...budget,
-            ...(o.lambda === undefined ? {} : { lambda: o.lambda }),
+            ...(startLambda === undefined ? {} : { lambda: startLambda }),
             ...(o.gaussNewton ? { hessian: 'gauss-newton' as const } : o.fullHessian ? { hessian: 'full' as const } : {}),
           };
-    const progress = o.quiet ? null : new Progress(process.stderr, budget);
-    const outcome = await runWorker(net, X, y, options, progress);
+    const record = (history: HistoryEntry[], seconds: number, reason: StopReason | 'checkpoint', lrUsed: number | undefined): RunRecord => {
+      const whole = previous === null ? history : continueHistory(previous, history);
+      return { method: o.method, reason, residual: lastOf(whole, (e) => e.accepted)!.residual, steps: whole.length - 1, seconds: done.seconds + seconds, ...(lrUsed === undefined ? {} : { lr: lrUsed }), history: whole };
+    };
+    const save = async (model: TwoLayerNetwork, run: RunRecord) => {
+      await writeModel(o.out, model, run);
+      if (o.history !== undefined) await writeFileAtomic(o.history, `${JSON.stringify(run)}\n`);
+    };
+    const progress = o.quiet ? null : new Progress(process.stderr, { ...budget, maxSteps });
+    const checkpoints = new Checkpoints(async (c) => save(fromArrays(c.net), record(c.history, c.seconds, 'checkpoint', c.lr)), (message) => {
+      if (progress === null) note('train', message);
+      else progress.interject(`nntk train: ${message}`);
+    });
+    const checkpoint = { ...(o.checkpointSteps === undefined ? {} : { steps: o.checkpointSteps }), ...(o.checkpointEvery === undefined ? {} : { seconds: o.checkpointEvery }) };
+    const outcome = await runWorker(net, X, y, options, checkpoint, progress, checkpoints, done.steps);
+    await checkpoints.settled();
 
-    await writeModel(o.out, fromArrays(outcome.net));
-    const steps = outcome.history.length - 1;
-    const record = { method: o.method, reason: outcome.reason, residual: outcome.residual, steps, ...(outcome.lr === undefined ? {} : { lr: outcome.lr }) };
-    if (o.history !== undefined) await writeFile(o.history, `${JSON.stringify({ ...record, history: outcome.history })}\n`);
+    const run = record(outcome.history, outcome.seconds, outcome.reason, outcome.lr);
+    await save(fromArrays(outcome.net), run);
+    const { steps, residual } = run;
     const wrote = `wrote ${o.out}${o.history === undefined ? '' : ` and ${o.history}`}`;
     if (outcome.diverged !== null) {
       throw new Failure(`${outcome.diverged}; ${wrote} (the last finite model)`);
     }
-    summary({ method: o.method, reason: outcome.reason, residual: outcome.residual, steps });
+    summary({ method: o.method, reason: outcome.reason, residual, steps });
     if (outcome.reason === 'aborted') {
-      note('train', `interrupted after step ${steps} at residual ${outcome.residual}; ${wrote}`);
+      note('train', `interrupted after step ${steps} at residual ${residual}; ${wrote}`);
       return EXIT.interrupted;
     }
-    note('train', `stopped (${outcome.reason}) after ${steps} steps at residual ${outcome.residual}; ${wrote}`);
+    note('train', `stopped (${outcome.reason}) after ${steps} steps at residual ${residual}; ${wrote}`);
     return EXIT.ok;
   },
 });
 
 /** Runs train in a worker; the first SIGINT asks it to stop at the next step, a second one has the default effect. */
-function runWorker(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainJob['options'], progress: Progress | null): Promise<TrainOutcome> {
+function runWorker(
+  net: TwoLayerNetwork,
+  X: Matrix,
+  y: Float64Array,
+  options: TrainJob['options'],
+  checkpoint: TrainJob['checkpoint'],
+  progress: Progress | null,
+  checkpoints: Checkpoints,
+  stepOffset: number,
+): Promise<TrainOutcome> {
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  const job: TrainJob = { net: toArrays(net), X: { rows: X.rows, cols: X.cols, data: X.data }, y, options, stop };
+  const job: TrainJob = { net: toArrays(net), X: { rows: X.rows, cols: X.cols, data: X.data }, y, options, stop, checkpoint };
   const interrupt = () => {
     Atomics.store(stop, 0, 1);
     const message = 'interrupted: stopping after the current step (Ctrl-C again to quit at once without writing)';
     if (progress === null) note('train', message);
     else progress.interject(`nntk train: ${message}`);
   };
+  // Progress counts the steps of the whole run when resuming.
+  const shown = (entry: HistoryEntry): HistoryEntry => (stepOffset === 0 ? entry : { ...entry, step: entry.step + stepOffset });
   process.once('SIGINT', interrupt);
   const worker = new Worker(new URL('../trainworker.js', import.meta.url), { workerData: { [JOB_KEY]: job } });
   return new Promise<TrainOutcome>((resolve, reject) => {
     worker.on('message', (message: WorkerMessage) => {
-      if (message.kind === 'progress') progress?.update(message.entry);
+      if (message.kind === 'progress') progress?.update(shown(message.entry));
+      else if (message.kind === 'checkpoint') checkpoints.offer(message.checkpoint);
       else if (message.kind === 'done') resolve(message.outcome);
       else reject(new Failure(message.message));
     });
@@ -120,7 +181,7 @@ function runWorker(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: Tr
   }).then(
     (outcome) => {
       process.off('SIGINT', interrupt);
-      progress?.finish(outcome.history[outcome.history.length - 1]!);
+      progress?.finish(shown(outcome.history[outcome.history.length - 1]!));
       return outcome;
     },
     (error: unknown) => {
