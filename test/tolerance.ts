@@ -15,6 +15,14 @@ export function gamma(n: number): number {
   return (n * U) / (1 - n * U);
 }
 
+/**
+ * LAPACK's own test threshold (TESTING/EIG, e.g. dsyt21; dtest.in): a test ratio
+ * ‖residual‖/(n·ε·‖A‖) up to 30 passes. Used as the p(n) = 30·n of LAPACK's
+ * backward-error statement for the symmetric eigenproblem (Users' Guide §4.7:
+ * the computed pairs are exact for A + E, ‖E‖₂ ≤ p(n)·ε·‖A‖₂).
+ */
+export const LAPACK_THRESHOLD = 30;
+
 /** max_i |x_i|. */
 export function normInf(x: ArrayLike<number>): number {
   let m = 0;
