@@ -10,10 +10,11 @@ of matrix multiplication", Numer. Algorithms 59, 2012):
 
 With k·2^(2β) ≤ 2^53, every partial sum of A_hi·B_hi is an integer multiple of
 2^(e_i + f_j − 2β) below 2^53 units: exact in float64, whatever order or FMA
-the BLAS uses, so no implementation's rounding enters it. The three other
-products are ≤ 2^−β of |A|·|B| and carry float64 errors of γ_k of that, about
-k·2^(−53−β)·|A||B| (≈ 1e-19 relative at k = 1000, β = 21): negligible beside
-the O(k·u) errors the tests measure. The parts are summed in long double.
+the BLAS uses, so no implementation's rounding enters it. The rest,
+A_hi·B_lo + A_lo·B, is ≤ 2^−β of |A|·|B| and carries float64 errors of γ_k of
+that, about k·2^(−53−β)·|A||B| (≈ 1e-19 relative at k = 1000, β = 21):
+negligible beside the O(k·u) errors the tests measure. The parts are summed
+in long double.
 """
 
 import numpy as np
@@ -47,6 +48,6 @@ def product(a, b):
         for b_part in as_parts(b):
             a_hi, a_lo = split(a_part, 1)
             b_hi, b_lo = split(b_part, 0)
-            term = (a_hi @ b_hi).astype(LD) + (a_hi @ b_lo + a_lo @ b_hi + a_lo @ b_lo).astype(LD)
+            term = (a_hi @ b_hi).astype(LD) + (a_hi @ b_lo + a_lo @ b_part).astype(LD)
             out = term if out is None else out + term
     return out
