@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what nntk needs on a Debian machine and builds it: the system
 # packages that are missing (OpenBLAS, a C++ toolchain, CMake), numpy and
-# scipy for the test suite's reference implementations, the npm packages
+# scipy and mpmath for the test suite's reference implementations, the npm packages
 # (npm ci also builds the addon, with node-gyp), and the TypeScript.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +15,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}"
 fi
-if ! python3 -c 'import numpy, scipy' 2>/dev/null; then
-  echo "nntk install: pip install numpy scipy" >&2
-  python3 -m pip install --quiet numpy scipy
+if ! python3 -c 'import numpy, scipy, mpmath' 2>/dev/null; then
+  echo "nntk install: pip install numpy scipy mpmath" >&2
+  python3 -m pip install --quiet numpy scipy mpmath
 fi
 
 npm ci --no-audit --no-fund

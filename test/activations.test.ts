@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ACTIVATIONS, evaluate, evaluateAt } from '../lib/model/activations.js';
+import { ACTIVATIONS, evaluate, evaluateAt, type Activation } from '../lib/model/activations.js';
+import { gamma } from './tolerance.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -12,8 +13,31 @@ function inputs(): Float64Array {
   return Float64Array.from(u);
 }
 
+const referenceScript = fileURLToPath(new URL('./reference/activations.py', import.meta.url));
+
+/**
+ * The bound, in units of u = 2⁻⁵³, on the relative error of σ, σ′, σ″ at an exact input u. Each
+ * libm call is within 1 ulp and each libmvec call within 4 ulp (glibc's documented maximum for the
+ * vector variants), 1 ulp ≤ 2u; the longest chain in native/activations.cc, sigmoid's
+ * σ″ = e·(1/p)²·q·(1/p) with e = e^(−|u|), q = expm1(−|u|), p = 1 + e, adds up to
+ * 8 + 8 + 3·10 + 4 ≈ 50u, and the others less. erf's e^(−u²) also inherits the rounding of u²,
+ * a relative error of u² · u.
+ */
+function roundings(activation: Activation, u: number): number {
+  return 50 + (activation === 'erf' ? u * u : 0);
+}
+
+/**
+ * |computed − reference| ≤ n·u·|reference| + n·2⁻¹⁰⁷⁴: below the smallest normal number (2⁻¹⁰²²)
+ * roundings err by up to half the subnormal spacing 2⁻¹⁰⁷⁴ in absolute terms, not by u relatively.
+ */
+function excess(computed: number, reference: number, n: number): number {
+  return Math.abs(computed - reference) / (n * (EPSILON_HALF * Math.abs(reference) + Number.MIN_VALUE));
+}
+const EPSILON_HALF = Number.EPSILON / 2;
+
 describe('activations', () => {
-  it('the vector path (libmvec) and the scalar libm path agree to a few ulps, for σ, σ′ and σ″, over an array and at X̃·Wᵀ', () => {
+  it('the vector path (libmvec) and the scalar libm path are each within their ulp bounds of σ, σ′, σ″ computed in 60 digits, over an array and at X̃·Wᵀ', () => {
     // The scalar path in a child process: NNTK_SCALAR_MATH=1 switches the vector path off.
     const script = `
       const native = require('node-gyp-build')(process.cwd());
@@ -36,36 +60,61 @@ describe('activations', () => {
     const [m, nc, k] = [7, 13, 3];
     const xt = Float64Array.from({ length: m * k }, (_, i) => 2 * Math.sin(0.9 * i + 0.2));
     const w = Float64Array.from({ length: nc * k }, (_, i) => 1.5 * Math.cos(1.3 * i));
-    const scalar = JSON.parse(
+    const request = JSON.stringify({ activations: ACTIVATIONS, u: [...u], xt: [...xt], w: [...w], m, nc, k });
+    const scalarPath = JSON.parse(
       execFileSync(process.execPath, ['-e', script], {
         cwd: root,
-        input: JSON.stringify({ u: [...u], xt: [...xt], w: [...w], m, nc, k }),
+        input: request,
         env: { ...process.env, NNTK_SCALAR_MATH: '1' },
         encoding: 'utf8',
         maxBuffer: 64 * 2 ** 20,
       }),
     ) as number[][];
+    const reference = JSON.parse(execFileSync('python3', [referenceScript], { input: request, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 })) as {
+      array: Record<Activation, number[][]>;
+      product: number[][];
+    };
+
     ACTIVATIONS.forEach((activation, kind) => {
-      const outputs = [new Float64Array(u.length), new Float64Array(u.length), new Float64Array(u.length)] as const;
-      evaluate(activation, u, ...outputs);
-      outputs.forEach((out, k) => {
-        const reference = scalar[3 * kind + k]!;
-        for (let i = 0; i < u.length; i++) {
-          const r = reference[i]!;
-          // libmvec is documented to ≤ 4 ulp and libm to ≤ 1 ulp; derived quantities
-          // (1 − σ², products) add a few ulps of their larger terms. Below 1e-290 (underflow) only absolute agreement.
-          const error = Math.abs(r) > 1e-290 ? Math.abs(out[i]! - r) / Math.abs(r) : Math.abs(out[i]! - r) / 1e-290;
-          expect(error, `${activation} output ${k} at u = ${u[i]}`).toBeLessThanOrEqual(1e-13);
+      const vectorPath = [new Float64Array(u.length), new Float64Array(u.length), new Float64Array(u.length)] as const;
+      evaluate(activation, u, ...vectorPath);
+      for (const [path, outputs] of [
+        ['vector', vectorPath],
+        ['scalar', scalarPath.slice(3 * kind, 3 * kind + 3)],
+      ] as const) {
+        outputs.forEach((out, o) => {
+          const exact = reference.array[activation][o]!;
+          for (let i = 0; i < u.length; i++) {
+            const where = `${path} path, ${activation} output ${o} at u = ${u[i]}: ${out[i]} against ${exact[i]}`;
+            expect(excess(out[i]!, exact[i]!, roundings(activation, u[i]!)), where).toBeLessThanOrEqual(1);
+          }
+        });
+      }
+    });
+
+    // At X̃·Wᵀ the pre-activation itself is a k-term fused multiply-add chain, within γ_k·|x̃|ᵀ|w| of exact
+    // (Higham §3.1); that error moves tanh, tanh′, tanh″ by at most max|tanh′| = 1, max|tanh″| = 4/(3√3)
+    // and max|tanh‴| = 2 times it, on top of the evaluation's own error at the rounded input.
+    const nextDerivative = [1, 4 / (3 * Math.sqrt(3)), 2];
+    const vectorPath = [new Float64Array(m * nc), new Float64Array(m * nc), new Float64Array(m * nc)] as const;
+    evaluateAt('tanh', xt, m, w, nc, k, ...vectorPath);
+    for (const [path, outputs] of [
+      ['vector', vectorPath],
+      ['scalar', scalarPath.slice(18, 21)],
+    ] as const) {
+      outputs.forEach((out, o) => {
+        const exact = reference.product[o]!;
+        for (let j = 0; j < m; j++) {
+          for (let i = 0; i < nc; i++) {
+            let magnitude = 0;
+            for (let p = 0; p < k; p++) magnitude += Math.abs(xt[j * k + p]! * w[i * k + p]!);
+            const at = j * nc + i;
+            const bound = roundings('tanh', 0) * (EPSILON_HALF * Math.abs(exact[at]!) + Number.MIN_VALUE) + nextDerivative[o]! * gamma(k) * magnitude;
+            expect(Math.abs(out[at]! - exact[at]!), `${path} path, tanh output ${o} at entry ${at}`).toBeLessThanOrEqual(bound);
+          }
         }
       });
-    });
-    // At X̃·Wᵀ both paths form the pre-activations by the same fused multiply-adds: σ, σ′, σ″ agree as over an array.
-    const outputs = [new Float64Array(m * nc), new Float64Array(m * nc), new Float64Array(m * nc)] as const;
-    evaluateAt('tanh', xt, m, w, nc, k, ...outputs);
-    outputs.forEach((out, o) => {
-      const reference = scalar[18 + o]!;
-      for (let i = 0; i < m * nc; i++) expect(Math.abs(out[i]! - reference[i]!), `tanh output ${o} at entry ${i}`).toBeLessThanOrEqual(1e-13 * Math.abs(reference[i]!) + 1e-300);
-    });
+    }
   });
 
   it('an array long enough to be split over threads gives bitwise the values of its entries evaluated in blocks of four', () => {

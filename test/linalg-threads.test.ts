@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { blasConfig, gemm, getThreads, setThreads, syevd, syrk } from '../lib/index.js';
+import { blasConfig, gemm, getThreads, Matrix, setThreads, syevd, syrk } from '../lib/index.js';
 import { randomMatrix, randomSymmetric } from './random.js';
+import { gamma, LAPACK_THRESHOLD } from './tolerance.js';
 
 const initial = getThreads();
 afterAll(() => setThreads(initial));
@@ -19,8 +20,9 @@ describe('OpenBLAS threads', () => {
     expect(() => setThreads('2' as unknown as number)).toThrow(TypeError);
   });
 
-  it('gives bitwise identical results for the same thread count, and round-off-close ones across counts', () => {
-    const a = randomMatrix(300, 257, 3);
+  it('gives bitwise identical results for the same thread count, and ones within both runs’ error bounds across counts', () => {
+    const k = 257;
+    const a = randomMatrix(300, k, 3);
     const s = randomSymmetric(200, 4);
     const run = () => ({ c: gemm(a, a, { transB: true }).data, k: syrk(a).data, w: syevd(s.clone(), { vectors: false }).values });
     setThreads(1);
@@ -32,11 +34,20 @@ describe('OpenBLAS threads', () => {
     for (const key of ['c', 'k', 'w'] as const) {
       expect(oneAgain[key]).toEqual(one[key]);
       expect(twoAgain[key]).toEqual(two[key]);
-      // Different thread counts may split sums differently: agreement to round-off only.
-      const scale = Math.max(...one[key].map(Math.abs));
-      const diff = Math.max(...one[key].map((v, i) => Math.abs(v - two[key][i]!)));
-      expect(diff).toBeLessThanOrEqual(1e-13 * scale);
     }
+    // Different thread counts may split sums differently. Each (A·Aᵀ)ᵢⱼ is then within γ_k·(|A|·|Aᵀ|)ᵢⱼ of
+    // exact (Higham §3.1, any order), so two runs differ by at most twice that; |A|·|Aᵀ| is formed here with
+    // a relative error of γ_k itself, hence the factor 1 + γ_k.
+    const absolute = new Matrix(a.rows, a.cols, a.data.map(Math.abs));
+    const magnitude = gemm(absolute, absolute, { transB: true }).data;
+    for (const key of ['c', 'k'] as const) {
+      one[key].forEach((v, i) => expect(Math.abs(v - two[key][i]!), `${key} entry ${i}`).toBeLessThanOrEqual(2 * gamma(k) * (1 + gamma(k)) * magnitude[i]!));
+    }
+    // Eigenvalues: each run's are exact for A + E with ‖E‖₂ ≤ 30·n·ε·‖A‖₂ (LAPACK's test threshold), so by
+    // Weyl's theorem the two differ by at most twice that; ‖A‖₂ ≤ ‖A‖_F.
+    const n = s.rows;
+    const bound = 2 * LAPACK_THRESHOLD * n * Number.EPSILON * Math.hypot(...s.data);
+    one.w.forEach((v, i) => expect(Math.abs(v - two.w[i]!), `eigenvalue ${i}`).toBeLessThanOrEqual(bound));
   });
 
   it('reports the OpenBLAS build it links', () => {
