@@ -1,0 +1,121 @@
+// The kernel-path Newton directions against their BLAS-3 floors (issue 11, item 3):
+//
+//   full Hessian:  floor M²·N·q flops / dgemm rate   (the dsyrk of Q = Z·Zᵀ, Z = J·L_A⁻ᵀ)
+//   Gauss–Newton:  floor 2·M²·N flops / dgemm rate   (the two dsyrk of the structured J·Jᵀ)
+//
+// For M ∈ {512, 1024} and q ∈ {3, 4, 10, 12, 34, 66, 130} (d = q − 2 with bias,
+// q − 1 without), N is chosen so that the floor is ≈ 0.5 s at the dgemm rate.
+// One direction is a fresh NewtonSystem (f and r) and its direction for a
+// fixed λ (the full Hessian also forms S): what a Newton step costs before it
+// moves θ. The dgemm rate (2048³, best of 3) is measured again before every
+// row, so that each ratio divides times taken within seconds of each other on
+// this shared machine. Time: best of 3 after a warm-up.
+//
+//   npm run build:ts && npm run bench:paths [-- --bias on|off|both] [--points 512,1024] [--q 3,4,66]
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import os from 'node:os';
+
+const dist = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'dist');
+const api = await import(pathToFileURL(path.join(dist, 'index.js')).href);
+// A training loop hands one workspace to the systems of its steps: so does each row here.
+const { Workspace } = await import(pathToFileURL(path.join(dist, 'linalg', 'workspace.js')).href);
+api.setThreads(Number(process.env.NNTK_BENCH_THREADS ?? 2));
+
+const options = { bias: 'both', points: [512, 1024], q: [3, 4, 10, 12, 34, 66, 130], floor: 0.5 };
+for (let i = 2; i < process.argv.length; i += 2) {
+  const [key, value] = [process.argv[i].replace(/^--/, ''), process.argv[i + 1]];
+  if (key === 'bias' && ['on', 'off', 'both'].includes(value)) options.bias = value;
+  else if ((key === 'points' || key === 'q') && /^\d+(,\d+)*$/.test(value ?? '')) options[key] = value.split(',').map(Number);
+  else if (key === 'floor' && Number(value) > 0) options.floor = Number(value);
+  else {
+    process.stderr.write(`bench/kernel-paths.mjs: bad option ${process.argv[i]} ${value ?? ''}\n`);
+    process.exit(2);
+  }
+}
+
+/** Deterministic uniform numbers in [-1, 1) (mulberry32). */
+function uniform(n, seed) {
+  let a = seed >>> 0 || 1;
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    data[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  }
+  return data;
+}
+
+function best(fn, reps = 3) {
+  fn();
+  let time = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    time = Math.min(time, (performance.now() - t0) / 1000);
+  }
+  return time;
+}
+
+const gemmSize = 2048;
+const gemmA = new api.Matrix(gemmSize, gemmSize, uniform(gemmSize ** 2, 1));
+const gemmB = new api.Matrix(gemmSize, gemmSize, uniform(gemmSize ** 2, 2));
+const gemmC = new api.Matrix(gemmSize, gemmSize);
+const dgemmRate = () => (2 * gemmSize ** 3) / best(() => api.gemm(gemmA, gemmB, { out: gemmC })) / 1e9;
+
+/**
+ * λ above every ‖Sᵢ‖∞ (Gershgorin): A = S + λI is then positive definite
+ * without computing the eigenvalues of the blocks, which are not part of a direction.
+ */
+function safeLambda(system) {
+  const { blocks, q } = system.curvature;
+  let norm = 0;
+  for (let b = 0; b < blocks.length; b += q * q) {
+    for (let i = 0; i < q; i++) {
+      let row = 0;
+      for (let j = 0; j < q; j++) row += Math.abs(blocks[b + i * q + j]);
+      norm = Math.max(norm, row);
+    }
+  }
+  return norm + 1e-3;
+}
+
+function measure(m, q, bias, rate) {
+  const d = bias ? q - 2 : q - 1;
+  const rows = [];
+  for (const hessian of ['full', 'gauss-newton']) {
+    const floorFlops = hessian === 'full' ? m * m * q : 2 * m * m; // per neuron
+    const n = Math.max(16, 2 * Math.round((options.floor * rate * 1e9) / floorFlops / 2));
+    const net = api.TwoLayerNetwork.initialize({ width: n, dim: d, activation: 'tanh', beta: 0.5, bias }, { seed: 1 });
+    const X = new api.Matrix(m, d, uniform(m * d, 3).map((v) => v * Math.sqrt(3 / d)));
+    const y = uniform(m, 4);
+    const lambda = hessian === 'full' ? safeLambda(new api.NewtonSystem(net, X, y)) : 1e-3;
+    const workspace = new Workspace();
+    const time = best(() => new api.NewtonSystem(net, X, y, workspace).direction(lambda, hessian, 'kernel'));
+    const floor = (n * floorFlops) / (rate * 1e9);
+    rows.push({ hessian, m, q, d, bias, n, time, floor, ratio: time / floor });
+  }
+  return rows;
+}
+
+const load = () => os.loadavg().map((v) => v.toFixed(2)).join(', ');
+console.log(`# kernel paths against their BLAS-3 floors — ${new Date().toISOString()}`);
+console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${api.getThreads()} BLAS threads, ${api.blasConfig().openblas}`);
+console.log(`# load average at start: ${load()}`);
+console.log('hessian        M     q    d  bias       N   dgemm GF/s    time s   floor s  time/floor');
+const biases = options.bias === 'both' ? [true, false] : [options.bias === 'on'];
+for (const m of options.points) {
+  for (const q of options.q) {
+    for (const bias of biases) {
+      if (q - (bias ? 2 : 1) < 1) continue;
+      const rate = dgemmRate();
+      for (const r of measure(m, q, bias, rate)) {
+        console.log(
+          `${r.hessian.padEnd(12)} ${String(r.m).padStart(4)} ${String(r.q).padStart(5)} ${String(r.d).padStart(4)}  ${(r.bias ? 'on' : 'off').padEnd(4)} ${String(r.n).padStart(7)}   ${rate.toFixed(1).padStart(10)}  ${r.time.toFixed(3).padStart(8)}  ${r.floor.toFixed(3).padStart(8)}  ${r.ratio.toFixed(2).padStart(10)}`,
+        );
+      }
+    }
+  }
+}
+console.log(`# load average at end: ${load()}`);
