@@ -8,7 +8,8 @@
         "native/arguments.cc",
         "native/blas_queue.cc",
         "native/jacobian.cc",
-        "native/routines.cc"
+        "native/routines.cc",
+        "native/whitening.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -8,6 +8,7 @@
 #include "fortran.h"
 #include "jacobian.h"
 #include "routines.h"
+#include "whitening.h"
 
 namespace nntk {
 namespace {
@@ -78,6 +79,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<PrepareNonfinite>(env, exports, "nonfinite");
   Export<PrepareJacobianBlock>(env, exports, "jacobianblock");
   Export<PrepareActivations>(env, exports, "activations");
+  Export<PrepareBlockFactors>(env, exports, "blockfactors");
+  Export<PrepareWhitenedJacobian>(env, exports, "whitenedjacobian");
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));

@@ -32,6 +32,18 @@ export interface NativeRoutines {
   jacobianblock(k: number, nc: number, m: number, xt: Float64Array, value: Float64Array, slope: Float64Array,
     c: Float64Array, scale: number, l: Float64Array | null, out: Float64Array): Result;
   /**
+   * The Cholesky factors of the n blocks Sᵢ + λI (q×q row-major, lower triangle) into `l`, and optionally the
+   * panel t (q × n·q row-major) of the Tᵢ = Lᵢ⁻ᵀ side by side. Returns 0, or i·q + m for the first block i
+   * that is not positive definite (m: the order of its failing leading minor).
+   */
+  blockfactors(q: number, n: number, lambda: number, s: Float64Array, l: Float64Array, t: Float64Array | null): Result;
+  /**
+   * The Jacobian columns of nc neurons at m points whitened by their factors (as jacobianblock with L) from
+   * the chunk's part of a blockfactors panel: q rows of ldt entries, the chunk's nc·(k+1) columns first.
+   */
+  whitenedjacobian(k: number, nc: number, m: number, xt: Float64Array, value: Float64Array, slope: Float64Array,
+    c: Float64Array, scale: number, t: Float64Array, ldt: number, out: Float64Array): Result;
+  /**
    * σ, σ′, σ″ of activation number `kind` (order of ACTIVATIONS) at U = X̃·Wᵀ (m × nc row-major; X̃ m × k,
    * W nc × k); null outputs are skipped.
    */

@@ -10,7 +10,8 @@
  */
 import { gemm } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
-import { native } from '../linalg/native.js';
+import { AllocationError } from '../errors.js';
+import { native, OUT_OF_MEMORY } from '../linalg/native.js';
 import { Workspace } from '../linalg/workspace.js';
 import { ACTIVATIONS, evaluateAt, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
@@ -287,6 +288,30 @@ export class TwoLayerNetwork {
     const jac = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
     native.jacobianblock(k, nc, m, xt.data, value, slope, this.c.subarray(from, to), this.scale, whiten, jac.data);
     return jac;
+  }
+
+  /**
+   * What jacobianBlock computes with `whiten`, for any q: Z = J·blockdiag(L)⁻ᵀ
+   * of neurons [from, to), from the panel of the Tᵢ = Lᵢ⁻ᵀ of all N neurons
+   * (q × N·q row-major, see factorBlocks). Row segment i of row j is
+   * s·σ·(row 0 of Tᵢ) + s·cᵢ·σ′·(x̃ⱼᵀ · rows 1…k of Tᵢ), and X̃ is shared by
+   * the neurons: one gemm of X̃ with the chunk's columns of the panel, where
+   * solving each row segment would cost M·q² dependent flops per neuron.
+   */
+  whitenedJacobianBlock(xt: Matrix, features: NeuronFeatures, panel: Float64Array, workspace = new Workspace()): Matrix {
+    const { from, to, value, slope } = features;
+    const m = xt.rows;
+    const k = this.innerDim;
+    const q = k + 1;
+    const nc = to - from;
+    if (value === null || slope === null) throw new TypeError('network: whitenedJacobianBlock needs the features σ and σ′');
+    if (panel.length !== q * this.parameterCount) {
+      throw new RangeError(`network: the whitening panel must hold ${q}×${this.parameterCount} numbers, got ${panel.length}`);
+    }
+    const z = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
+    const status = native.whitenedjacobian(k, nc, m, xt.data, value, slope, this.c.subarray(from, to), this.scale, panel.subarray(from * q), this.parameterCount, z.data);
+    if (status === OUT_OF_MEMORY) throw new AllocationError('network: could not allocate the workspace of the whitened Jacobian');
+    return z;
   }
 
   /**
