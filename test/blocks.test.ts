@@ -98,6 +98,111 @@ describe('block kernels', () => {
     expect(worst).toBeLessThanOrEqual(1e-12);
   });
 
+  it.each([3, 12, 66])('native blockfactors (q = %i) gives the bits of choleskyBlock on Sᵢ + λI, and its panel holds Tᵢ = Lᵢ⁻ᵀ', (q) => {
+    // 9 blocks: two full groups of four lanes and one lane of a third.
+    const n = 9;
+    const lambda = 0.25;
+    const blocks = spdBlocks(q, n, 7 * q);
+    const factors = new Float64Array(blocks.length);
+    const panel = new Float64Array(blocks.length);
+    expect(native.blockfactors(q, n, lambda, blocks, factors, panel)).toBe(0);
+    const expected = blocks.slice();
+    for (let b = 0; b < n; b++) {
+      for (let a = 0; a < q; a++) expected[b * q * q + a * q + a] = expected[b * q * q + a * q + a]! + lambda;
+      choleskyBlock(expected, b * q * q, q);
+    }
+    expect(factors).toEqual(expected);
+    // Uᵢ = Tᵢᵀ is L⁻¹ by forward substitution on the columns of I, so |L·U − I| ≤ γ_q·|L|·|U| entrywise
+    // (Higham, Thm 8.5); forming L·U here adds γ_q·|L|·|U| more: 2γ_q in all, γ_q = qε/(1 − qε).
+    const gamma = (2 * q * 2 ** -52) / (1 - 2 * q * 2 ** -52);
+    const ldt = n * q;
+    let worst = 0; // max over entries of |L·U − I| / (γ·|L|·|U|)
+    let nonzeroAbove = 0; // entries of U = L⁻¹ above its diagonal that are not exactly 0
+    for (let b = 0; b < n; b++) {
+      const l = (r: number, c: number) => (c <= r ? factors[b * q * q + r * q + c]! : 0);
+      const u = (r: number, c: number) => panel[c * ldt + b * q + r]!;
+      for (let r = 0; r < q; r++) {
+        for (let c = 0; c < q; c++) {
+          if (c > r && u(r, c) !== 0) nonzeroAbove++;
+          let lu = 0;
+          let bound = 0;
+          for (let p = 0; p < q; p++) {
+            lu += l(r, p) * u(p, c);
+            bound += Math.abs(l(r, p)) * Math.abs(u(p, c));
+          }
+          const residual = Math.abs(lu - (r === c ? 1 : 0));
+          if (residual > 0) worst = Math.max(worst, residual / (gamma * bound));
+        }
+      }
+    }
+    expect(nonzeroAbove).toBe(0);
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('native blockfactors reports the first block that is not positive definite, with its failing minor, whichever lane it is in', () => {
+    const q = 12;
+    const n = 11;
+    const blocks = spdBlocks(q, n, 5);
+    // Neuron 6 (lane 2 of the second group) fails at minor 4; neuron 9, in the next group, at minor 2.
+    blocks[6 * q * q + 3 * q + 3] = -5;
+    blocks[9 * q * q + 1 * q + 1] = -5;
+    const status = native.blockfactors(q, n, 0, blocks, new Float64Array(blocks.length), new Float64Array(blocks.length));
+    expect(status).toBe(6 * q + 4);
+    expect(native.blockfactors(q, n, 0, blocks, new Float64Array(blocks.length), null)).toBe(6 * q + 4);
+  });
+
+  it('the native blockfactors and whitenedjacobian refuse arrays shorter than their dimensions', () => {
+    const a = new Float64Array(8);
+    expect(() => native.blockfactors(3, 1, 0, a, new Float64Array(9), null)).toThrow(RangeError);
+    expect(() => native.blockfactors(2, 2, 0, a, a, new Float64Array(7))).toThrow(RangeError);
+    expect(() => native.blockfactors(0, 2, 0, a, a, null)).toThrow(RangeError);
+    // k = 1, nc = 2, m = 2: the panel needs k·ldt + nc·q = 1·4 + 4 entries, the output m·nc·q = 8.
+    expect(() => native.whitenedjacobian(1, 2, 2, a, a, a, a, 1, new Float64Array(7), 4, a)).toThrow(RangeError);
+    expect(() => native.whitenedjacobian(1, 2, 2, a, a, a, a, 1, a, 3, a)).toThrow(RangeError);
+    expect(() => native.whitenedjacobian(1, 2, 2, a, a, a, a, 1, a, 4, new Float64Array(7))).toThrow(RangeError);
+  });
+
+  // q = d + 2 with bias, d + 1 without: past the unrolled kernels (q ≤ 10), up to the digits' d = 64.
+  it.each([
+    [30, true, 40, 7],
+    [30, false, 33, 5],
+    [64, true, 70, 6],
+    [64, false, 25, 9],
+  ])('whitenedJacobianBlock (d = %i, bias %s, M = %i, nc = %i) equals the plain block with every segment solved by LAPACK dtrsm', (d, bias, m, nc) => {
+    const width = nc + 5;
+    const net = TwoLayerNetwork.initialize({ width, dim: d, bias, activation: 'tanh', seed: d });
+    const q = net.blockSize;
+    const xt = net.augment(randomMatrix(m, d, 60 + d));
+    const [from, to] = [3, 3 + nc];
+    const spd = spdBlocks(q, width, 90 + d);
+    const factors = new Float64Array(spd.length);
+    const panel = new Float64Array(spd.length);
+    expect(native.blockfactors(q, width, 0, spd, factors, panel)).toBe(0);
+    const features = net.features(xt, from, to, { value: true, slope: true });
+    const plain = net.jacobianBlock(xt, features).clone();
+    const whitened = net.whitenedJacobianBlock(xt, features, panel);
+    const cols = nc * q;
+    for (let b = 0; b < nc; b++) {
+      const neuron = from + b;
+      const zb = new Matrix(m, q);
+      for (let j = 0; j < m; j++) zb.data.set(plain.data.subarray(j * cols + b * q, j * cols + (b + 1) * q), j * q);
+      trsm(new Matrix(q, q, factors.slice(neuron * q * q, (neuron + 1) * q * q)), zb, { side: 'right', transA: true });
+      let diff = 0;
+      let norm = 0;
+      for (let j = 0; j < m; j++) {
+        for (let i = 0; i < q; i++) {
+          diff += (whitened.data[j * cols + b * q + i]! - zb.data[j * q + i]!) ** 2;
+          norm += zb.data[j * q + i]! ** 2;
+        }
+      }
+      const { values } = spectrum(new Matrix(q, q, spd.slice(neuron * q * q, (neuron + 1) * q * q)), { vectors: false });
+      const kappaL = Math.sqrt(values[q - 1]! / values[0]!);
+      // Z·Tᵢ with Tᵢ = Lᵢ⁻ᵀ formed explicitly and dtrsm's solve are each within 2·q·ε·κ(Lᵢ)·‖Zᵢ‖ of the exact
+      // Zᵢ (Higham, Thm 8.5 and §14.2): their difference within twice that.
+      expect(Math.sqrt(diff / norm)).toBeLessThanOrEqual(4 * q * 2 ** -52 * kappaL);
+    }
+  });
+
   it('jacobianBlock refuses whitening factors of the wrong size and features without σ or σ′', () => {
     const net = TwoLayerNetwork.initialize({ width: 4, dim: 2, activation: 'tanh', seed: 1 });
     const xt = net.augment(randomMatrix(3, 2, 1));
