@@ -6,6 +6,7 @@
         "native/activations.cc",
         "native/addon.cc",
         "native/arguments.cc",
+        "native/block_eigen.cc",
         "native/blas_queue.cc",
         "native/jacobian.cc",
         "native/routines.cc",

@@ -4,6 +4,7 @@
 
 #include "activations.h"
 #include "arguments.h"
+#include "block_eigen.h"
 #include "blas_queue.h"
 #include "fortran.h"
 #include "jacobian.h"
@@ -81,6 +82,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<PrepareActivations>(env, exports, "activations");
   Export<PrepareBlockFactors>(env, exports, "blockfactors");
   Export<PrepareWhitenedJacobian>(env, exports, "whitenedjacobian");
+  Export<PrepareSmallestEigenvalues>(env, exports, "smallesteigenvalues");
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));

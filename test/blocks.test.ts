@@ -58,6 +58,25 @@ describe('block kernels', () => {
     expect(smallestEigenvalue(new Float64Array(9), 0, 3, work)).toBe(0);
   });
 
+  it('native smallesteigenvalues agrees with LAPACK dsyevd on random symmetric blocks of q = 11 … 70, and gives 0 for a 0 block', () => {
+    for (const q of [11, 24, 70]) {
+      const n = 5;
+      const blocks = new Float64Array(n * q * q);
+      for (let b = 1; b < n; b++) blocks.set(randomSymmetric(q, 31 * q + b).data, b * q * q); // block 0 stays 0
+      const out = new Float64Array(n);
+      expect(native.smallesteigenvalues(q, n, blocks, out)).toBe(0);
+      expect(out[0]).toBe(0);
+      for (let b = 1; b < n; b++) {
+        const block = new Matrix(q, q, blocks.slice(b * q * q, (b + 1) * q * q));
+        const expected = spectrum(block, { vectors: false }).values[0]!;
+        const frobenius = Math.sqrt(block.data.reduce((sum, v) => sum + v * v, 0));
+        // Both are exact eigenvalues of the block perturbed by ≤ q·ε·‖S‖_F in norm (LAPACK's bounds; Weyl).
+        expect(Math.abs(out[b]! - expected)).toBeLessThanOrEqual(2 * q * 2 ** -52 * frobenius);
+      }
+    }
+    expect(() => native.smallesteigenvalues(3, 2, new Float64Array(17), new Float64Array(2))).toThrow(RangeError);
+  });
+
   // q = d + 2 (bias) or d + 1: 2…8 and 10 take the compiled-q loops, 9 and 12 the general one;
   // M·N·q ≥ 2¹⁷ entries split over two threads when two are set.
   it.each([

@@ -44,6 +44,11 @@ export interface NativeRoutines {
   whitenedjacobian(k: number, nc: number, m: number, xt: Float64Array, value: Float64Array, slope: Float64Array,
     c: Float64Array, scale: number, t: Float64Array, ldt: number, out: Float64Array): Result;
   /**
+   * λ_min of each of the n symmetric q×q blocks of s (row-major) into out, by dsyevr. Returns 0 or LAPACK's
+   * info for the first block that did not converge.
+   */
+  smallesteigenvalues(q: number, n: number, s: Float64Array, out: Float64Array): Result;
+  /**
    * σ, σ′, σ″ of activation number `kind` (order of ACTIVATIONS) at U = X̃·Wᵀ (m × nc row-major; X̃ m × k,
    * W nc × k); null outputs are skipped.
    */
