@@ -82,6 +82,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<PrepareActivations>(env, exports, "activations");
   Export<PrepareBlockFactors>(env, exports, "blockfactors");
   Export<PrepareWhitenedJacobian>(env, exports, "whitenedjacobian");
+  Export<PrepareBlockSolve>(env, exports, "blocksolve");
   Export<PrepareSmallestEigenvalues>(env, exports, "smallesteigenvalues");
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));

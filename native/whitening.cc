@@ -23,8 +23,8 @@ constexpr int64_t kLanes = 4;
 // Right-looking Cholesky of the lower triangles of the interleaved blocks g,
 // column j copied to `column` so that the trailing update runs along
 // contiguous rows. Entry (i, l) receives −lᵢₖ·lₗₖ for k = 0, 1, … and then the
-// division by lₗₗ, as in the dot-product form of choleskyBlock
-// (lib/linalg/blocks.ts): the same bits. Returns the first column at whose
+// division by lₗₗ, as in the dot-product form lᵢⱼ = (aᵢⱼ − Σ_{k<j} lᵢₖlⱼₖ)/lⱼⱼ:
+// the same bits. Returns the first column at whose
 // diagonal some lane is not positive (then g is incomplete), or −1.
 __attribute__((target_clones("avx2", "default"))) int64_t FactorLanes(double* __restrict g, int64_t q,
                                                                      double* __restrict column) {
@@ -178,6 +178,42 @@ bool PrepareBlockFactors(Arguments& args, Call* call) {
     if (out_of_memory) return kOutOfMemory;
     const int64_t failure = first_failure.load();
     return failure == std::numeric_limits<int64_t>::max() ? 0.0 : static_cast<double>(failure);
+  };
+  return true;
+}
+
+bool PrepareBlockSolve(Arguments& args, Call* call) {
+  lapack_int q = args.Int(0), n = args.Int(1);
+  const double* factors = args.Doubles(2);
+  double* x = args.Doubles(3);
+  if (args.ok() && (q < 1 || n < 1)) {
+    Napi::RangeError::New(args.At(0).Env(), "blocksolve: q and n must be positive").ThrowAsJavaScriptException();
+    return false;
+  }
+  const int64_t q2 = static_cast<int64_t>(q) * q;
+  args.RequireLength(2, n * q2);
+  args.RequireLength(3, static_cast<int64_t>(n) * q);
+  if (!args.ok()) return false;
+  call->pins = {args.At(2), args.At(3)};
+  call->kernel = [=] {
+    ParallelFor(n, std::max<int64_t>(1, kParallelGrain / q2), [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        const double* l = factors + b * q2;
+        double* v = x + b * q;
+        // v ← Lᵢ⁻¹·v, then v ← Lᵢ⁻ᵀ·v, each entry's sum in order of k.
+        for (int64_t i = 0; i < q; ++i) {
+          double s = v[i];
+          for (int64_t k = 0; k < i; ++k) s -= l[i * q + k] * v[k];
+          v[i] = s / l[i * q + i];
+        }
+        for (int64_t i = q - 1; i >= 0; --i) {
+          double s = v[i];
+          for (int64_t k = i + 1; k < q; ++k) s -= l[k * q + i] * v[k];
+          v[i] = s / l[i * q + i];
+        }
+      }
+    });
+    return 0.0;
   };
   return true;
 }

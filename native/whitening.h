@@ -17,14 +17,20 @@ namespace nntk {
 // blockfactors(q, n, lambda, S, L, T):
 //   S  n symmetric row-major q×q blocks (the lower triangle is read);
 //   L  out, n blocks: the lower triangle becomes the Cholesky factor of
-//      Sᵢ + λI (the same operations, in the same order, as choleskyBlock of
-//      lib/linalg/blocks.ts), the strict upper triangle holds Sᵢ's;
+//      Sᵢ + λI (the operations of the dot-product form, lᵢⱼ = (aᵢⱼ −
+//      Σ_{k<j} lᵢₖlⱼₖ)/lⱼⱼ summed in order of k, that the JavaScript
+//      choleskyBlock used), the strict upper triangle holds Sᵢ's;
 //   T  null, or out: the q × n·q row-major panel whose columns i·q … i·q+q−1
 //      are Tᵢ = Lᵢ⁻ᵀ (upper triangular, its zeros written).
 // Returns 0, or i·q + m for the first neuron i whose block is not positive
 // definite, m the order of its failing leading minor (then L and T are
 // incomplete).
 bool PrepareBlockFactors(Arguments& args, Call* call);
+
+// blocksolve(q, n, L, x): x (n segments of q) ← Aᵢ⁻¹·x segment by segment,
+// Aᵢ = Lᵢ·Lᵢᵀ from blockfactors: forward then back substitution, the
+// same operations as the JavaScript loops it replaced.
+bool PrepareBlockSolve(Arguments& args, Call* call);
 
 // whitenedjacobian(k, nc, m, Xt, value, slope, c, scale, T, ldt, out):
 //   Xt, value, slope, c, scale, out as for jacobianblock (jacobian.h);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix, trsm, TwoLayerNetwork } from '../lib/index.js';
-import { backSubstitute, choleskyBlock, forwardSubstitute, smallestEigenvalue } from '../lib/linalg/blocks.js';
+import { smallestEigenvalue } from '../lib/linalg/blocks.js';
 import { native } from '../lib/linalg/native.js';
 import { spectrum } from '../lib/method/spectrum.js';
 import { randomMatrix, randomSpd, randomSymmetric } from './random.js';
@@ -12,12 +12,40 @@ function spdBlocks(q: number, count: number, seed: number): Float64Array {
   return out;
 }
 
+/**
+ * The dot-product Cholesky of the block at `offset` in place, lᵢⱼ = (aᵢⱼ − Σ_{k<j} lᵢₖlⱼₖ)/lⱼⱼ summed in
+ * order of k (what the kernel path ran in JavaScript before it was native): 0, or the failing minor's order.
+ */
+function choleskyReference(a: Float64Array, offset: number, q: number): number {
+  for (let j = 0; j < q; j++) {
+    const rowJ = offset + j * q;
+    let d = a[rowJ + j]!;
+    for (let k = 0; k < j; k++) d -= a[rowJ + k]! * a[rowJ + k]!;
+    if (!(d > 0)) return j + 1;
+    const ljj = Math.sqrt(d);
+    a[rowJ + j] = ljj;
+    for (let i = j + 1; i < q; i++) {
+      const rowI = offset + i * q;
+      let s = a[rowI + j]!;
+      for (let k = 0; k < j; k++) s -= a[rowI + k]! * a[rowJ + k]!;
+      a[rowI + j] = s / ljj;
+    }
+  }
+  return 0;
+}
+
+/** The factors of the blocks by the native blockfactors (λ = 0, no panel). */
+function nativeFactors(blocks: Float64Array, q: number): Float64Array {
+  const factors = new Float64Array(blocks.length);
+  expect(native.blockfactors(q, blocks.length / (q * q), 0, blocks, factors, null)).toBe(0);
+  return factors;
+}
+
 describe('block kernels', () => {
-  it('choleskyBlock gives L with L·Lᵀ = A, and reports the failing minor', () => {
+  it('native blockfactors gives L with L·Lᵀ = A, and reports the failing minor', () => {
     const q = 5;
     const a = randomSpd(q, 1);
-    const l = a.data.slice();
-    expect(choleskyBlock(l, 0, q)).toBe(0);
+    const l = nativeFactors(a.data, q);
     for (let i = 0; i < q; i++) {
       for (let j = 0; j <= i; j++) {
         let s = 0;
@@ -27,24 +55,26 @@ describe('block kernels', () => {
     }
     const bad = a.data.slice();
     bad[2 * q + 2] = -1;
-    expect(choleskyBlock(bad, 0, q)).toBe(3);
+    expect(native.blockfactors(q, 1, 0, bad, new Float64Array(q * q), null)).toBe(3);
   });
 
-  it('forward and back substitution invert L and Lᵀ', () => {
+  it('native blocksolve gives Aᵢ⁻¹·x for every segment', () => {
     const q = 4;
-    const l = spdBlocks(q, 1, 2);
-    choleskyBlock(l, 0, q);
-    const x = Float64Array.of(1, -2, 3, 0.5);
+    const n = 3;
+    const a = spdBlocks(q, n, 2);
+    const l = nativeFactors(a, q);
+    const x = Float64Array.of(1, -2, 3, 0.5, 2, 0, -1, 4, 0.25, 1, 1, -3);
     const v = x.slice();
-    forwardSubstitute(l, 0, q, v, 0);
-    backSubstitute(l, 0, q, v, 0);
+    expect(native.blocksolve(q, n, l, v)).toBe(0);
     // v = (L·Lᵀ)⁻¹x, so A·v = x.
-    const a = spdBlocks(q, 1, 2);
-    for (let i = 0; i < q; i++) {
-      let s = 0;
-      for (let k = 0; k < q; k++) s += a[i * q + k]! * v[k]!;
-      expect(s).toBeCloseTo(x[i]!, 12);
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < q; i++) {
+        let s = 0;
+        for (let k = 0; k < q; k++) s += a[b * q * q + i * q + k]! * v[b * q + k]!;
+        expect(s).toBeCloseTo(x[b * q + i]!, 12);
+      }
     }
+    expect(() => native.blocksolve(q, n, l, new Float64Array(n * q - 1))).toThrow(RangeError);
   });
 
   it('smallestEigenvalue agrees with LAPACK on random symmetric blocks, including 0 and indefinite ones', () => {
@@ -94,8 +124,7 @@ describe('block kernels', () => {
     const X = randomMatrix(m, d, 40 + d);
     const xt = net.augment(X);
     const [from, to] = [2, 2 + nc];
-    const factors = spdBlocks(q, nc, 20 + d);
-    for (let b = 0; b < nc; b++) choleskyBlock(factors, b * q * q, q);
+    const factors = nativeFactors(spdBlocks(q, nc, 20 + d), q);
     const plain = net.jacobianBlock(xt, net.features(xt, from, to, { value: true, slope: true })).clone();
     const whitened = net.jacobianBlock(xt, net.features(xt, from, to, { value: true, slope: true }), undefined, factors);
     const width = nc * q;
@@ -117,7 +146,7 @@ describe('block kernels', () => {
     expect(worst).toBeLessThanOrEqual(1e-12);
   });
 
-  it.each([3, 12, 66])('native blockfactors (q = %i) gives the bits of choleskyBlock on Sᵢ + λI, and its panel holds Tᵢ = Lᵢ⁻ᵀ', (q) => {
+  it.each([3, 12, 66])('native blockfactors (q = %i) gives the bits of the dot-product Cholesky of Sᵢ + λI, and its panel holds Tᵢ = Lᵢ⁻ᵀ', (q) => {
     // 9 blocks: two full groups of four lanes and one lane of a third.
     const n = 9;
     const lambda = 0.25;
@@ -128,7 +157,7 @@ describe('block kernels', () => {
     const expected = blocks.slice();
     for (let b = 0; b < n; b++) {
       for (let a = 0; a < q; a++) expected[b * q * q + a * q + a] = expected[b * q * q + a * q + a]! + lambda;
-      choleskyBlock(expected, b * q * q, q);
+      choleskyReference(expected, b * q * q, q);
     }
     expect(factors).toEqual(expected);
     // Uᵢ = Tᵢᵀ is L⁻¹ by forward substitution on the columns of I, so |L·U − I| ≤ γ_q·|L|·|U| entrywise

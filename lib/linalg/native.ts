@@ -37,6 +37,8 @@ export interface NativeRoutines {
    * that is not positive definite (m: the order of its failing leading minor).
    */
   blockfactors(q: number, n: number, lambda: number, s: Float64Array, l: Float64Array, t: Float64Array | null): Result;
+  /** x ← Aᵢ⁻¹·x for each of its n segments of q, Aᵢ = Lᵢ·Lᵢᵀ from blockfactors' l. */
+  blocksolve(q: number, n: number, l: Float64Array, x: Float64Array): Result;
   /**
    * The Jacobian columns of nc neurons at m points whitened by their factors (as jacobianblock with L) from
    * the chunk's part of a blockfactors panel: q rows of ldt entries, the chunk's nc·(k+1) columns first.

@@ -11,7 +11,6 @@ import { gemm, syrk } from '../linalg/blas.js';
 import { potrf, potrs } from '../linalg/cholesky.js';
 import { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
-import { backSubstitute, forwardSubstitute } from '../linalg/blocks.js';
 import { native, OUT_OF_MEMORY } from '../linalg/native.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
@@ -122,12 +121,7 @@ export class NewtonSystem {
     if (blockFactors === null) {
       for (let p = 0; p < direction.length; p++) direction[p] = direction[p]! / lambda;
     } else {
-      const q = this.net.blockSize;
-      const { factors } = blockFactors;
-      for (let i = 0; i < this.net.width; i++) {
-        forwardSubstitute(factors, i * q * q, q, direction, i * q);
-        backSubstitute(factors, i * q * q, q, direction, i * q);
-      }
+      native.blocksolve(this.net.blockSize, this.net.width, blockFactors.factors, direction);
     }
     // J·δ = Q·v, so gᵀδ = rᵀ·Q·v/M without another pass over the neurons.
     const qv = gemm(Q, new Matrix(m, 1, v)).data;
@@ -187,9 +181,9 @@ export interface BlockFactors {
 }
 
 /**
- * The Cholesky factors Lᵢ of Aᵢ = Sᵢ + λI, block after block (natively, the
- * same operations as choleskyBlock). A block that is not positive definite
- * stops with the neuron and the certificate.
+ * The Cholesky factors Lᵢ of Aᵢ = Sᵢ + λI, block after block (natively,
+ * native/whitening.cc). A block that is not positive definite stops with the
+ * neuron and the certificate.
  */
 export function factorBlocks(net: TwoLayerNetwork, c: Curvature, lambda: number): BlockFactors {
   const q = net.blockSize;
