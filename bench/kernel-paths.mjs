@@ -7,9 +7,11 @@
 // q − 1 without), N is chosen so that the floor is ≈ 0.5 s at the dgemm rate.
 // One direction is a fresh NewtonSystem (f and r) and its direction for a
 // fixed λ (the full Hessian also forms S): what a Newton step costs before it
-// moves θ. The dgemm rate (2048³, best of 3) is measured again before every
-// row, so that each ratio divides times taken within seconds of each other on
-// this shared machine. Time: best of 3 after a warm-up.
+// moves θ. Each of 3 repetitions (after a warm-up) measures the dgemm rate
+// (2048³, the better of two) and right after it one direction, and divides
+// the time by the floor at that rate, so that on a shared machine each ratio
+// compares times taken within a second of each other; a row shows the
+// repetition with the median ratio.
 //
 //   npm run build:ts && npm run bench:paths [-- --bias on|off|both] [--points 512,1024] [--q 3,4,66]
 import { pathToFileURL } from 'node:url';
@@ -47,22 +49,18 @@ function uniform(n, seed) {
   return data;
 }
 
-function best(fn, reps = 3) {
+function seconds(fn) {
+  const t0 = performance.now();
   fn();
-  let time = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    time = Math.min(time, (performance.now() - t0) / 1000);
-  }
-  return time;
+  return (performance.now() - t0) / 1000;
 }
 
 const gemmSize = 2048;
 const gemmA = new api.Matrix(gemmSize, gemmSize, uniform(gemmSize ** 2, 1));
 const gemmB = new api.Matrix(gemmSize, gemmSize, uniform(gemmSize ** 2, 2));
 const gemmC = new api.Matrix(gemmSize, gemmSize);
-const dgemmRate = () => (2 * gemmSize ** 3) / best(() => api.gemm(gemmA, gemmB, { out: gemmC })) / 1e9;
+/** GFLOP/s of a 2048³ dgemm, the better of two. */
+const dgemmRate = () => (2 * gemmSize ** 3) / Math.min(seconds(() => api.gemm(gemmA, gemmB, { out: gemmC })), seconds(() => api.gemm(gemmA, gemmB, { out: gemmC }))) / 1e9;
 
 /**
  * λ above every ‖Sᵢ‖∞ (Gershgorin): A = S + λI is then positive definite
@@ -81,7 +79,13 @@ function safeLambda(system) {
   return norm + 1e-3;
 }
 
-function measure(m, q, bias, rate) {
+/**
+ * One row: N sized so that the floor is `options.floor` seconds at `rate`; then
+ * `reps` times the dgemm rate and, right after it, one direction. The ratio of
+ * each repetition divides its time by the floor at the rate measured just
+ * before it; the row reports the median of those ratios, its time and rate.
+ */
+function measure(m, q, bias, rate, reps = 3) {
   const d = bias ? q - 2 : q - 1;
   const rows = [];
   for (const hessian of ['full', 'gauss-newton']) {
@@ -92,9 +96,17 @@ function measure(m, q, bias, rate) {
     const y = uniform(m, 4);
     const lambda = hessian === 'full' ? safeLambda(new api.NewtonSystem(net, X, y)) : 1e-3;
     const workspace = new Workspace();
-    const time = best(() => new api.NewtonSystem(net, X, y, workspace).direction(lambda, hessian, 'kernel'));
-    const floor = (n * floorFlops) / (rate * 1e9);
-    rows.push({ hessian, m, q, d, bias, n, time, floor, ratio: time / floor });
+    const direction = () => new api.NewtonSystem(net, X, y, workspace).direction(lambda, hessian, 'kernel');
+    direction();
+    const runs = [];
+    for (let r = 0; r < reps; r++) {
+      const gflops = dgemmRate();
+      const time = seconds(direction);
+      const floor = (n * floorFlops) / (gflops * 1e9);
+      runs.push({ gflops, time, floor, ratio: time / floor });
+    }
+    runs.sort((a, b) => a.ratio - b.ratio);
+    rows.push({ hessian, m, q, d, bias, n, ...runs[Math.floor(reps / 2)] });
   }
   return rows;
 }
@@ -109,10 +121,9 @@ for (const m of options.points) {
   for (const q of options.q) {
     for (const bias of biases) {
       if (q - (bias ? 2 : 1) < 1) continue;
-      const rate = dgemmRate();
-      for (const r of measure(m, q, bias, rate)) {
+      for (const r of measure(m, q, bias, dgemmRate())) {
         console.log(
-          `${r.hessian.padEnd(12)} ${String(r.m).padStart(4)} ${String(r.q).padStart(5)} ${String(r.d).padStart(4)}  ${(r.bias ? 'on' : 'off').padEnd(4)} ${String(r.n).padStart(7)}   ${rate.toFixed(1).padStart(10)}  ${r.time.toFixed(3).padStart(8)}  ${r.floor.toFixed(3).padStart(8)}  ${r.ratio.toFixed(2).padStart(10)}`,
+          `${r.hessian.padEnd(12)} ${String(r.m).padStart(4)} ${String(r.q).padStart(5)} ${String(r.d).padStart(4)}  ${(r.bias ? 'on' : 'off').padEnd(4)} ${String(r.n).padStart(7)}   ${r.gflops.toFixed(1).padStart(10)}  ${r.time.toFixed(3).padStart(8)}  ${r.floor.toFixed(3).padStart(8)}  ${r.ratio.toFixed(2).padStart(10)}`,
         );
       }
     }
