@@ -6,10 +6,12 @@
         "native/activations.cc",
         "native/addon.cc",
         "native/arguments.cc",
+        "native/block_eigen.cc",
         "native/blas_queue.cc",
         "native/faults.cc",
         "native/jacobian.cc",
-        "native/routines.cc"
+        "native/routines.cc",
+        "native/whitening.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

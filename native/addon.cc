@@ -4,11 +4,13 @@
 
 #include "activations.h"
 #include "arguments.h"
+#include "block_eigen.h"
 #include "blas_queue.h"
 #include "faults.h"
 #include "fortran.h"
 #include "jacobian.h"
 #include "routines.h"
+#include "whitening.h"
 
 namespace nntk {
 namespace {
@@ -79,6 +81,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<PrepareNonfinite>(env, exports, "nonfinite");
   Export<PrepareJacobianBlock>(env, exports, "jacobianblock");
   Export<PrepareActivations>(env, exports, "activations");
+  Export<PrepareBlockFactors>(env, exports, "blockfactors");
+  Export<PrepareWhitenedJacobian>(env, exports, "whitenedjacobian");
+  Export<PrepareBlockSolve>(env, exports, "blocksolve");
+  Export<PrepareSmallestEigenvalues>(env, exports, "smallesteigenvalues");
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));

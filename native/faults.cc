@@ -8,12 +8,12 @@
 namespace nntk {
 namespace {
 
-constexpr const char* kNames[] = {"activations", "jacobianblock", "dsyevd", "dsyevr", "queue", "queuethread", "threads"};
+constexpr const char* kNames[] = {"activations", "jacobianblock", "blockfactors", "whitenedjacobian", "smallesteigenvalues", "dsyevd", "dsyevr", "queue", "queuethread", "threads"};
 static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Fault::kCount), "a name per fault");
 
 // Per fault: the `skip` of the armed failure, or -1. Async calls take theirs
 // on the queue's thread, hence atomics.
-std::atomic<int> armed[static_cast<size_t>(Fault::kCount)] = {{-1}, {-1}, {-1}, {-1}, {-1}, {-1}, {-1}};
+std::atomic<int> armed[static_cast<size_t>(Fault::kCount)] = {{-1}, {-1}, {-1}, {-1}, {-1}, {-1}, {-1}, {-1}, {-1}, {-1}};
 std::atomic<int> fired[static_cast<size_t>(Fault::kCount)] = {};
 
 }  // namespace

@@ -13,7 +13,19 @@ namespace nntk {
 // What can be made to fail: the allocations of a kernel, the allocation of a
 // queued async call, the start of the queue's thread (blas_queue.h), or the
 // thread starts of a parallel loop (parallel.h).
-enum class Fault { kActivations = 0, kJacobianBlock, kDsyevd, kDsyevr, kQueue, kQueueThread, kThreads, kCount };
+enum class Fault {
+  kActivations = 0,
+  kJacobianBlock,
+  kBlockFactors,
+  kWhitenedJacobian,
+  kSmallestEigenvalues,
+  kDsyevd,
+  kDsyevr,
+  kQueue,
+  kQueueThread,
+  kThreads,
+  kCount
+};
 
 // The faults armed for one call of a kernel, taken (and so disarmed) when the
 // call starts: a call that makes fewer allocations than armed fails none.
@@ -29,7 +41,8 @@ class Faults {
 };
 
 // __failNextAllocation(kind, skip = 0): the next call of `kind` ('activations',
-// 'jacobianblock', 'dsyevd', 'dsyevr', 'queue', 'queuethread', 'threads') fails its
+// 'jacobianblock', 'blockfactors', 'whitenedjacobian', 'smallesteigenvalues',
+// 'dsyevd', 'dsyevr', 'queue', 'queuethread', 'threads') fails its
 // allocation number `skip` (0-based); skip = -1 disarms. Returns how many
 // faults of `kind` have fired so far, so that a test can see one did even
 // where the outcome is the same (a thread start). For the tests only.

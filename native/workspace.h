@@ -24,9 +24,11 @@ constexpr double kQueueThreadFailed = -2147483646.0;
 template <typename T>
 class Workspace {
  public:
-  Workspace(int64_t count, Faults& faults)
-      : data_(faults.FailNext() ? nullptr
-                                : static_cast<T*>(std::malloc(sizeof(T) * (count > 0 ? count : 1)))) {}
+  Workspace(int64_t count, Faults& faults) : Workspace(count, faults.FailNext()) {}
+  // For the parts of a parallel loop, which share one call's faults: the
+  // caller draws `fail` once, before the loop, since Faults is not thread-safe.
+  Workspace(int64_t count, bool fail)
+      : data_(fail ? nullptr : static_cast<T*>(std::malloc(sizeof(T) * (count > 0 ? count : 1)))) {}
   ~Workspace() { std::free(data_); }
   Workspace(const Workspace&) = delete;
   Workspace& operator=(const Workspace&) = delete;

@@ -36,7 +36,7 @@ import { randomMatrix, randomSpd, randomSymmetric } from './random.js';
 
 afterEach(() => {
   // A test that failed before its call consumed the fault must not leave it armed for the next one.
-  for (const site of ['activations', 'jacobianblock', 'dsyevd', 'dsyevr', 'queue', 'queuethread', 'threads'] as const) {
+  for (const site of ['activations', 'jacobianblock', 'blockfactors', 'whitenedjacobian', 'smallesteigenvalues', 'dsyevd', 'dsyevr', 'queue', 'queuethread', 'threads'] as const) {
     native.__failNextAllocation(site, -1);
   }
 });
@@ -120,6 +120,36 @@ describe('the Jacobian block kernel', () => {
     native.__failNextAllocation('jacobianblock');
     expectAllocationError(caught(() => system.direction(lambda, 'full', 'kernel')), 'jacobianblock');
     expect(system.direction(lambda, 'full', 'kernel').direction).toEqual(expected);
+  });
+});
+
+describe('the kernels of the full-Hessian path for blocks of q ≥ 11 (block factors, whitening gemm, λ_min by dsyevr)', () => {
+  // d = 12 with bias: q = 14, where the blocks of A are factored with their inverses side by side and
+  // Z = J·L_A⁻ᵀ is one gemm with that panel.
+  const d = 12;
+  const X = randomMatrix(16, d, 7);
+  const y = Float64Array.from({ length: 16 }, (_, j) => Math.cos(j));
+  const net = TwoLayerNetwork.initialize({ width: 8, dim: d, activation: 'tanh', beta: 0.5, bias: true }, { seed: 8 });
+
+  for (const site of ['blockfactors', 'whitenedjacobian'] as const) {
+    it(`the kernel Newton direction throws an AllocationError naming ${site}, then is exact`, () => {
+      const reference = new NewtonSystem(net, X, y);
+      const lambda = 2 * chooseLambda('auto', reference, 'full').lambda + 1e-3;
+      const expected = reference.direction(lambda, 'full', 'kernel').direction;
+      const system = new NewtonSystem(net, X, y);
+      native.__failNextAllocation(site);
+      expectAllocationError(caught(() => system.direction(lambda, 'full', 'kernel')), site);
+      expect(sameBits(system.direction(lambda, 'full', 'kernel').direction, expected)).toBe(true);
+    });
+  }
+
+  it('the certified λ (λ_min of every Sᵢ) throws an AllocationError naming smallesteigenvalues for each of its 3 allocations, then is exact', () => {
+    const expected = chooseLambda('auto', new NewtonSystem(net, X, y), 'full').lambda;
+    for (let skip = 0; skip < 3; skip++) {
+      native.__failNextAllocation('smallesteigenvalues', skip);
+      expectAllocationError(caught(() => chooseLambda('auto', new NewtonSystem(net, X, y), 'full')), 'smallesteigenvalues');
+    }
+    expect(chooseLambda('auto', new NewtonSystem(net, X, y), 'full').lambda).toBe(expected);
   });
 });
 

@@ -28,7 +28,7 @@ import { readNpy, writeNpy } from '../lib/io/npy.js';
 import { gemm } from '../lib/linalg/blas.js';
 import { Matrix } from '../lib/linalg/matrix.js';
 import { Workspace } from '../lib/linalg/workspace.js';
-import { ACTIVATIONS, type Activation } from '../lib/model/activations.js';
+import { ACTIVATIONS, evaluateAt, type Activation } from '../lib/model/activations.js';
 import { checkData } from '../lib/model/data.js';
 import { TwoLayerNetwork, type NetworkConfig } from '../lib/model/network.js';
 import { rng } from './random.js';
@@ -843,5 +843,33 @@ describe('features kept in a workspace between passes', () => {
     // A part of the neurons is never served from what was kept.
     const part = net.features(xt, 0, 10, { value: true }, workspace);
     expect(part.value!.length).toBe(11 * 10);
+  });
+});
+
+describe('pre-activations by dgemm from k = GEMM_FROM_INNER_DIM inputs on', () => {
+  it.each([16, 33, 65])('features at k = %i agree with σ, σ′, σ″ of X̃·Wᵀ formed entry by entry, within the rounding of the dot products', (k) => {
+    const bias = true;
+    const net = TwoLayerNetwork.initialize({ width: 37, dim: k - 1, activation: 'tanh', beta: 0.5, bias }, { seed: k });
+    expect(net.innerDim).toBe(k);
+    const X = new Matrix(29, k - 1, Float64Array.from({ length: 29 * (k - 1) }, (_, i) => Math.sin(0.7 * i) / Math.sqrt(k)));
+    const xt = net.augment(X);
+    const f = net.features(xt, 3, 30, { value: true, slope: true, curvature: true });
+    const nc = 27;
+    const [value, slope, curvature] = [new Float64Array(29 * nc), new Float64Array(29 * nc), new Float64Array(29 * nc)];
+    evaluateAt('tanh', xt.data, 29, net.inner.subarray(3 * k, 30 * k), nc, k, value, slope, curvature);
+    let worst = 0;
+    for (let j = 0; j < 29; j++) {
+      for (let i = 0; i < nc; i++) {
+        let size = 0; // Σₚ |x̃ⱼₚ·wᵢₚ|: two dot products in different orders differ by ≤ 2γ_k of it (Higham, §3.1)
+        for (let p = 0; p < k; p++) size += Math.abs(xt.data[j * k + p]! * net.inner[(3 + i) * k + p]!);
+        const du = ((2 * k * 2 ** -52) / (1 - 2 * k * 2 ** -52)) * size;
+        // On tanh |σ′| ≤ 1, |σ″| < 1, |σ‴| ≤ 2: σ, σ′, σ″ move by ≤ 2·du, plus ≤ 4 ulp (of numbers ≤ 1) on either side.
+        const at = j * nc + i;
+        for (const [a, b] of [[f.value!, value], [f.slope!, slope], [f.curvature!, curvature]] as const) {
+          worst = Math.max(worst, Math.abs(a[at]! - b[at]!) / (2 * du + 8 * 2 ** -52));
+        }
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(1);
   });
 });

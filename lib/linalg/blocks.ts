@@ -1,53 +1,11 @@
 /**
- * Dense kernels for the many tiny q×q blocks of the Newton system (q = d + 2,
- * usually < 20), stored row-major one after another in a Float64Array
- * (block i at offset i·q²). A native call per block would cost more than the
- * block's arithmetic, so they run in JavaScript. (The solve applied to every
- * row of the M × N·q Jacobian is fused into its native assembly:
- * TwoLayerNetwork.jacobianBlock.)
+ * The smallest eigenvalue of one small symmetric q×q block of S (q = d + 2,
+ * usually < 20), blocks stored row-major one after another in a Float64Array
+ * (block i at offset i·q²): for small q a native call per block would cost
+ * more than its arithmetic. The factors of A's blocks and the solves with them
+ * are native, all blocks in one call (lib/method/newton.ts, factorBlocks), and
+ * past q = 10 so are these eigenvalues (lib/method/curvature.ts).
  */
-
-/**
- * Cholesky factor of the block at `offset` in place: the lower triangle
- * becomes L with A = L·Lᵀ (the upper triangle is left as it was). Returns 0,
- * or the order of the first leading minor that is not positive definite.
- */
-export function choleskyBlock(a: Float64Array, offset: number, q: number): number {
-  for (let j = 0; j < q; j++) {
-    const rowJ = offset + j * q;
-    let d = a[rowJ + j]!;
-    for (let k = 0; k < j; k++) d -= a[rowJ + k]! * a[rowJ + k]!;
-    if (!(d > 0)) return j + 1;
-    const ljj = Math.sqrt(d);
-    a[rowJ + j] = ljj;
-    for (let i = j + 1; i < q; i++) {
-      const rowI = offset + i * q;
-      let s = a[rowI + j]!;
-      for (let k = 0; k < j; k++) s -= a[rowI + k]! * a[rowJ + k]!;
-      a[rowI + j] = s / ljj;
-    }
-  }
-  return 0;
-}
-
-/** x ← L⁻¹·x for the lower-triangular block L at `offset` and x = v[at … at+q). */
-export function forwardSubstitute(l: Float64Array, offset: number, q: number, v: Float64Array, at: number): void {
-  for (let i = 0; i < q; i++) {
-    const row = offset + i * q;
-    let s = v[at + i]!;
-    for (let k = 0; k < i; k++) s -= l[row + k]! * v[at + k]!;
-    v[at + i] = s / l[row + i]!;
-  }
-}
-
-/** x ← L⁻ᵀ·x for the lower-triangular block L at `offset` and x = v[at … at+q). */
-export function backSubstitute(l: Float64Array, offset: number, q: number, v: Float64Array, at: number): void {
-  for (let i = q - 1; i >= 0; i--) {
-    let s = v[at + i]!;
-    for (let k = i + 1; k < q; k++) s -= l[offset + k * q + i]! * v[at + k]!;
-    v[at + i] = s / l[offset + i * q + i]!;
-  }
-}
 
 /**
  * The smallest eigenvalue of the symmetric block at `offset`, by cyclic

@@ -32,6 +32,25 @@ export interface NativeRoutines {
   jacobianblock(k: number, nc: number, m: number, xt: Float64Array, value: Float64Array, slope: Float64Array,
     c: Float64Array, scale: number, l: Float64Array | null, out: Float64Array): Result;
   /**
+   * The Cholesky factors of the n blocks Sᵢ + λI (q×q row-major, lower triangle) into `l`, and optionally the
+   * panel t (q × n·q row-major) of the Tᵢ = Lᵢ⁻ᵀ side by side. Returns 0, or i·q + m for the first block i
+   * that is not positive definite (m: the order of its failing leading minor).
+   */
+  blockfactors(q: number, n: number, lambda: number, s: Float64Array, l: Float64Array, t: Float64Array | null): Result;
+  /** x ← Aᵢ⁻¹·x for each of its n segments of q, Aᵢ = Lᵢ·Lᵢᵀ from blockfactors' l. */
+  blocksolve(q: number, n: number, l: Float64Array, x: Float64Array): Result;
+  /**
+   * The Jacobian columns of nc neurons at m points whitened by their factors (as jacobianblock with L) from
+   * the chunk's part of a blockfactors panel: q rows of ldt entries, the chunk's nc·(k+1) columns first.
+   */
+  whitenedjacobian(k: number, nc: number, m: number, xt: Float64Array, value: Float64Array, slope: Float64Array,
+    c: Float64Array, scale: number, t: Float64Array, ldt: number, out: Float64Array): Result;
+  /**
+   * λ_min of each of the n symmetric q×q blocks of s (row-major) into out, by dsyevr. Returns 0 or LAPACK's
+   * info for the first block that did not converge.
+   */
+  smallesteigenvalues(q: number, n: number, s: Float64Array, out: Float64Array): Result;
+  /**
    * σ, σ′, σ″ of activation number `kind` (order of ACTIVATIONS) at U = X̃·Wᵀ (m × nc row-major; X̃ m × k,
    * W nc × k); null outputs are skipped.
    */
@@ -46,7 +65,13 @@ type AsyncRoutines = {
 };
 
 /** What the tests can make fail through `__failNextAllocation` (native/faults.h). */
-export type FaultSite = 'activations' | 'jacobianblock' | 'dsyevd' | 'dsyevr' | 'queue' | 'queuethread' | 'threads';
+export type FaultSite =
+  | 'activations'
+  | 'jacobianblock'
+  | 'blockfactors'
+  | 'whitenedjacobian'
+  | 'smallesteigenvalues'
+  | 'dsyevd' | 'dsyevr' | 'queue' | 'queuethread' | 'threads';
 
 export interface NativeAddon extends NativeRoutines, AsyncRoutines {
   setThreads(n: number): void;

@@ -3,10 +3,19 @@
  * the smallest eigenvalue of each block: what the kernel path needs to factor
  * A = S + λI block by block, and what `auto` λ and its certificate use.
  */
+import { ConvergenceError } from '../errors.js';
 import { smallestEigenvalue } from '../linalg/blocks.js';
+import { checkKernelStatus } from '../linalg/call.js';
+import { native } from '../linalg/native.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
 import type { TwoLayerNetwork } from '../model/network.js';
+
+/**
+ * From this block size on, λ_min(Sᵢ) comes from LAPACK's dsyevr (4q³/3 flops
+ * a block); below it, Jacobi sweeps in JavaScript cost less than the call.
+ */
+export const LAPACK_FROM_BLOCK_SIZE = 11;
 
 export class Curvature {
   /** Sᵢ, q×q row-major, block i at offset i·q². */
@@ -27,8 +36,14 @@ export class Curvature {
     if (this.cachedSmallest === null) {
       const { q, blocks } = this;
       const smallest = new Float64Array(blocks.length / (q * q));
-      const work = new Float64Array(q * q);
-      for (let i = 0; i < smallest.length; i++) smallest[i] = smallestEigenvalue(blocks, i * q * q, q, work);
+      if (q >= LAPACK_FROM_BLOCK_SIZE) {
+        const status = native.smallesteigenvalues(q, smallest.length, blocks, smallest);
+        if (!(status >= 0)) checkKernelStatus('smallesteigenvalues', status, `the workspace of dsyevr for ${q}×${q} blocks`);
+        if (status !== 0) throw new ConvergenceError('dsyevr', status, `λ_min of a ${q}×${q} block of S did not converge`);
+      } else {
+        const work = new Float64Array(q * q);
+        for (let i = 0; i < smallest.length; i++) smallest[i] = smallestEigenvalue(blocks, i * q * q, q, work);
+      }
       this.cachedSmallest = smallest;
     }
     return this.cachedSmallest;

@@ -77,22 +77,24 @@ export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Floa
   const k = net.innerDim;
   const q = k + 1;
   const s = net.scale;
-  const vx = new Matrix(m, k + 1);
+  const v1 = new Matrix(m, 1, v);
+  const vx = new Matrix(m, k);
   for (let j = 0; j < m; j++) {
-    vx.data[j * (k + 1)] = v[j]!;
-    for (let p = 0; p < k; p++) vx.data[j * (k + 1) + 1 + p] = v[j]! * xt.data[j * k + p]!;
+    for (let p = 0; p < k; p++) vx.data[j * k + p] = v[j]! * xt.data[j * k + p]!;
   }
   const out = new Float64Array(net.parameterCount);
   for (const [from, to] of net.featureChunks(m)) {
     const nc = to - from;
     const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
-    const a = gemm(new Matrix(m, nc, value!), vx, { transA: true }).data; // nc × (k+1), column 0 used
-    const b = gemm(new Matrix(m, nc, slope!), vx, { transA: true }).data; // nc × (k+1), columns 1… used
+    // σᵀv needs only v, σ′ᵀ(v ⊙ X̃) only the k columns v ⊙ X̃: a gemm with all k + 1 columns of vx for σ
+    // would cost as much as the one for σ′ (at d = 64 each is a tenth of a Gauss–Newton step at M = 512).
+    const a = gemm(new Matrix(m, nc, value!), v1, { transA: true }).data; // nc × 1
+    const b = gemm(new Matrix(m, nc, slope!), vx, { transA: true }).data; // nc × k
     for (let i = 0; i < nc; i++) {
       const at = (from + i) * q;
       const sc = s * net.c[from + i]!;
-      out[at] = s * a[i * (k + 1)]!;
-      for (let p = 0; p < k; p++) out[at + 1 + p] = sc * b[i * (k + 1) + 1 + p]!;
+      out[at] = s * a[i]!;
+      for (let p = 0; p < k; p++) out[at + 1 + p] = sc * b[i * k + p]!;
     }
   }
   return out;

@@ -19,8 +19,10 @@ export function requireMemory(what: string, bytes: number): void {
 /**
  * What the kernel path holds at once for M points and N neurons of q
  * parameters: a few M×M matrices (the kernel, Q, the factor of M·I + Q),
- * the N blocks of S and their factors, and one chunk of work arrays.
+ * the N blocks of S, their factors and (q ≥ 11) the panel of the Lᵢ⁻ᵀ,
+ * and one chunk of work arrays (with the stored pre-activations from k = 16
+ * inputs on: a third more).
  */
 export function kernelPathBytes(m: number, n: number, q: number): number {
-  return 8 * (3 * m * m + 2 * n * q * q + 4 * n * q) + Math.max(CHUNK_BYTES, 8 * m * (2 + q));
+  return 8 * (3 * m * m + 3 * n * q * q + 4 * n * q) + Math.max((4 / 3) * CHUNK_BYTES, 8 * m * (2 + q));
 }

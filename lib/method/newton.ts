@@ -11,7 +11,8 @@ import { gemm, syrk } from '../linalg/blas.js';
 import { potrf, potrs } from '../linalg/cholesky.js';
 import { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
-import { backSubstitute, choleskyBlock, forwardSubstitute } from '../linalg/blocks.js';
+import { checkKernelStatus } from '../linalg/call.js';
+import { native } from '../linalg/native.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { curvature, type Curvature } from './curvature.js';
@@ -87,12 +88,12 @@ export class NewtonSystem {
    * symmetric) and the Cholesky factor of M·I + Q (lower), with the factors
    * of A's blocks (null for Gauss–Newton, where A = λI).
    */
-  kernelSystem(lambda: number, hessian: Hessian): { Q: Matrix; factor: Matrix; blockFactors: Float64Array | null } {
+  kernelSystem(lambda: number, hessian: Hessian): { Q: Matrix; factor: Matrix; blockFactors: BlockFactors | null } {
     const m = this.m;
     const { width, blockSize } = this.net;
     requireMemory(`the kernel path at M = ${m}, N = ${width}`, kernelPathBytes(m, width, blockSize));
     let Q: Matrix;
-    let blockFactors: Float64Array | null = null;
+    let blockFactors: BlockFactors | null = null;
     if (hessian === 'gauss-newton') {
       this.cachedGram ??= jacobianGram(this.net, this.xt, this.workspace);
       const gram = this.cachedGram.data;
@@ -121,11 +122,7 @@ export class NewtonSystem {
     if (blockFactors === null) {
       for (let p = 0; p < direction.length; p++) direction[p] = direction[p]! / lambda;
     } else {
-      const q = this.net.blockSize;
-      for (let i = 0; i < this.net.width; i++) {
-        forwardSubstitute(blockFactors, i * q * q, q, direction, i * q);
-        backSubstitute(blockFactors, i * q * q, q, direction, i * q);
-      }
+      checkKernelStatus('blocksolve', native.blocksolve(this.net.blockSize, this.net.width, blockFactors.factors, direction), 'nothing (it allocates none)');
     }
     // J·δ = Q·v, so gᵀδ = rᵀ·Q·v/M without another pass over the neurons.
     const qv = gemm(Q, new Matrix(m, 1, v)).data;
@@ -170,25 +167,41 @@ export class NewtonSystem {
 }
 
 /**
- * The Cholesky factors Lᵢ of Aᵢ = Sᵢ + λI, block after block. A block that
- * is not positive definite stops with the neuron and the certificate.
+ * From this block size on, the whitened Jacobian is one gemm with the panel of
+ * the Tᵢ = Lᵢ⁻ᵀ (TwoLayerNetwork.whitenedJacobianBlock); below it, the fused
+ * native kernel solves each row segment in registers (unrolled up to q = 10).
  */
-export function factorBlocks(net: TwoLayerNetwork, c: Curvature, lambda: number): Float64Array {
+export const PANEL_FROM_BLOCK_SIZE = 11;
+
+/** The factors of A = S + λI, block by block. */
+export interface BlockFactors {
+  /** Lᵢ with Aᵢ = Lᵢ·Lᵢᵀ: N lower-triangular q×q blocks, row-major, block i at offset i·q². */
+  factors: Float64Array;
+  /** For q ≥ PANEL_FROM_BLOCK_SIZE, the Tᵢ = Lᵢ⁻ᵀ side by side: q × N·q row-major; otherwise null. */
+  panel: Float64Array | null;
+}
+
+/**
+ * The Cholesky factors Lᵢ of Aᵢ = Sᵢ + λI, block after block (natively,
+ * native/whitening.cc). A block that is not positive definite stops with the
+ * neuron and the certificate.
+ */
+export function factorBlocks(net: TwoLayerNetwork, c: Curvature, lambda: number): BlockFactors {
   const q = net.blockSize;
-  const factors = c.blocks.slice();
-  for (let i = 0; i < net.width; i++) {
-    const at = i * q * q;
-    for (let a = 0; a < q; a++) factors[at + a * q + a] = factors[at + a * q + a]! + lambda;
-    const minor = choleskyBlock(factors, at, q);
-    if (minor !== 0) {
-      throw new NotPositiveDefiniteError(
-        'newton (kernel)',
-        minor,
-        `A = S + λI (λ = ${lambda}) at neuron ${i}, where λ_min(Sᵢ) = ${c.smallest[i]} (certificate min λ_min(S + λI) = ${c.minEigenvalue + lambda})`,
-      );
-    }
+  const factors = new Float64Array(c.blocks.length);
+  const panel = q >= PANEL_FROM_BLOCK_SIZE ? new Float64Array(c.blocks.length) : null;
+  const status = native.blockfactors(q, net.width, lambda, c.blocks, factors, panel);
+  if (!(status >= 0)) checkKernelStatus('blockfactors', status, `the scratch of ${q}×${q} block factors`);
+  if (status !== 0) {
+    const i = Math.floor((status - 1) / q);
+    const minor = status - i * q;
+    throw new NotPositiveDefiniteError(
+      'newton (kernel)',
+      minor,
+      `A = S + λI (λ = ${lambda}) at neuron ${i}, where λ_min(Sᵢ) = ${c.smallest[i]} (certificate min λ_min(S + λI) = ${c.minEigenvalue + lambda})`,
+    );
   }
-  return factors;
+  return { factors, panel };
 }
 
 /** Z = J·L_A⁻ᵀ for neurons [from, to): each row segment of a block solved with Lᵢ. */
@@ -197,12 +210,13 @@ export function whitenedJacobian(
   xt: Matrix,
   from: number,
   to: number,
-  factors: Float64Array,
+  blocks: BlockFactors,
   workspace = new Workspace(),
 ): Matrix {
   const q = net.blockSize;
   const features = net.features(xt, from, to, { value: true, slope: true }, workspace);
-  return net.jacobianBlock(xt, features, workspace, factors.subarray(from * q * q, to * q * q));
+  if (blocks.panel !== null) return net.whitenedJacobianBlock(xt, features, blocks.panel, workspace);
+  return net.jacobianBlock(xt, features, workspace, blocks.factors.subarray(from * q * q, to * q * q));
 }
 
 /** Copies the lower triangle of a square matrix onto its upper triangle. */

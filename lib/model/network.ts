@@ -13,9 +13,16 @@ import { checkKernelStatus } from '../linalg/call.js';
 import { Matrix } from '../linalg/matrix.js';
 import { native } from '../linalg/native.js';
 import { Workspace } from '../linalg/workspace.js';
-import { ACTIVATIONS, evaluateAt, type Activation } from './activations.js';
+import { ACTIVATIONS, evaluate, evaluateAt, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
 import { checkData, checkFiniteArray } from './data.js';
+
+/**
+ * From this many inputs per neuron (k = d + 1 with bias) on, the
+ * pre-activations of a pass are one dgemm, stored, then activated; below it
+ * the native loop forms each one in registers.
+ */
+export const GEMM_FROM_INNER_DIM = 16;
 
 /** A chunk's work arrays stay near this many bytes (chunks()). */
 export const CHUNK_BYTES = 64 * 2 ** 20;
@@ -231,7 +238,16 @@ export class TwoLayerNetwork {
     const value = need.value ? workspace.array('value', size) : null;
     const slope = need.slope ? workspace.array('slope', size) : null;
     const curvature = need.curvature ? workspace.array('curvature', size) : null;
-    evaluateAt(this.config.activation, xt.data, xt.rows, this.inner.subarray(from * k, to * k), nc, k, value, slope, curvature);
+    const inner = this.inner.subarray(from * k, to * k);
+    if (k >= GEMM_FROM_INNER_DIM) {
+      // U = X̃·Wᵀ by dgemm, then σ, σ′, σ″ entry by entry: the fused loop's dot products run at a fraction of
+      // dgemm's rate, and at d = 64 they were half of a Gauss–Newton step (2·M·N·k flops a pass).
+      const u = new Matrix(xt.rows, nc, workspace.array('preactivation', size));
+      gemm(xt, new Matrix(nc, k, inner), { transB: true, out: u });
+      evaluate(this.config.activation, u.data, value, slope, curvature);
+    } else {
+      evaluateAt(this.config.activation, xt.data, xt.rows, inner, nc, k, value, slope, curvature);
+    }
     const features = { from, to, value, slope, curvature };
     if (whole) workspace.keep(this, xt, FEATURE_ARRAYS, features);
     return features;
@@ -289,6 +305,30 @@ export class TwoLayerNetwork {
     const status = native.jacobianblock(k, nc, m, xt.data, value, slope, this.c.subarray(from, to), this.scale, whiten, jac.data);
     checkKernelStatus('jacobianblock', status, `the scaled weights${whiten === null ? '' : ' and reciprocal diagonals'} of ${nc} neurons`);
     return jac;
+  }
+
+  /**
+   * What jacobianBlock computes with `whiten`, for any q: Z = J·blockdiag(L)⁻ᵀ
+   * of neurons [from, to), from the panel of the Tᵢ = Lᵢ⁻ᵀ of all N neurons
+   * (q × N·q row-major, see factorBlocks). Row segment i of row j is
+   * s·σ·(row 0 of Tᵢ) + s·cᵢ·σ′·(x̃ⱼᵀ · rows 1…k of Tᵢ), and X̃ is shared by
+   * the neurons: one gemm of X̃ with the chunk's columns of the panel, where
+   * solving each row segment would cost M·q² dependent flops per neuron.
+   */
+  whitenedJacobianBlock(xt: Matrix, features: NeuronFeatures, panel: Float64Array, workspace = new Workspace()): Matrix {
+    const { from, to, value, slope } = features;
+    const m = xt.rows;
+    const k = this.innerDim;
+    const q = k + 1;
+    const nc = to - from;
+    if (value === null || slope === null) throw new TypeError('network: whitenedJacobianBlock needs the features σ and σ′');
+    if (panel.length !== q * this.parameterCount) {
+      throw new RangeError(`network: the whitening panel must hold ${q}×${this.parameterCount} numbers, got ${panel.length}`);
+    }
+    const z = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
+    const status = native.whitenedjacobian(k, nc, m, xt.data, value, slope, this.c.subarray(from, to), this.scale, panel.subarray(from * q), this.parameterCount, z.data);
+    checkKernelStatus('whitenedjacobian', status, `the scaled output weights, ${nc} numbers`);
+    return z;
   }
 
   /**
