@@ -38,8 +38,12 @@ export interface NewtonReference {
   /** ‖J‖²‖(H + λI)⁻¹‖/(M‖𝒦_N‖): how much a relative error of the solve can grow in 𝒦_N. */
   kernelAmplification: number;
   certificate: number;
+  /** With test points X*: J*(H + λI)⁻¹Jᵀ/M and its amplification ‖J*‖‖J‖‖A⁻¹‖/(M‖·‖). */
   cross?: number[];
+  crossAmplification?: number;
+  /** With test points X*: J*Jᵀ/M and the relative bound of its P-term sums. */
   ntkCross?: number[];
+  ntkCrossError?: number;
 }
 
 export interface Reference {
@@ -50,6 +54,8 @@ export interface Reference {
   gdStepError: number;
   residual: number;
   f: number[];
+  /** N^(−β)Σᵢ|cᵢσ(uᵢ)| + |y| per point: the magnitude of the terms of r. */
+  rho: number[];
   full?: NewtonReference;
   'gauss-newton'?: NewtonReference;
 }
@@ -94,6 +100,12 @@ export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): 
     den += b[i]! ** 2;
   }
   return Math.sqrt(num / den);
+}
+
+export function norm(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! ** 2;
+  return Math.sqrt(s);
 }
 
 /**

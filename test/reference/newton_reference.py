@@ -16,7 +16,7 @@ newton-reference.json with
               implementation (below)
     ntk       J·Jᵀ/M (row-major, flat), ntkError: its relative error bound
     gdStep    1/μ_max(J·Jᵀ/M) by eigvalsh, gdStepError: its relative error bound
-    residual  |f(X) − y| (absolute), f: f(X)
+    residual  |f(X) − y| (absolute), f: f(X), rho: ρ of two_layer.py (bounds |f| + |y|)
     full, gauss-newton (for each λ requested), with H → G = JᵀJ/M for Gauss–Newton:
       direction    δ = (H + λI)⁻¹g by numpy.linalg.solve
       gradientDot  gᵀδ
@@ -25,7 +25,9 @@ newton-reference.json with
                    round-off in forming A = H + λI and g can do (below)
       kernel       𝒦_N = J(H + λI)⁻¹Jᵀ/M (flat); kernelAmplification
                    ‖J‖²‖A⁻¹‖/(M‖𝒦_N‖)
-      cross, ntkCross  with Xstar: J*(H + λI)⁻¹Jᵀ/M and J*Jᵀ/M (flat)
+      cross, ntkCross  with Xstar: J*(H + λI)⁻¹Jᵀ/M and J*Jᵀ/M (flat), with
+                   crossAmplification ‖J*‖‖J‖‖A⁻¹‖/(M‖cross‖) and ntkCrossError
+                   (P + 16)ε‖|J*||J|ᵀ‖/‖J*Jᵀ‖
       certificate  minᵢ λ_min(Sᵢ + λI) (full) or λ (Gauss–Newton)
 
 The bounds (ε = 2.2e-16; standard dot-product bounds |fl(Σ) − Σ| ≤ nε·Σ|terms|,
@@ -93,6 +95,7 @@ def reference(directory):
         "gdStepError": (P + 16) * EPS * float(np.linalg.norm(Kabs) / mu_max),
         "residual": float(np.linalg.norm(d["r"])),
         "f": d["f"].tolist(),
+        "rho": d["rho"].tolist(),
     }
 
     Jstar = None
@@ -123,8 +126,14 @@ def reference(directory):
             "certificate": certificate(lam) if hessian == "full" else lam,
         }
         if Jstar is not None:
-            entry["cross"] = (Jstar @ solved / m).ravel().tolist()
-            entry["ntkCross"] = (Jstar @ J.T / m).ravel().tolist()
+            cross = Jstar @ solved / m
+            Kstar = Jstar @ J.T / m
+            entry["cross"] = cross.ravel().tolist()
+            entry["crossAmplification"] = float(
+                np.linalg.norm(Jstar, 2) * np.linalg.norm(J, 2) / np.linalg.eigvalsh(A)[0] / (m * np.linalg.norm(cross, 2))
+            )
+            entry["ntkCross"] = Kstar.ravel().tolist()
+            entry["ntkCrossError"] = (P + 16) * EPS * float(np.linalg.norm(np.abs(Jstar) @ absJ.T / m) / np.linalg.norm(Kstar))
         out[hessian] = entry
 
     (directory / "newton-reference.json").write_text(json.dumps(out))
