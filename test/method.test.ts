@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ACTIVATIONS,
   chooseLambda,
+  limitKernel,
   MemoryLimitError,
   Matrix,
   NewtonSystem,
@@ -26,6 +27,7 @@ import {
   project,
   spectrum,
   stepFactors,
+  train,
   TwoLayerNetwork,
   type Activation,
   type Hessian,
@@ -229,6 +231,41 @@ describe('project and stepFactors', () => {
 
   it('stepFactors rejects a step that is not a finite number > 0 with RangeError', () => {
     for (const step of [0, -1, Number.NaN, Infinity]) expect(() => stepFactors(new Float64Array(2), step), String(step)).toThrow(RangeError);
+  });
+});
+
+describe('M = 0: no points', () => {
+  // A Matrix cannot have 0 rows; the routines also take any { rows, cols, data }, so the empty case reaches their checks.
+  const empty = (cols: number) => ({ rows: 0, cols, data: new Float64Array(0) }) as unknown as Matrix;
+  const net = TwoLayerNetwork.initialize({ width: 4, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed: 1 });
+  const X = randomMatrix(3, 2, 5);
+  const y = randomMatrix(1, 3, 6).data;
+  const none = new Float64Array(0);
+
+  it('new Matrix(0, d) is a RangeError: an empty matrix cannot even be made', () => {
+    expect(() => new Matrix(0, 2)).toThrow(/rows must be a positive integer, got 0/);
+  });
+
+  it.each([
+    ['predict', () => net.predict(empty(2)), /network: X\.rows must be a positive integer, got 0/],
+    ['ntk', () => ntk(net, empty(2)), /ntk: X\.rows must be a positive integer, got 0/],
+    ['nntk', () => nntk(net, empty(2), { lambda: 1, hessian: 'gauss-newton' }), /X\.rows must be a positive integer, got 0/],
+    ['ntkCross, no test points', () => ntkCross(net, empty(2), X), /ntk: Xstar\.rows must be a positive integer, got 0/],
+    ['ntkCross, no training points', () => ntkCross(net, X, empty(2)), /ntk: X\.rows must be a positive integer, got 0/],
+    ['nntkCross, no test points', () => nntkCross(net, empty(2), X, { lambda: 1, hessian: 'full', y }), /nntk: Xstar\.rows must be a positive integer, got 0/],
+    ['NewtonSystem', () => new NewtonSystem(net, empty(2), none), /newton: X\.rows must be a positive integer, got 0/],
+    ['train', () => train(net, empty(2), none, { method: 'gd' }), /train: X\.rows must be a positive integer, got 0/],
+    ['limitKernel', () => limitKernel(empty(2), { activation: 'erf' }), /limitKernel: X\.rows must be a positive integer, got 0/],
+    ['limitKernel, no test points', () => limitKernel(X, { activation: 'erf', X2: empty(2) }), /limitKernel: X2\.rows must be a positive integer, got 0/],
+    ['spectrum of a 0×0 kernel', () => spectrum(empty(0)), /spectrum: K\.rows must be a positive integer, got 0/],
+    ['project on no eigenvectors', () => project(empty(2), new Float64Array(2)), /project: vectors\.rows must be a positive integer, got 0/],
+  ] as const)('%s: RangeError naming the empty array', (_, call, message) => {
+    expect(call).toThrow(RangeError);
+    expect(call).toThrow(message);
+  });
+
+  it('stepFactors of no eigenvalues is the empty array (a valid empty spectrum, nothing to refuse)', () => {
+    expect(stepFactors(new Float64Array(0), 1)).toEqual(new Float64Array(0));
   });
 });
 

@@ -2,13 +2,14 @@ import { NonFiniteError } from '../errors.js';
 import { checkMatrix, type MatrixLike } from '../linalg/matrix.js';
 
 /**
- * Checks training or test data: X is M × d with finite entries, y (when
- * given) has M finite entries. The error names the array and the first bad entry.
+ * Checks training or test data: X is M × d with M ≥ 1 and finite entries, y
+ * (when given) has M finite entries. The error names the array (`name`, X by
+ * default) and the first bad entry.
  */
-export function checkData(where: string, X: MatrixLike, y: Float64Array | null, dim: number): void {
-  checkMatrix(where, 'X', X);
-  if (X.cols !== dim) throw new RangeError(`${where}: X must have d = ${dim} columns, got ${X.rows}×${X.cols}`);
-  checkFiniteArray(where, 'X', X.data, X.cols);
+export function checkData(where: string, X: MatrixLike, y: Float64Array | null, dim: number, name = 'X'): void {
+  checkMatrix(where, name, X);
+  if (X.cols !== dim) throw new RangeError(`${where}: ${name} must have d = ${dim} columns, got ${X.rows}×${X.cols}`);
+  checkFiniteArray(where, name, X.data, X.cols);
   if (y === null) return;
   if (!(y instanceof Float64Array)) throw new TypeError(`${where}: y must be a Float64Array`);
   if (y.length !== X.rows) throw new RangeError(`${where}: y has ${y.length} entries, X has ${X.rows} rows`);
