@@ -49,7 +49,10 @@ export interface NewtonReference {
 export interface Reference {
   auto: { lambda: number; certificate: number; minEigenvalue: number; curvatureError: number };
   ntk: number[];
+  /** ‖ΔK‖_F/‖K‖_F that round-off can cause in either implementation. */
   ntkError: number;
+  /** Ascending, by numpy's eigvalsh. */
+  ntkEigenvalues: number[];
   gdStep: number;
   gdStepError: number;
   residual: number;

@@ -14,7 +14,8 @@ newton-reference.json with
               rule λ = λ_floor + 1.1·max(0, −μ), the certificate
               minᵢ λ_min(Sᵢ + λI), and a bound on the error of μ in either
               implementation (below)
-    ntk       J·Jᵀ/M (row-major, flat), ntkError: its relative error bound
+    ntk       J·Jᵀ/M (row-major, flat), ntkError: its relative error bound (Frobenius),
+              ntkEigenvalues: its ascending eigenvalues by eigvalsh
     gdStep    1/μ_max(J·Jᵀ/M) by eigvalsh, gdStepError: its relative error bound
     residual  |f(X) − y| (absolute), f: f(X), rho: ρ of two_layer.py (bounds |f| + |y|)
     full, gauss-newton (for each λ requested), with H → G = JᵀJ/M for Gauss–Newton:
@@ -90,6 +91,7 @@ def reference(directory):
     out = {
         "auto": {"lambda": lam_auto, "certificate": certificate(lam_auto), "minEigenvalue": float(mu), "curvatureError": curvature_error},
         "ntk": K.ravel().tolist(),
+        "ntkEigenvalues": np.linalg.eigvalsh(K).tolist(),
         "ntkError": (P + 16) * EPS * float(np.linalg.norm(Kabs) / np.linalg.norm(K)),
         "gdStep": float(1 / mu_max),
         "gdStepError": (P + 16) * EPS * float(np.linalg.norm(Kabs) / mu_max),
