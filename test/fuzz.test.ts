@@ -2,13 +2,20 @@
  * Property-based fuzzing (fast-check) of the two places where untrusted
  * bytes and text enter nntk: the .npy reader and the command line.
  *
- * .npy (parseNpy), about 12,000 generated cases per run:
+ * Every property runs with one seed per run (NNTK_FUZZ_SEED replays one; a
+ * failure's message names it), counts how many cases reached each branch
+ * (printed after the run) and asserts a minimum for the branches that matter,
+ * so that no check can silently run 0 times.
+ *
+ * .npy (parseNpy), about 13,500 generated cases per run:
  *   - every outcome is a correct parse or an NpyFormatError: never another
  *     exception, never a slow case (each parse is timed; a hang would show
  *     as a case far beyond SLOW_MS);
  *   - a successful parse is always *explained by the bytes*: its data is the
  *     tail of the input read in C order, or in Fortran order transposed by an
- *     independent (naive index arithmetic) implementation;
+ *     independent (naive index arithmetic) implementation; valid headers over
+ *     random data and valid headers with whitespace or tokens inserted make
+ *     the parses that reach this check (hundreds per run, asserted);
  *   - valid files (formatNpy of random shapes and random bit patterns, NaN
  *     payloads and -0 included; hand-written Fortran-order files) round-trip
  *     bitwise, at any byte offset of the input;
@@ -68,6 +75,40 @@ const MAIN = join(ROOT, 'dist/cli/main.js');
 
 /** A hang guard, not a performance check: a parse of a few hundred bytes takes microseconds. */
 const SLOW_MS = 5000;
+
+/**
+ * The seed of every property and sample in this file: NNTK_FUZZ_SEED=<integer> replays a run,
+ * otherwise each run draws a fresh one. A failure's message starts with the seed to replay it.
+ */
+const SEED = (() => {
+  const text = process.env.NNTK_FUZZ_SEED;
+  if (text === undefined || text === '') return Math.floor(Math.random() * 2 ** 31);
+  const seed = Number(text);
+  if (!Number.isSafeInteger(seed) || Math.abs(seed) >= 2 ** 31) throw new Error(`NNTK_FUZZ_SEED must be a 32-bit integer, got ${JSON.stringify(text)}`);
+  return seed;
+})();
+
+/** fc.assert with the file's seed and a replay hint on failure. */
+function check<Ts extends [unknown, ...unknown[]]>(property: fc.IProperty<Ts>, numRuns: number): void {
+  try {
+    fc.assert(property, { seed: SEED, numRuns });
+  } catch (error) {
+    throw new Error(`fuzz failure; replay with NNTK_FUZZ_SEED=${SEED}\n${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** How many generated cases reached each branch of each property (printed after the run; minimums asserted per test). */
+const reached = new Map<string, number>();
+function reach(branch: string): void {
+  reached.set(branch, (reached.get(branch) ?? 0) + 1);
+}
+function count(branch: string): number {
+  return reached.get(branch) ?? 0;
+}
+afterAll(() => {
+  const lines = [...reached.entries()].map(([branch, n]) => `  ${String(n).padStart(6)}  ${branch}`);
+  console.log(`fuzz (NNTK_FUZZ_SEED=${SEED}): cases per property and branch\n${lines.join('\n')}`);
+});
 
 // ---------------------------------------------------------------------------
 // .npy helpers
@@ -214,6 +255,42 @@ const validFileArb = fc.record({ array: arrayArb, fortran: fc.boolean(), major: 
   const payload = fortran ? toFortran(array.data, array.shape) : array.data;
   return { array, fortran, bytes: npyFile(canonicalDict(array.shape, fortran), bytesOf(payload), [major, 0]) };
 });
+
+/** A valid header for a random shape, over random bytes whose length is right half of the time. */
+const headerOverRandomDataArb = fc
+  .record({ shape: shapeArb, fortran: fc.boolean(), major: fc.constantFrom(1, 2, 3), lengthRight: fc.boolean(), delta: fc.integer({ min: 1, max: 24 }), seed: fc.nat() })
+  .chain(({ shape, fortran, major, lengthRight, delta }) => {
+    const exact = 8 * product(shape);
+    const length = lengthRight ? exact : Math.max(0, exact + (exact > 0 && delta % 2 === 0 ? -Math.min(delta, exact) : delta));
+    return fc.uint8Array({ minLength: length, maxLength: length }).map((data) => ({
+      bytes: npyFile(canonicalDict(shape, fortran), data, [major, 0]),
+      lengthRight: length === exact,
+    }));
+  });
+
+/** The tokens of a canonical header, as a Python literal is split into them. */
+function headerTokens(shape: readonly number[], fortran: boolean): string[] {
+  const dims = shape.length === 1 ? [String(shape[0]), ','] : shape.flatMap((d, i) => (i === 0 ? [String(d)] : [',', String(d)]));
+  return ['{', "'descr'", ':', "'<f8'", ',', "'fortran_order'", ':', fortran ? 'True' : 'False', ',', "'shape'", ':', '(', ...dims, ')', ',', '}'];
+}
+
+/**
+ * A valid header whose tokens get something inserted between them: whitespace only in half the
+ * cases (the header stays valid), header tokens or random text in the others (mostly invalid).
+ */
+const tokenisedHeaderArb = fc
+  .record({ shape: shapeArb, fortran: fc.boolean(), major: fc.constantFrom(1, 2, 3), onlyWhitespace: fc.boolean(), words: fc.array(wordArb, { maxLength: 700 }) })
+  .chain(({ shape, fortran, major, onlyWhitespace, words }) => {
+    const tokens = headerTokens(shape, fortran);
+    const whitespace = fc.constantFrom('', '', '', ' ', '\t', '\n', '  ');
+    const anything = fc.oneof({ weight: 3, arbitrary: whitespace }, { weight: 1, arbitrary: headerTokenArb });
+    return fc.array(onlyWhitespace ? whitespace : anything, { minLength: tokens.length + 1, maxLength: tokens.length + 1 }).map((gaps) => {
+      const dict = gaps.map((gap, i) => gap + (tokens[i] ?? '')).join('');
+      const n = product(shape);
+      const logical = fromBits(Array.from({ length: n }, (_, i) => words[i % Math.max(1, words.length)] ?? BigInt(i)));
+      return { bytes: npyFile(dict, bytesOf(fortran ? toFortran(logical, shape) : logical), [major, 0]), onlyWhitespace: gaps.every((g) => /^[ \t\n]*$/.test(g)) };
+    });
+  });
 
 interface Part {
   text: string;
@@ -378,29 +455,44 @@ const headerTokenArb = fc.oneof(
 );
 
 // ---------------------------------------------------------------------------
-// .npy properties (runs add up to 12,000)
+// .npy properties (runs add up to 13,500)
 
 describe('parseNpy under fuzzing: a correct parse or an NpyFormatError, nothing else', () => {
-  it('random byte strings (2,000), and random bytes after a valid magic and version (1,500)', () => {
-    fc.assert(
+  it('random byte strings (2,000), random bytes after a valid magic and version (1,500), and a valid header over random data (1,500): explained parse or NpyFormatError', () => {
+    check(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
         const r = outcome(bytes);
+        reach(`random bytes: ${r.ok ? 'parsed, explained by the bytes' : 'NpyFormatError'}`);
         if (r.ok) checkExplained(bytes, r.array);
       }),
-      { numRuns: 2000 },
+      2000,
     );
-    fc.assert(
+    check(
       fc.property(fc.constantFrom(1, 2, 3), fc.uint8Array({ maxLength: 300 }), (major, rest) => {
         const bytes = Uint8Array.from([...MAGIC, major, 0, ...rest]);
         const r = outcome(bytes);
+        reach(`random bytes after magic and version: ${r.ok ? 'parsed, explained by the bytes' : 'NpyFormatError'}`);
         if (r.ok) checkExplained(bytes, r.array);
       }),
-      { numRuns: 1500 },
+      1500,
     );
+    // The data's length is right half of the time, so about half of these parse and are checked against the bytes.
+    check(
+      fc.property(headerOverRandomDataArb, ({ bytes, lengthRight }) => {
+        const r = outcome(bytes);
+        reach(`valid header over random data: ${r.ok ? 'parsed, explained by the bytes' : 'NpyFormatError'}`);
+        expect(r.ok, r.ok ? '' : r.error.message).toBe(lengthRight);
+        if (r.ok) checkExplained(bytes, r.array);
+      }),
+      1500,
+    );
+    // ≈ 750 of 1,500 expected each way (p = 1/2; a standard deviation is 19): a minimum of 600 can only fail if the generator breaks.
+    expect(count('valid header over random data: parsed, explained by the bytes')).toBeGreaterThanOrEqual(600);
+    expect(count('valid header over random data: NpyFormatError')).toBeGreaterThanOrEqual(600);
   });
 
-  it('random header text built from header tokens, unicode and nesting, with a consistent length field (2,000)', () => {
-    fc.assert(
+  it('random header text built from header tokens, unicode and nesting (1,000), and valid headers with tokens inserted between theirs (1,000), with a consistent length field', () => {
+    check(
       fc.property(
         fc.array(headerTokenArb, { maxLength: 40 }),
         fc.constantFrom<[number, number]>([1, 0], [2, 0], [3, 0]),
@@ -409,54 +501,71 @@ describe('parseNpy under fuzzing: a correct parse or an NpyFormatError, nothing 
         (tokens, version, words, pad) => {
           const bytes = npyFile(tokens.join(''), bytesOf(fromBits(words)), version, pad);
           const r = outcome(bytes);
+          reach(`random header tokens: ${r.ok ? 'parsed, explained by the bytes' : 'NpyFormatError'}`);
           if (r.ok) checkExplained(bytes, r.array);
         },
       ),
-      { numRuns: 2000 },
+      1000,
     );
+    check(
+      fc.property(tokenisedHeaderArb, ({ bytes, onlyWhitespace }) => {
+        const r = outcome(bytes);
+        reach(`valid header, tokens inserted: ${r.ok ? 'parsed, explained by the bytes' : 'NpyFormatError'}`);
+        // Whitespace between the tokens of a Python literal never changes its value.
+        if (onlyWhitespace) expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+        if (r.ok) checkExplained(bytes, r.array);
+      }),
+      1000,
+    );
+    // Half the cases insert whitespace only (all parse); a few others parse too: ≥ 500 expected, a standard deviation is 16.
+    expect(count('valid header, tokens inserted: parsed, explained by the bytes')).toBeGreaterThanOrEqual(400);
+    expect(count('valid header, tokens inserted: NpyFormatError')).toBeGreaterThanOrEqual(300);
   });
 
   it('formatNpy output round-trips bitwise (NaN payloads, -0, subnormals, ±Inf), at any byte offset (1,500)', () => {
-    fc.assert(
+    check(
       fc.property(arrayArb, fc.integer({ min: 0, max: 15 }), (array, shift) => {
         const file = formatNpy(array);
         const backing = new Uint8Array(file.length + 16).fill(0xa5);
         backing.set(file, shift);
         const r = outcome(backing.subarray(shift, shift + file.length));
+        reach(`formatNpy round trip: ${r.ok ? 'parsed' : 'NpyFormatError'}`);
         expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
         if (!r.ok) return;
         expect(r.array.shape).toEqual(array.shape);
         expect(sameBits(r.array.data, array.data)).toBe(true);
       }),
-      { numRuns: 1500 },
+      1500,
     );
   });
 
   it('Fortran-order files (versions 1, 2, 3) read as the C-order array, compared with an independent transposition (1,000)', () => {
-    fc.assert(
+    check(
       fc.property(validFileArb, ({ array, fortran, bytes }) => {
         const r = outcome(bytes);
+        reach(`valid files, C and Fortran order: ${r.ok ? `parsed (${fortran ? 'Fortran' : 'C'} order)` : 'NpyFormatError'}`);
         expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
         if (!r.ok) return;
         expect(r.array.shape).toEqual(array.shape);
         expect(sameBits(r.array.data, array.data), `fortran_order ${String(fortran)}`).toBe(true);
       }),
-      { numRuns: 1000 },
+      1000,
     );
   });
 
   it('headers assembled from valid and invalid parts parse exactly when every part is valid (2,000)', () => {
     let accepted = 0;
-    fc.assert(
+    check(
       fc.property(assembledArb, ({ bytes, valid, shape, logical, dict }) => {
         const r = outcome(bytes);
+        reach(`headers from parts: ${r.ok ? 'every part valid, parsed' : 'some part invalid, NpyFormatError'}`);
         expect(r.ok, `${dict}: ${r.ok ? 'accepted' : r.error.message}`).toBe(valid);
         if (!r.ok) return;
         accepted++;
         expect(r.array.shape).toEqual(shape);
         expect(sameBits(r.array.data, logical)).toBe(true);
       }),
-      { numRuns: 2000 },
+      2000,
     );
     // The generator is meant to produce both outcomes in quantity.
     expect(accepted).toBeGreaterThan(300);
@@ -464,18 +573,23 @@ describe('parseNpy under fuzzing: a correct parse or an NpyFormatError, nothing 
   });
 
   it('mutated valid files (bit flips, truncation, insertion, deletion, overwrites): parse explained by the bytes, or NpyFormatError (1,500)', () => {
-    fc.assert(
+    check(
       fc.property(validFileArb, fc.array(mutationArb, { minLength: 1, maxLength: 4 }), ({ bytes }, mutations) => {
         const mutated = mutate(bytes, mutations);
         const r = outcome(mutated);
+        reach(`mutated valid files: ${r.ok ? 'parsed, explained by the bytes' : 'NpyFormatError'}`);
         if (r.ok) checkExplained(mutated, r.array);
       }),
-      { numRuns: 1500 },
+      1500,
     );
+    // Only mutations that all land in the data keep a file valid: ≈ 6% parse (≈ 85, a standard deviation is 9), so a
+    // minimum of 40 fails only if the generator stops producing them.
+    expect(count('mutated valid files: parsed, explained by the bytes')).toBeGreaterThanOrEqual(40);
+    expect(count('mutated valid files: NpyFormatError')).toBeGreaterThanOrEqual(1000);
   });
 
   it('bit flips confined to the data region change exactly those bits of the result (500)', () => {
-    fc.assert(
+    check(
       fc.property(
         arrayArb.filter((a) => a.data.length > 0),
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 63 })), { minLength: 1, maxLength: 6 }),
@@ -490,11 +604,12 @@ describe('parseNpy under fuzzing: a correct parse or an NpyFormatError, nothing 
             file[start + 8 * i + (bit >> 3)] = file[start + 8 * i + (bit >> 3)]! ^ (1 << (bit & 7));
           }
           const r = outcome(file);
+          reach(`bit flips in the data: ${r.ok ? 'parsed, exactly those bits changed' : 'NpyFormatError'}`);
           expect(r.ok).toBe(true);
           if (r.ok) expect(sameBits(r.array.data, expected)).toBe(true);
         },
       ),
-      { numRuns: 500 },
+      500,
     );
   });
 });
@@ -614,11 +729,12 @@ describe('CLI argument parsing under fuzzing', () => {
   it('every command: parsed values or a UsageError; success ⇔ grammatical and values accepted (1,000 per command)', () => {
     for (const spec of captured) {
       let parsed = 0;
-      fc.assert(
+      check(
         fc.property(argvArb(spec.options), (argv) => {
           const r = tryParse(argv, spec.options);
           const ok = grammatical(argv, spec.options);
           if (!ok) expect(r.ok, `${spec.name} ${JSON.stringify(argv)} is not grammatical but parsed`).toBe(false);
+          reach(`parseArgs ${spec.name}: ${r.ok ? 'parsed, grammatical' : 'UsageError'}`);
           if (!r.ok) return;
           parsed++;
           expect(ok, `${spec.name} ${JSON.stringify(argv)} parsed but is not grammatical`).toBe(true);
@@ -633,7 +749,7 @@ describe('CLI argument parsing under fuzzing', () => {
           }
           expect(Object.keys(r.values).every((k) => k in spec.options)).toBe(true);
         }),
-        { numRuns: 1000 },
+        1000,
       );
       expect(parsed, `${spec.name}: too few argv parsed for the property to mean much`).toBeGreaterThan(50);
     }
@@ -645,16 +761,18 @@ describe('CLI argument parsing under fuzzing', () => {
       { requiredKeys: [] },
     );
     const textArb = fc.oneof(fc.constantFrom(...STRANGE, ...PLAUSIBLE), fc.double().map(String), fc.string({ unit: 'binary', maxLength: 10 }), fc.stringMatching(/^[+-]?\d{0,3}\.?\d{0,3}(e[+-]?\d{1,3})?$/));
-    fc.assert(
+    check(
       fc.property(rangeArb, textArb, (range, text) => {
         let value: number;
         try {
           value = number(range)(text, '--x');
         } catch (error) {
           if (!(error instanceof UsageError)) throw error;
+          reach('number(): UsageError');
           expect(error.message.startsWith('--x ')).toBe(true);
           return;
         }
+        reach('number(): a value in range');
         expect(Number.isFinite(value)).toBe(true);
         expect(value).toBe(Number(text));
         expect(/^\s|\s$|0x|Infinity|NaN/i.test(text)).toBe(false);
@@ -663,8 +781,11 @@ describe('CLI argument parsing under fuzzing', () => {
         if (range.above !== undefined) expect(value).toBeGreaterThan(range.above);
         if (range.max !== undefined) expect(value).toBeLessThanOrEqual(range.max);
       }),
-      { numRuns: 2000 },
+      2000,
     );
+    // Random ranges reject most numbers: ≈ 7% are accepted (≈ 140, a standard deviation is 11); 80 is far below.
+    expect(count('number(): a value in range')).toBeGreaterThanOrEqual(80);
+    expect(count('number(): UsageError')).toBeGreaterThanOrEqual(1000);
   });
 });
 
@@ -732,7 +853,7 @@ describe('the nntk command on random argv, end to end', () => {
   });
 
   it('200 runs: exit 0 (help) or 2 (usage) as predicted, one "nntk: " line or nothing on stderr, no stack trace, nothing written', async () => {
-    const cases = fc.sample(e2eArgvArb, { numRuns: 200 });
+    const cases = fc.sample(e2eArgvArb, { numRuns: 200, seed: SEED });
     const failures: string[] = [];
     let next = 0;
     const worker = async () => {
@@ -740,6 +861,7 @@ describe('the nntk command on random argv, end to end', () => {
         const argv = cases[next++]!;
         const expected = predictExit(argv);
         const r = await runCli(argv, cwd);
+        reach(`nntk <random argv>: exit ${String(r.code)}`);
         const problems: string[] = [];
         if (r.code !== expected) problems.push(`exit ${String(r.code)} (signal ${String(r.signal)}), expected ${String(expected)}`);
         if (/\n\s+at |Error:|Uncaught|node:internal/.test(r.stderr)) problems.push('stack trace or error dump on stderr');
@@ -752,10 +874,11 @@ describe('the nntk command on random argv, end to end', () => {
       }
     };
     await Promise.all([worker(), worker()]);
-    expect(failures).toEqual([]);
+    expect(failures, `replay with NNTK_FUZZ_SEED=${SEED}`).toEqual([]);
     expect(readdirSync(cwd)).toEqual([]);
     // Both kinds of outcome were exercised.
     expect(cases.filter((a) => predictExit(a) === 0).length).toBeGreaterThan(5);
     expect(cases.filter((a) => predictExit(a) === 2).length).toBeGreaterThan(100);
-  }, 120_000);
+    // A hang guard: 200 Node start-ups take ~25 s on a quiet machine, several times that on a loaded one.
+  }, 600_000);
 });

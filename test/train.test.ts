@@ -4,14 +4,13 @@ import {
   Matrix,
   NewtonSystem,
   NotPositiveDefiniteError,
-  ntk,
-  spectrum,
   train,
   defaultLearningRate,
   TwoLayerNetwork,
   type HistoryEntry,
 } from '../lib/index.js';
 import { circleData } from '../lib/experiments/circle.js';
+import { EPS, newtonReference, norm, relativeDifference, solveBound } from './newton-reference.js';
 
 const tanh = (width: number) => ({ width, dim: 2, activation: 'tanh' as const, beta: 0.5, bias: true });
 
@@ -55,10 +54,12 @@ describe('train', () => {
     expect(train(start, X, y, { method: 'gd', maxSteps: 1 }).lr).toBe(defaultLearningRate(start, X));
   });
 
-  it('records one history entry per attempted step, starting with the initial state', () => {
+  it('records one history entry per attempted step, starting with the initial state, each timed within the call', () => {
     const seen: HistoryEntry[] = [];
+    const before = performance.now();
     const result = train(TwoLayerNetwork.initialize(tanh(64), { seed: 2 }), X, y, { method: 'newton', maxSteps: 5, tol: 1e-30, onProgress: (e) => seen.push(e) });
     expect(result.reason).toBe('max-steps');
+    const elapsed = (performance.now() - before) / 1000;
     expect(result.history).toEqual(seen);
     expect(result.history.length).toBe(6);
     expect(result.history[0]).toMatchObject({ step: 0, lambda: null, hessian: null, accepted: true, seconds: 0 });
@@ -66,8 +67,11 @@ describe('train', () => {
       expect(entry.step).toBe(i + 1);
       expect(entry.lambda).toBeGreaterThan(0);
       expect(['full', 'gauss-newton']).toContain(entry.hessian);
-      expect(entry.seconds).toBeGreaterThanOrEqual(0);
+      // Every step computes (two directions and two losses): a measured duration is never exactly 0.
+      expect(entry.seconds).toBeGreaterThan(0);
     }
+    // The steps' durations are parts of the call's.
+    expect(result.history.reduce((s, e) => s + e.seconds, 0)).toBeLessThanOrEqual(elapsed);
   });
 
   it('returns the last accepted parameters when rejected steps follow', () => {
@@ -99,12 +103,49 @@ describe('train', () => {
     expect(result.reason).toBe('max-seconds');
   });
 
-  it('uses η = 1/μ_max(𝒦_GD) for gradient descent by default', () => {
+  it('uses η = 1/μ_max(𝒦_GD) for gradient descent by default (μ_max from numpy’s eigvalsh of J·Jᵀ/M)', () => {
     const net = TwoLayerNetwork.initialize(tanh(64));
     const result = train(net, X, y, { method: 'gd', maxSteps: 1 });
-    const muMax = spectrum(ntk(net, X), { vectors: false, largest: 1 }).values[0]!;
-    expect(result.lr).toBeCloseTo(1 / muMax, 10);
+    const [reference] = newtonReference([{ net, X, y }]);
+    // Weyl: μ_max moves by at most ‖ΔK‖ ≤ gdStepError·μ_max in either implementation.
+    expect(Math.abs(result.lr! - reference!.gdStep)).toBeLessThanOrEqual(2 * reference!.gdStepError * reference!.gdStep);
     expect(result.history[1]!.loss).toBeLessThan(result.history[0]!.loss);
+  });
+
+  for (const [hessian, lambda] of [['gauss-newton', 1e-3], ['full', 0.5]] as const) {
+    it(`one undamped ${hessian} step at λ = ${lambda} moves θ to θ − δ of numpy's (H + λI)⁻¹g, and reports numpy's residual`, () => {
+      const net = TwoLayerNetwork.initialize(tanh(16), { seed: 3 });
+      const result = train(net, X, y, { method: 'newton', hessian, lambda, damping: 'none', path: 'dense', maxSteps: 1, tol: 1e-30 });
+      const [before, after] = newtonReference([
+        { net, X, y, lambda: { [hessian]: lambda } },
+        { net: result.net, X, y },
+      ]);
+      const ref = before![hessian]!;
+      expect(ref.certificate, 'the test’s λ must make H + λI positive definite').toBeGreaterThan(0);
+      const theta = net.parameters();
+      const moved = result.net.parameters();
+      const step = moved.map((v, p) => theta[p]! - v);
+      // δ's forward-error bound in each implementation, plus the rounding of θ − δ relative to |θ|/|δ|.
+      const tolerance = 2 * solveBound(ref, net.parameterCount) + (2 * EPS * norm(theta)) / norm(ref.direction);
+      expect(relativeDifference(step, ref.direction)).toBeLessThanOrEqual(tolerance);
+      expect(result.history[1]).toMatchObject({ step: 1, lambda, hessian, accepted: true });
+      // The residual |f(θ₁) − y|/|y|: r is an (N + 1)-term sum, within (N + 16)ε·ρ in either implementation.
+      const yNorm = norm(y);
+      expect(Math.abs(result.history[1]!.residual - after!.residual / yNorm)).toBeLessThanOrEqual((2 * (net.width + 16) * EPS * norm(after!.rho)) / yNorm);
+    });
+  }
+
+  it('targets y ≡ 0: the residual reported is the absolute |r| = |f(X)| (|y| = 0 has no relative residual), and tol applies to it', () => {
+    const zero = new Float64Array(y.length);
+    const net = TwoLayerNetwork.initialize(tanh(32), { seed: 4 });
+    const [reference] = newtonReference([{ net, X, y: zero }]);
+    const result = train(net, X, zero, { method: 'newton', hessian: 'gauss-newton', lambda: 1e-6, damping: 'none', maxSteps: 20, tol: 1e-8 });
+    // |f(X)| from numpy's f, an N-term sum: within (N + 16)ε·ρ in either implementation.
+    expect(Math.abs(result.history[0]!.residual - reference!.residual)).toBeLessThanOrEqual(2 * (net.width + 16) * EPS * norm(reference!.rho));
+    expect(result.history[0]!.residual).toBeGreaterThan(1e-2);
+    expect(result.reason).toBe('converged');
+    expect(norm(result.net.predict(X))).toBe(result.residual);
+    expect(result.residual).toBeLessThanOrEqual(1e-8);
   });
 
   it('throws DivergenceError holding the last finite parameters when the loss blows up', () => {

@@ -25,7 +25,7 @@ export function ntk(net: TwoLayerNetwork, X: Matrix): Matrix {
 /** 𝒦_GD(X*, X) = J(X*)·J(X)ᵀ/M, one row per test point. */
 export function ntkCross(net: TwoLayerNetwork, Xstar: Matrix, X: Matrix): Matrix {
   checkData('ntk', X, null, net.config.dim);
-  checkData('ntk', Xstar, null, net.config.dim);
+  checkData('ntk', Xstar, null, net.config.dim, 'Xstar');
   return scaled(jacobianCrossGram(net, net.augment(Xstar), net.augment(X)), 1 / X.rows);
 }
 
@@ -65,7 +65,7 @@ export function nntk(net: TwoLayerNetwork, X: Matrix, options: NewtonKernelOptio
 /** 𝒦_N(X*, X) = Q*·(M·I + Q)⁻¹, one row per test point. */
 export function nntkCross(net: TwoLayerNetwork, Xstar: Matrix, X: Matrix, options: NewtonKernelOptions = {}): NewtonKernel {
   const { system, hessian, lambda, certificate } = setUp(net, X, options);
-  checkData('nntk', Xstar, null, net.config.dim);
+  checkData('nntk', Xstar, null, net.config.dim, 'Xstar');
   const { factor, blockFactors } = system.kernelSystem(lambda, hessian);
   const xtStar = net.augment(Xstar);
   let qStar: Matrix;

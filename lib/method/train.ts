@@ -19,7 +19,7 @@ export interface HistoryEntry {
   step: number;
   /** L at the parameters in force after this step (a rejected step leaves them unchanged). */
   loss: number;
-  /** |r|/|y| at the parameters in force after this step. */
+  /** |r|/|y| at the parameters in force after this step; |r| itself when y ≡ 0 (no relative residual exists). */
   residual: number;
   /** λ used for this step (null for gradient descent and the initial entry). */
   lambda: number | null;
@@ -88,6 +88,7 @@ export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options:
   if (typeof options !== 'object' || options === null) throw new TypeError('train: options must be an object');
   const tol = positive('tol', options.tol ?? 1e-6);
   const maxSeconds = options.maxSeconds === undefined ? Infinity : positive('maxSeconds', options.maxSeconds);
+  // y ≡ 0 has no relative residual: the residual, and tol, are then absolute (|r|/1).
   const yNorm = Math.sqrt(y.reduce((s, v) => s + v * v, 0)) || 1;
   const loop = new Loop(tol, maxSeconds, yNorm, X.rows, options);
   if (options.method === 'newton') return trainNewton(net, X, y, options, loop);

@@ -2,15 +2,16 @@ import { NonFiniteError } from '../errors.js';
 import { checkMatrix, type MatrixLike } from '../linalg/matrix.js';
 
 /**
- * Checks training or test data: X is M × d (M ≥ 1) with finite entries, y (when
- * given) has M finite entries. The error names the array and the first bad entry.
+ * Checks training or test data: X is M × d with M ≥ 1 and finite entries, y
+ * (when given) has M finite entries. The error names the array (`name`, X by
+ * default) and the first bad entry.
  */
-export function checkData(where: string, X: MatrixLike, y: Float64Array | null, dim: number): void {
-  checkMatrix(where, 'X', X);
+export function checkData(where: string, X: MatrixLike, y: Float64Array | null, dim: number, name = 'X'): void {
+  checkMatrix(where, name, X);
   // The loss |r|²/(2M) and the native kernels over the points need M ≥ 1.
-  if (X.rows === 0) throw new RangeError(`${where}: X must have at least one row (point), got ${X.rows}×${X.cols}`);
-  if (X.cols !== dim) throw new RangeError(`${where}: X must have d = ${dim} columns, got ${X.rows}×${X.cols}`);
-  checkFiniteArray(where, 'X', X.data, X.cols);
+  if (X.rows === 0) throw new RangeError(`${where}: ${name} must have at least one row (point), got ${X.rows}×${X.cols}`);
+  if (X.cols !== dim) throw new RangeError(`${where}: ${name} must have d = ${dim} columns, got ${X.rows}×${X.cols}`);
+  checkFiniteArray(where, name, X.data, X.cols);
   if (y === null) return;
   if (!(y instanceof Float64Array)) throw new TypeError(`${where}: y must be a Float64Array`);
   if (y.length !== X.rows) throw new RangeError(`${where}: y has ${y.length} entries, X has ${X.rows} rows`);

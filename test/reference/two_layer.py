@@ -70,21 +70,30 @@ def load(directory, name):
     return a
 
 
-def reference(directory):
+def load_case(directory):
+    """The network, the points and the targets stored in DIR."""
     directory = Path(directory)
     config = json.loads((directory / "config.json").read_text())
     n, d = int(config["width"]), int(config["dim"])
-    beta, bias, act = float(config["beta"]), bool(config["bias"]), config["activation"]
-
     c = load(directory, "c").reshape(n)
     W = load(directory, "W").reshape(n, d)
+    b = load(directory, "b").reshape(n) if bool(config["bias"]) else None
     X = load(directory, "X")
     X = X.reshape(X.shape[0], d)
     y = load(directory, "y").reshape(X.shape[0])
-    m = X.shape[0]
+    return config, c, W, b, X, y
 
+
+def derivatives(config, c, W, b, X, y):
+    """f, J, S, H, g of SPEC §2 at the points X, and the magnitudes the round-off bounds need:
+
+    rho   (M)    N^(−β) Σᵢ |cᵢ σ(uᵢ)| + |y|: bounds |r| and the terms r is summed from
+    Sabs  (P×P)  (1/M) Σⱼ ρⱼ |∇²_θ f(xⱼ)|, entrywise: bounds |S| and its terms
+    """
+    n = c.shape[0]
+    beta, bias, act = float(config["beta"]), bool(config["bias"]), config["activation"]
+    m = X.shape[0]
     if bias:
-        b = load(directory, "b").reshape(n)
         Xt = np.hstack([X, np.ones((m, 1))])  # x̃ = [x; 1]
         inner = np.hstack([W, b[:, None]])  # row i = [wᵢ, bᵢ]
     else:
@@ -100,6 +109,7 @@ def reference(directory):
 
     f = scale * (s0 @ c)
     r = f - y
+    rho = scale * (np.abs(s0) @ np.abs(c)) + np.abs(y)
 
     # J as M × N × q, then flattened neuron-major (block i = columns i·q … i·q+q−1).
     J3 = np.empty((m, n, q))
@@ -107,22 +117,31 @@ def reference(directory):
     J3[:, :, 1:] = scale * (c[None, :] * s1)[:, :, None] * Xt[:, None, :]
     J = J3.reshape(m, P)
 
-    # S block i = (1/M) Σⱼ rⱼ ∇²_θᵢ f(xⱼ).
-    cross = np.einsum("j,ji,jp->ip", r, s1, Xt) * (scale / m)  # N × k: ∂²/∂c∂(w,b)
-    second = np.einsum("j,ji,jp,jr->ipr", r, s2, Xt, Xt) * (scale / m)  # N × k × k
-    S = np.zeros((P, P))
-    for i in range(n):
-        block = np.zeros((q, q))
-        block[0, 1:] = cross[i]
-        block[1:, 0] = cross[i]
-        block[1:, 1:] = c[i] * second[i]
-        S[i * q:(i + 1) * q, i * q:(i + 1) * q] = block
+    def hessian_blocks(weights, d1, d2, coefficients, xt):
+        """Block i = (1/M) Σⱼ weightsⱼ ∇²_θᵢ f(xⱼ), with σ′, σ″, cᵢ, x̃ replaced by d1, d2, coefficients, xt."""
+        cross = np.einsum("j,ji,jp->ip", weights, d1, xt) * (scale / m)  # N × k: ∂²/∂c∂(w,b)
+        second = np.einsum("j,ji,jp,jr->ipr", weights, d2, xt, xt) * (scale / m)  # N × k × k
+        out = np.zeros((P, P))
+        for i in range(n):
+            block = np.zeros((q, q))
+            block[0, 1:] = cross[i]
+            block[1:, 0] = cross[i]
+            block[1:, 1:] = coefficients[i] * second[i]
+            out[i * q:(i + 1) * q, i * q:(i + 1) * q] = block
+        return out
+
+    S = hessian_blocks(r, s1, s2, c, Xt)
+    Sabs = hessian_blocks(rho, np.abs(s1), np.abs(s2), np.abs(c), np.abs(Xt))
 
     g = J.T @ r / m
     H = J.T @ J / m + S
+    return {"f": f, "r": r, "rho": rho, "J": J, "S": S, "Sabs": Sabs, "H": H, "g": g, "q": q}
 
-    for name, a in (("f", f), ("J", J), ("S", S), ("H", H), ("g", g)):
-        np.save(directory / f"{name}.npy", np.ascontiguousarray(a, dtype="<f8"))
+
+def reference(directory):
+    out = derivatives(*load_case(directory))
+    for name in ("f", "J", "S", "H", "g"):
+        np.save(Path(directory) / f"{name}.npy", np.ascontiguousarray(out[name], dtype="<f8"))
 
 
 def main(argv):
