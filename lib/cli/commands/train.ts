@@ -24,19 +24,23 @@ Runs until the relative residual |f(X) - y| / |y| <= tol, or a step or time
 budget is spent, and writes the last accepted model to DIR2.
 newton: theta <- theta - (H + lambda I)^-1 g with Levenberg-Marquardt
   damping starting from --lambda (default auto). The curvature: by default
-  each step tries the full Hessian and Gauss-Newton and keeps the lower loss;
-  --full-hessian or --gauss-newton fix it.
+  Gauss-Newton (H -> J^T J / M), switching to the full Hessian for the rest
+  of the run if Gauss-Newton stalls (residual down less than 2x over 5
+  accepted steps); --gauss-newton never switches; --full-hessian is the
+  paper's regularized Newton, lambda never below the certified auto lambda.
+  --max-steps counts accepted steps, --max-attempts all attempts.
 gd: theta <- theta - eta g, eta = --lr or 1/mu_max(K_GD) at the start.
 
---history writes {"method", "reason", "residual", "steps", "history": [...]}
-("lr" too for gd), one history entry per attempted step as the library
-returns them: {"step", "loss", "residual", "lambda", "hessian", "accepted",
-"seconds"}. reason is converged, max-steps, max-seconds, aborted, stalled or
-diverged.
+--history writes {"method", "reason", "residual", "steps", "attempts",
+"history": [...]} ("lr" too for gd): steps accepted, attempts made, and one
+history entry per attempt as the library returns them: {"step",
+"acceptedSteps", "loss", "residual", "lambda", "hessian", "accepted",
+"seconds"}. reason is converged, max-steps, max-attempts, max-seconds,
+aborted, stalled or diverged.
 
 Progress goes to stderr: a status line redrawn in place on a terminal, else a
 line a second (--quiet: none). stdout: one JSON line {"method", "reason",
-"residual", "steps"}. Ctrl-C stops at the next step boundary and writes the
+"residual", "steps", "attempts"}. Ctrl-C stops at the next step boundary and writes the
 model and history (exit 130); a second Ctrl-C quits at once without writing.
 If the loss becomes NaN or infinite, the last finite model and the history
 are written and the exit status is 1.`,
@@ -49,7 +53,8 @@ are written and the exit status is 1.`,
     gaussNewton: flag('newton: Gauss-Newton steps only'),
     fullHessian: flag('newton: full-Hessian steps only'),
     tol: withDefault('T', 'target relative residual |r|/|y|', number({ above: 0 }), 1e-6),
-    maxSteps: optional('S', 'step budget (default: the library\'s, 100 for newton, 10000 for gd)', number({ integer: true, min: 0 })),
+    maxSteps: optional('S', 'budget of accepted steps (default: the library\'s, 100 for newton, 10000 for gd)', number({ integer: true, min: 0 })),
+    maxAttempts: optional('A', 'newton: budget of attempts, rejected steps included (default 10 x max-steps)', number({ integer: true, min: 0 })),
     maxSeconds: optional('S', 'time budget in seconds (default: none)', number({ above: 0 })),
     lr: optional('ETA', 'gd: step size eta > 0 (default 1/mu_max(K_GD))', number({ above: 0 })),
     out: required('DIR2', 'model directory to write', text),
@@ -57,7 +62,7 @@ are written and the exit status is 1.`,
     quiet: flag('no progress output'),
   },
   async run(o) {
-    const newtonOnly = [[o.lambda !== undefined, '--lambda'], [o.gaussNewton, '--gauss-newton'], [o.fullHessian, '--full-hessian']] as const;
+    const newtonOnly = [[o.lambda !== undefined, '--lambda'], [o.gaussNewton, '--gauss-newton'], [o.fullHessian, '--full-hessian'], [o.maxAttempts !== undefined, '--max-attempts']] as const;
     for (const [given, name] of o.method === 'gd' ? newtonOnly : ([[o.lr !== undefined, '--lr']] as const)) {
       if (given) throw new UsageError(`${name} does not apply to --method ${o.method}`);
     }
@@ -74,25 +79,26 @@ are written and the exit status is 1.`,
             method: 'newton',
             ...budget,
             ...(o.lambda === undefined ? {} : { lambda: o.lambda }),
+            ...(o.maxAttempts === undefined ? {} : { maxAttempts: o.maxAttempts }),
             ...(o.gaussNewton ? { hessian: 'gauss-newton' as const } : o.fullHessian ? { hessian: 'full' as const } : {}),
           };
     const progress = o.quiet ? null : new Progress(process.stderr, budget);
     const outcome = await runWorker(net, X, y, options, progress);
 
     await writeModel(o.out, fromArrays(outcome.net));
-    const steps = outcome.history.length - 1;
-    const record = { method: o.method, reason: outcome.reason, residual: outcome.residual, steps, ...(outcome.lr === undefined ? {} : { lr: outcome.lr }) };
+    const { steps, attempts } = outcome;
+    const record = { method: o.method, reason: outcome.reason, residual: outcome.residual, steps, attempts, ...(outcome.lr === undefined ? {} : { lr: outcome.lr }) };
     if (o.history !== undefined) await writeFile(o.history, `${JSON.stringify({ ...record, history: outcome.history })}\n`);
     const wrote = `wrote ${o.out}${o.history === undefined ? '' : ` and ${o.history}`}`;
     if (outcome.diverged !== null) {
       throw new Failure(`${outcome.diverged}; ${wrote} (the last finite model)`);
     }
-    summary({ method: o.method, reason: outcome.reason, residual: outcome.residual, steps });
+    summary({ method: o.method, reason: outcome.reason, residual: outcome.residual, steps, attempts });
     if (outcome.reason === 'aborted') {
       note('train', `interrupted after step ${steps} at residual ${outcome.residual}; ${wrote}`);
       return EXIT.interrupted;
     }
-    note('train', `stopped (${outcome.reason}) after ${steps} steps at residual ${outcome.residual}; ${wrote}`);
+    note('train', `stopped (${outcome.reason}) after ${steps} steps (${attempts} attempts) at residual ${outcome.residual}; ${wrote}`);
     return EXIT.ok;
   },
 });
