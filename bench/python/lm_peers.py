@@ -32,7 +32,7 @@ wall time (--max-seconds), whichever comes first.
 scipy: least_squares(method='trf', tr_solver='exact') with the analytic J;
 method='lm' (MINPACK) refuses fewer residuals than parameters, which is
 every case here. Stopped at the target by the residual function itself.
-Only where M·P ≤ --scipy-max-entries.
+Only where M·P ≤ --scipy-max-entries (default 2·10⁶: its SVD of J per iteration is slow beyond).
 """
 import argparse
 import json
@@ -57,7 +57,7 @@ def parse_args(argv):
     p.add_argument("--max-attempts", type=int, default=1000)
     p.add_argument("--max-seconds", type=float, default=60.0)
     p.add_argument("--max-jacobian-mib", type=float, default=1024.0)
-    p.add_argument("--scipy-max-entries", type=float, default=2e7)
+    p.add_argument("--scipy-max-entries", type=float, default=2e6)
     return p.parse_args(argv)
 
 
