@@ -40,8 +40,9 @@ aborted, stalled or diverged.
 
 Progress goes to stderr: a status line redrawn in place on a terminal, else a
 line a second (--quiet: none). stdout: one JSON line {"method", "reason",
-"residual", "steps", "attempts"}. Ctrl-C stops at the next step boundary and writes the
-model and history (exit 130); a second Ctrl-C quits at once without writing.
+"residual", "steps", "attempts"}. Ctrl-C stops at the next step boundary and
+writes the model and history (exit 130); a second Ctrl-C quits at once
+without writing.
 If the loss becomes NaN or infinite, the last finite model and the history
 are written and the exit status is 1.`,
   options: {
