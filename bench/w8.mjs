@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const W8_DEFAULT = { tol: 1e-6, seconds: 6 };
+export const W8_DEFAULT = { tol: 1e-6, seconds: 4 };
 export const W8_QUICK = { tol: 1e-6, seconds: 10 };
 
 const PLAN = {
@@ -273,7 +273,7 @@ export function renderW8(res, systems = W8_SYSTEMS) {
   const present = systems.filter((s) => res.rows.some((r) => r.peers[s]));
   L.push(`Cases: ${res.datasets.map((d) => `${d.name} ${d.M}×${d.d} (${d.source})`).join('; ')}. Activations × widths as in the rows; one parameter set per data set and width (TwoLayerNetwork.initialize, seed 0) read by every system from the same .npy. Each training stops at |r|/|y| ≤ ${res.limits.tol}, ${res.limits.maxSteps} accepted steps, ${res.limits.maxAttempts} attempts or ${res.limits.seconds} s.`);
   L.push('');
-  L.push('A cell is `✓ accepted/attempts time` when the target was reached (residual recomputed by nntk from the final parameters), else `✗ accepted/attempts time residual (why)`. nntk: `train()` defaults (Gauss–Newton, the full Hessian after a stall; "full from" gives the attempt where it switched). Peers: the textbook Levenberg–Marquardt in Woodbury form (bench/python/lm_peers.py); scipy: `least_squares(method=\'trf\', tr_solver=\'exact\')` where M·P ≤ 2·10⁶. JAX times exclude compilation. Target: nntk reaches the target wherever a peer does, in ≤ ½ the best peer\'s time.');
+  L.push('A cell is `✓ accepted/attempts time` when the target was reached (residual recomputed by nntk from the final parameters), else `✗ accepted/attempts time residual (why)`. nntk: `train()` defaults (Gauss–Newton, the full Hessian after a stall; "full from" gives the attempt where it switched). Peers: the textbook Levenberg–Marquardt in Woodbury form (bench/python/lm_peers.py); scipy: `least_squares(method=\'trf\', tr_solver=\'exact\')` where M·P ≤ 2·10⁶. "not run": a peer skips a case whose one J·Jᵀ costs more than 3·10¹¹ flops (M²·P; digits at N = 4096: 8.7·10¹¹, minutes per step on this machine). The time budget is checked between attempts, so a peer\'s first J·Jᵀ can overrun it. JAX times exclude compilation. Target: nntk reaches the target wherever a peer does, in ≤ ½ the best peer\'s time.');
   L.push('');
   L.push(`| case | nntk default | full from | ${present.join(' | ')} | best peer / nntk | target |`);
   L.push(`| --- | --- | ---: | ${present.map(() => '---').join(' | ')} | ---: | --- |`);

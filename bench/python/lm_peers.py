@@ -27,7 +27,8 @@ otherwise μ ← 10μ and only the M×M solve is redone; μ₀ = 10⁻³·max di
 in memory when it fits in --max-jacobian-mib and otherwise in neuron chunks
 (J Jᵀ accumulated, Jᵀv recomputed per chunk): what one does when J does not
 fit. Budgets: accepted steps (--max-steps), attempts (--max-attempts) and
-wall time (--max-seconds), whichever comes first.
+wall time (--max-seconds, checked between attempts), whichever comes first;
+a case whose single J·Jᵀ costs more than --max-gram-flops is not run.
 
 scipy: least_squares(method='trf', tr_solver='exact') with the analytic J;
 method='lm' (MINPACK) refuses fewer residuals than parameters, which is
@@ -58,6 +59,7 @@ def parse_args(argv):
     p.add_argument("--max-seconds", type=float, default=60.0)
     p.add_argument("--max-jacobian-mib", type=float, default=1024.0)
     p.add_argument("--scipy-max-entries", type=float, default=2e6)
+    p.add_argument("--max-gram-flops", type=float, default=3e11, help="skip a case whose J·Jᵀ alone costs more (M²·P flops)")
     return p.parse_args(argv)
 
 
@@ -423,6 +425,11 @@ def main(argv):
         y_norm = float(np.linalg.norm(y)) or 1.0
         record = {"id": case["id"]}
         compile_s = None
+        if m * m * width * (d + 2) > args.max_gram_flops:
+            # One J·Jᵀ of M²·P flops would exceed the time budget before the first step on this machine.
+            record["skipped"] = f"M²·P = {m * m * width * (d + 2):.1e} flops per J·Jᵀ > {args.max_gram_flops:.0e}"
+            records.append(record)
+            continue
         if args.system == "scipy":
             if m * width * (d + 2) > args.scipy_max_entries:
                 record["skipped"] = f"M·P = {m * width * (d + 2)} > {args.scipy_max_entries:.0e}: the dense J and its SVD per iteration"
