@@ -62,13 +62,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { caseToProfile, evaluateW8, renderW8, runW8, W8_DEFAULT, W8_QUICK, w8Child, writeProfileManifest } from './w8.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(here, '..');
 const distIndex = path.join(root, 'dist', 'index.js');
 const peersScript = path.join(here, 'python', 'peers.py');
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7'];
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8'];
 const TOLERANCE = 1e-8;
 
 const DEFAULT_SIZES = {
@@ -79,6 +80,7 @@ const DEFAULT_SIZES = {
   W5: { M: 64, N: 4096, k: 16, tol: 1e-6 },
   W6: { M: 32, N: 128, d: 2 },
   W7: { M: 512, d: 2, from: 12, to: 18 },
+  W8: W8_DEFAULT,
 };
 const QUICK_SIZES = {
   W1: { M: 256, N: 1024, d: 8 },
@@ -88,6 +90,7 @@ const QUICK_SIZES = {
   W5: { M: 32, N: 512, k: 4, tol: 1e-6 },
   W6: { M: 32, N: 128, d: 2 },
   W7: { M: 128, d: 2, from: 9, to: 11 },
+  W8: W8_QUICK,
 };
 
 // ---------------------------------------------------------------- options
@@ -121,7 +124,7 @@ function parseArgs(argv) {
       o.workloads.push(a.toUpperCase());
       continue;
     }
-    const size = /^--(w[1-7])$/i.exec(a);
+    const size = /^--(w[1-8])$/i.exec(a);
     if (size) {
       const w = size[1].toUpperCase();
       o.overrides[w] = {};
@@ -153,6 +156,7 @@ function parseArgs(argv) {
       case '--patience': o.patience = Number(value()); break;
       case '--child': o.child = value(); break;
       case '--dir': o.dir = value(); break;
+      case '--manifest': o.manifest = value(); break;
       case '--lambda': o.lambda = Number(value()); break;
       case '--no-replay': o.replay = false; break;
       case '-h':
@@ -391,8 +395,8 @@ async function child(o) {
       Object.assign(out, {
         times: t.times,
         median: t.median,
-        steps: h.length - 1,
-        acceptedSteps: h.filter((e) => e.accepted).length - 1,
+        steps: result.attempts,
+        acceptedSteps: result.steps,
         residual: result.residual,
         reason: result.reason,
         hessians: h.slice(1).map((e) => (e.hessian === 'full' ? 'F' : 'G') + (e.accepted ? '' : '-')).join(''),
@@ -417,6 +421,9 @@ async function child(o) {
       out.outputs = { delta: await save(`W7-N${meta.N}-delta`, [t.out.direction.length], t.out.direction) };
       break;
     }
+    case 'W8':
+      Object.assign(out, await w8Child(api, o));
+      break;
     default:
       fail(`unknown child task ${o.child}`);
   }
@@ -538,6 +545,12 @@ class Harness {
     this.python = o.python ?? (fs.existsSync(path.join(here, 'python', '.venv', 'bin', 'python')) ? path.join(here, 'python', '.venv', 'bin', 'python') : 'python3');
     this.results = { workloads: {} };
     this.patience = o.patience;
+    this.here = here;
+    this.self = self;
+  }
+
+  runPython(args, label) {
+    return runJson(this.python, args, { env: this.env, label });
   }
 
   log(line = '') {
@@ -902,6 +915,7 @@ class Harness {
     const ok = (p) => !p.error && Number.isFinite(p.median) && p.variant !== 'dense-estimate';
     const bestOf = (rows) => rows.filter(ok).sort((a, b) => a.median - b.median)[0];
     if (!res) return targets;
+    if (w === 'W8') return evaluateW8(res);
     const nt = res.nntk?.median;
     const blas3 = (name) => {
       if (!res.nntk.blas3 || !peak) return;
@@ -954,6 +968,7 @@ class Harness {
   // ------------------------------------------------------------ profiles
 
   async profile(w) {
+    if (w === 'W8') return this.profileW8(this.results.workloads.W8);
     const dirs = { W1: 'W1', W2: 'W2', W3: 'W3', W4: 'W4', W6: 'W6' };
     if (!dirs[w]) return null;
     const inputs = path.join(this.dir, w);
@@ -967,6 +982,19 @@ class Harness {
     const file = fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) return null;
     return summarizeProfile(JSON.parse(fs.readFileSync(path.join(profDir, file), 'utf8')));
+  }
+
+  /** W8: the nntk side of the worst missed case alone, under the profiler. */
+  async profileW8(res) {
+    const row = caseToProfile(res);
+    if (!row) return null;
+    const { dir, file } = writeProfileManifest(this, row);
+    const profDir = fs.mkdtempSync(path.join(this.dir, 'prof-W8-'));
+    const r = await this.measure(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, self, '--child', 'W8', '--dir', dir, '--manifest', file, '--threads', String(this.o.threads)], 'nntk W8 profile', { retry: false });
+    if (r.error) return null;
+    const prof = fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (!prof) return null;
+    return { ...summarizeProfile(JSON.parse(fs.readFileSync(path.join(profDir, prof), 'utf8'))), case: row.id };
   }
 
   // ------------------------------------------------------------ main
@@ -1000,7 +1028,7 @@ class Harness {
       load.perWorkload[w] = os.loadavg()[0];
       this.log(`\n${w} ${JSON.stringify(size)}  (load ${load.perWorkload[w].toFixed(2)})`);
       const t0 = performance.now();
-      const res = w === 'W1' ? await this.W1(size) : w === 'W4' ? await this.W4(size) : w === 'W5' ? await this.W5(size) : w === 'W6' ? await this.W6(size) : w === 'W7' ? await this.W7(size) : await this.step(w, size);
+      const res = w === 'W8' ? await runW8(this, size, { quick: o.quick }) : w === 'W1' ? await this.W1(size) : w === 'W4' ? await this.W4(size) : w === 'W5' ? await this.W5(size) : w === 'W6' ? await this.W6(size) : w === 'W7' ? await this.W7(size) : await this.step(w, size);
       if (res) {
         res.seconds = (performance.now() - t0) / 1000;
         res.idle = idle;
@@ -1078,6 +1106,13 @@ class Harness {
     };
     fs.writeFileSync(`${prefix}.json`, `${JSON.stringify(r, replacer, 1)}\n`);
     fs.writeFileSync(`${prefix}.md`, md);
+    // W8 at its default sizes without the rest: its section of bench/results.md is replaced in place.
+    const w8Alone = !full && r.workloads.W8 && !o.quick && !o.overrides.W8 && o.results === undefined;
+    if (w8Alone) {
+      spliceSection(path.join(here, 'results.md'), 'W8', w8Section(md));
+      fs.writeFileSync(path.join(here, 'results-W8.json'), `${JSON.stringify(r, replacer, 1)}\n`);
+      this.log(`wrote the W8 section of bench/results.md and bench/results-W8.json`);
+    }
     this.log(`\n${renderTable(r)}`);
     this.log(`\nwrote ${prefix}.md and ${prefix}.json${full ? '' : ' (not a full default run: bench/results.* left as they were)'}`);
     this.log(`total ${r.totalSeconds.toFixed(0)} s; load average at the end ${r.load.end.map((x) => x.toFixed(2)).join(' ')}`);
@@ -1089,6 +1124,27 @@ class Harness {
       process.exitCode = 1;
     }
   }
+}
+
+/** W8's section of a rendered results page, headed by that run's machine, load and versions. */
+function w8Section(md) {
+  const lines = md.split('\n');
+  const run = lines.filter((line) => /^- (date|machine|load average|threads|versions|whole run):/.test(line));
+  const start = lines.findIndex((line) => line.startsWith('## W8'));
+  const end = lines.findIndex((line, i) => i > start && line.startsWith('## '));
+  const failures = lines.slice(lines.indexOf('## Failures') + 1).filter((line) => line.trim() !== '');
+  return [lines[start], '', 'This run (`npm run bench -- W8`):', '', ...run, '', ...lines.slice(start + 1, end), '', `Failures of this run: ${failures.join(' ')}`, ''].join('\n');
+}
+
+/** Replaces the marked section `name` of a markdown file (appends it when absent). */
+function spliceSection(file, name, body) {
+  const begin = `<!-- ${name} begin: written by npm run bench -- ${name}; do not edit by hand -->`;
+  const end = `<!-- ${name} end -->`;
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const block = `${begin}\n${body}\n${end}`;
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  fs.writeFileSync(file, from >= 0 && to > from ? `${text.slice(0, from)}${block}${text.slice(to + end.length)}` : `${text.trimEnd()}\n\n${block}\n`);
 }
 
 // dist/ older than lib/ sources.
@@ -1150,6 +1206,7 @@ function renderTable(r) {
   const head = ['workload', 'system', 'time', 'peer/nntk', 'GFLOP/s', 'RSS MiB', 'others', 'max rel diff', 'check'];
   const rows = [];
   for (const [w, res] of Object.entries(r.workloads)) {
+    if (w === 'W8') continue; // its own table (bench/w8.mjs)
     if (w === 'W7') {
       for (const row of res.rows) {
         rows.push([`W7 N=2^${Math.log2(row.N)}`, 'nntk', fmtSeconds(row.nntk.seconds), '', '', fmtMiB(row.nntk.rssMiB), fmtShare(row.nntk.othersCpuShare), '', '']);
@@ -1241,10 +1298,11 @@ function renderMarkdown(r) {
       L.push(`- eigenvectors compared (sign-aligned) for the ${res.nntk.vectorsCompared} eigenvalues with a relative gap > 1e-6; backward error max|K·vᵢ − λᵢvᵢ|/max|λ|: nntk ${fmtSci(res.nntk.residual)}, ${res.peers.filter((p) => p.residual !== undefined).map((p) => `${p.variant} ${fmtSci(p.residual)}`).join(', ')}`);
     }
     if (w === 'W5') {
-      L.push(`- every system runs nntk's default Newton (README): adaptive Levenberg–Marquardt damping from λ_floor = 1e-12 (Nielsen's update, rejection at gain ≤ 1e-4), full-Hessian (λ ≥ the certified auto λ) and Gauss–Newton candidates each step, the lower loss kept, kernel path; stop at |r|/|y| ≤ ${res.sizes.tol}. The residuals in the table are recomputed by nntk from each system's final parameters. Steps are attempted steps (accepted in parentheses below); trajectories differ by round-off, so steps may differ.`);
+      L.push(`- every system runs nntk's default Newton (README): Gauss–Newton with adaptive Levenberg–Marquardt damping from λ_floor = 1e-12 (Nielsen's factor after a gain > ½, never raised on an accepted step; rejection at gain ≤ 1e-4), switching to the full Hessian (λ ≥ the certified auto λ) once the residual fell by less than 2× over 5 accepted steps, kernel path; stop at |r|/|y| ≤ ${res.sizes.tol}. The residuals in the table are recomputed by nntk from each system's final parameters. Steps are attempted steps (accepted in parentheses below); trajectories differ by round-off, so steps may differ.`);
       L.push(`- nntk: ${res.nntk.steps} steps (${res.nntk.acceptedSteps} accepted, ${res.nntk.reason}); per step (F full, G Gauss–Newton, - rejected): ${res.nntk.hessians}`);
       for (const p of res.peers) if (!p.error) L.push(`- ${p.system}: ${p.steps} steps (${p.acceptedSteps} accepted, ${p.reason})${p.compileSeconds ? `, JAX compile ${fmtSeconds(p.compileSeconds)}` : ''}`);
     }
+    if (w === 'W8') L.push(renderW8(res));
     if (w === 'W7') {
       L.push(`- peer: ${res.peer.system}/${res.peer.variant} (the fastest structured peer of W2; the autodiff peers form J, 8·M·N·(d+2) bytes = ${fmtBytes(8 * res.sizes.M * 2 ** res.sizes.to * (res.sizes.d + 2))} at N = 2^${res.sizes.to})`);
       L.push('');
@@ -1260,7 +1318,7 @@ function renderMarkdown(r) {
     }
     if (res.profile) {
       L.push('');
-      L.push(`Profile of the nntk side (node --cpu-prof; one child: input loading, warm-up, one timed repetition; ${res.profile.totalMs.toFixed(0)} ms sampled), top self time. Time inside a BLAS/LAPACK call is sampled in nntk's runSync and shown as a native call from its caller; a JavaScript function that calls the addon directly (evaluateAt: the activations at X̃·Wᵀ; jacobianBlock: the Jacobian block, whitened on the kernel path) has that native time as its own:`);
+      L.push(`Profile of the nntk side${res.profile.case ? ` for ${res.profile.case} (its training alone)` : ''} (node --cpu-prof; one child: input loading, warm-up, one timed repetition; ${res.profile.totalMs.toFixed(0)} ms sampled), top self time. Time inside a BLAS/LAPACK call is sampled in nntk's runSync and shown as a native call from its caller; a JavaScript function that calls the addon directly (evaluateAt: the activations at X̃·Wᵀ; jacobianBlock: the Jacobian block, whitened on the kernel path) has that native time as its own:`);
       L.push('');
       L.push('| self ms | % | function |');
       L.push('| ---: | ---: | --- |');

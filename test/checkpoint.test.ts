@@ -27,6 +27,7 @@ interface RunRecord {
   reason: string;
   residual: number;
   steps: number;
+  attempts: number;
   seconds: number;
   lr?: number;
   history: HistoryEntry[];
@@ -71,6 +72,23 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const gd = (out: string, ...more: string[]) => ['train', '--model', 'start', '--x', 'X.npy', '--y', 'y.npy', '--method', 'gd', '--tol', '1e-300', '--out', out, '--quiet', ...more];
 
 describe('train checkpoints and --resume', () => {
+  it('newton resumed from a finished run continues its counts: accepted steps and attempts over the whole run, step numbers and acceptedSteps continuous', () => {
+    const newton = (...more: string[]) => ['train', '--model', 'start', '--x', 'X.npy', '--y', 'y.npy', '--method', 'newton', '--tol', '1e-300', '--out', 'newton', '--quiet', ...more];
+    expect(nntk(...newton('--max-steps', '3')).code).toBe(0);
+    const first = record('newton/train.json');
+    expect([first.steps, first.attempts]).toEqual([3, first.history.length - 1]);
+    expect(nntk(...newton('--max-steps', '6', '--resume')).code).toBe(0);
+    const whole = record('newton/train.json');
+    expect(whole.history.slice(0, first.attempts + 1)).toEqual(first.history);
+    expect(whole.history.map((e) => e.step)).toEqual(Array.from({ length: whole.attempts + 1 }, (_, i) => i));
+    let accepted = 0;
+    for (const e of whole.history.slice(1)) {
+      if (e.accepted) accepted++;
+      expect(e.acceptedSteps, `entry ${e.step}`).toBe(accepted);
+    }
+    expect([whole.reason, whole.steps, accepted]).toEqual(['max-steps', 6, 6]);
+  }, 120_000);
+
   it('gd killed after a --checkpoint-steps checkpoint and resumed ends at the uninterrupted run bitwise, its history continuing the checkpoint', async () => {
     const killed = await killWhenExists('run/train.json', gd('run', '--max-steps', '100000000', '--checkpoint-steps', '2000'));
     expect(killed).toBe(true);
@@ -85,7 +103,7 @@ describe('train checkpoints and --resume', () => {
 
     const total = checkpoint.steps + 500;
     const resumed = nntk(...gd('run', '--max-steps', String(total), '--history', 'run.json', '--resume'));
-    expect([resumed.code, resumed.stderr]).toEqual([0, `nntk train: resuming the run in run after step ${checkpoint.steps} (${checkpoint.seconds.toFixed(1)} s)\nnntk train: stopped (max-steps) after ${total} steps at residual ${record('run.json').residual}; wrote run and run.json\n`]);
+    expect([resumed.code, resumed.stderr]).toEqual([0, `nntk train: resuming the run in run after step ${checkpoint.steps} (${checkpoint.seconds.toFixed(1)} s)\nnntk train: stopped (max-steps) after ${total} steps (${total} attempts) at residual ${record('run.json').residual}; wrote run and run.json\n`]);
     const whole = record('run.json');
     expect(whole).toEqual(record('run/train.json'));
     expect([whole.reason, whole.steps, whole.lr]).toEqual(['max-steps', total, checkpoint.lr]);

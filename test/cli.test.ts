@@ -270,12 +270,13 @@ describe('train', () => {
   it('Newton on N = 256, M = 16, d = 2, y = sin 2t converges; the history JSON and the written model agree with it', async () => {
     ok('init', '--width', '256', '--dim', '2', '--seed', '1', '--out', 'm256');
     const r = ok('train', '--model', 'm256', '--x', 'X.npy', '--y', 'y.npy', '--method', 'newton', '--out', 'trained', '--history', 'h.json');
-    const h = JSON.parse(readFileSync(path('h.json'), 'utf8')) as { method: string; reason: string; residual: number; steps: number; history: HistoryEntry[] };
+    const h = JSON.parse(readFileSync(path('h.json'), 'utf8')) as { method: string; reason: string; residual: number; steps: number; attempts: number; history: HistoryEntry[] };
     expect(h).toMatchObject({ method: 'newton', reason: 'converged' });
     expect(h.residual).toBeLessThanOrEqual(1e-6);
-    expect(h.steps).toBe(h.history.length - 1);
-    expect(Object.keys(h.history[1]!).sort()).toEqual(['accepted', 'hessian', 'lambda', 'loss', 'residual', 'seconds', 'step']);
-    expect(JSON.parse(r.stdout)).toEqual({ method: 'newton', reason: 'converged', residual: h.residual, steps: h.steps });
+    expect(h.attempts).toBe(h.history.length - 1);
+    expect(h.steps).toBe(h.history.filter((e) => e.accepted).length - 1);
+    expect(Object.keys(h.history[1]!).sort()).toEqual(['accepted', 'acceptedSteps', 'hessian', 'lambda', 'loss', 'residual', 'seconds', 'step']);
+    expect(JSON.parse(r.stdout)).toEqual({ method: 'newton', reason: 'converged', residual: h.residual, steps: h.steps, attempts: h.attempts });
     const c = (await load('trained/c.npy')).data;
     const W = (await load('trained/W.npy')).data;
     const b = (await load('trained/b.npy')).data;
@@ -320,7 +321,7 @@ describe('train', () => {
   });
 
   it('progress: on a terminal one status line redrawn in place and ended by a newline; elsewhere plain lines, first and last', () => {
-    const entry = (step: number, residual: number): HistoryEntry => ({ step, loss: residual ** 2, residual, lambda: 1e-3, hessian: 'full', accepted: true, seconds: 0 });
+    const entry = (step: number, residual: number): HistoryEntry => ({ step, acceptedSteps: step, loss: residual ** 2, residual, lambda: 1e-3, hessian: 'full', accepted: true, seconds: 0 });
     const tty: string[] = [];
     const onTty = new Progress({ isTTY: true, columns: 100, write: (s: string) => tty.push(s) }, { tol: 1e-6, maxSteps: 10 });
     onTty.update(entry(0, 1));

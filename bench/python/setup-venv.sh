@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates bench/python/.venv for the Python peers of bench/python-peers.mjs:
 #   python3 -m venv --system-site-packages  (numpy and scipy come from the system python)
-#   pip install torch, jax + jaxlib (CPU builds)
+#   pip install torch, jax + jaxlib (CPU builds), scikit-learn (W8's bundled data sets)
 # from whatever index or wheel store pip is configured to use (pip.conf,
 # PIP_FIND_LINKS, PIP_INDEX_URL, …). Nothing here names a host or a path:
 # set those up as you normally would for pip.
@@ -59,10 +59,16 @@ else
   install jax jax jaxlib || true
 fi
 
+if "$py" -c 'import sklearn' 2>/dev/null; then
+  echo "setup-venv: scikit-learn already present ($("$py" -c 'import sklearn; print(sklearn.__version__)'))"
+else
+  install scikit-learn scikit-learn || true
+fi
+
 echo "setup-venv: versions in $venv:"
 OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2 JAX_PLATFORMS=cpu "$py" - <<'PY'
 import importlib
-for name in ("numpy", "scipy", "torch", "jax", "jaxlib"):
+for name in ("numpy", "scipy", "torch", "jax", "jaxlib", "sklearn"):
     try:
         mod = importlib.import_module(name)
         print(f"  {name:7s} {mod.__version__}")

@@ -79,7 +79,7 @@ export class Progress {
   }
 
   private status(entry: HistoryEntry): string {
-    const steps = this.budget.maxSteps === undefined ? `${entry.step}` : `${entry.step}/${this.budget.maxSteps}`;
+    const steps = this.budget.maxSteps === undefined ? `${entry.acceptedSteps}` : `${entry.acceptedSteps}/${this.budget.maxSteps}`;
     const lambda = entry.lambda === null ? '' : `  lambda ${entry.lambda.toExponential(2)} (${entry.hessian})`;
     const seconds = ((performance.now() - this.started) / 1000).toFixed(1);
     return `step ${steps}  residual ${entry.residual.toExponential(3)}${lambda}  ${seconds}s`;
@@ -88,7 +88,7 @@ export class Progress {
   private fraction(entry: HistoryEntry): number {
     const { tol, maxSteps, maxSeconds } = this.budget;
     const parts = [0];
-    if (maxSteps !== undefined && maxSteps > 0) parts.push(entry.step / maxSteps);
+    if (maxSteps !== undefined && maxSteps > 0) parts.push(entry.acceptedSteps / maxSteps);
     if (maxSeconds !== undefined) parts.push((performance.now() - this.started) / 1000 / maxSeconds);
     const r0 = this.startResidual!;
     if (r0 > tol && entry.residual > 0) parts.push(Math.log(r0 / entry.residual) / Math.log(r0 / tol));

@@ -61,6 +61,8 @@ export interface TrainOutcome {
   history: HistoryEntry[];
   reason: TrainResult['reason'];
   residual: number;
+  steps: number;
+  attempts: number;
   lr: number | undefined;
   /** DivergenceError's message when the loss became non-finite (the rest is its `result`). */
   diverged: string | null;
@@ -113,6 +115,8 @@ function run(job: TrainJob, post: (message: WorkerMessage) => void): void {
     history: result.history,
     reason: result.reason,
     residual: result.residual,
+    steps: result.steps,
+    attempts: result.attempts,
     lr: result.lr,
     diverged,
     seconds: elapsed(),

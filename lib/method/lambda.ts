@@ -6,6 +6,9 @@
  * tenth of the most negative curvature (a nearly singular block would make
  * the step explode along its eigenvector). For Gauss–Newton, A = λI and
  * `auto` is λ_floor.
+ *
+ * `Damping` is the adaptive (Levenberg–Marquardt) control of λ that
+ * training uses on top of the policy's starting value.
  */
 import type { Hessian, NewtonSystem } from './newton.js';
 
@@ -56,4 +59,41 @@ export function chooseLambda(policy: LambdaPolicy, system: NewtonSystem, hessian
         ? policy
         : policy.lambda0 * system.net.width ** -policy.gamma;
   return { lambda, certificate: system.certificate(lambda, hessian) };
+}
+
+/**
+ * Levenberg–Marquardt control of λ by the gain ratio ρ = (actual decrease of
+ * L) / (decrease the quadratic model promised). After an accepted step λ is
+ * multiplied by max(1/3, 1 − (2ρ − 1)³) when ρ > 1/2 (Nielsen's factor:
+ * down to λ/3 when the model is trusted) and kept otherwise; it never rises
+ * on an accepted step, since a step that lowered the loss is no evidence that
+ * λ was too small (raising it there made relu training crawl). After a
+ * rejected step λ grows from the λ that step used by ν, and ν doubles
+ * (2, 4, 8, …) until a step is accepted, so a run of rejections climbs
+ * geometrically fast.
+ */
+export class Damping {
+  private growth = 2;
+
+  constructor(
+    private current: number,
+    private readonly floor = LAMBDA_FLOOR,
+  ) {
+    if (!(current > 0) || !Number.isFinite(current)) throw new RangeError(`damping: λ must be a finite number > 0, got ${current}`);
+  }
+
+  get lambda(): number {
+    return this.current;
+  }
+
+  accepted(gain: number): void {
+    if (gain > 0.5) this.current = Math.max(this.floor, this.current * Math.max(1 / 3, 1 - (2 * gain - 1) ** 3));
+    this.growth = 2;
+  }
+
+  /** `used`: the λ of the rejected step (the full Hessian's may be above this damping's λ). */
+  rejected(used: number): void {
+    this.current = Math.max(this.current, used) * this.growth;
+    this.growth *= 2;
+  }
 }

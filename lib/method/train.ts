@@ -11,12 +11,14 @@ import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { NntkError } from '../errors.js';
 import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
-import { autoLambda, checkLambdaPolicy, chooseLambda, LAMBDA_FLOOR, type LambdaPolicy } from './lambda.js';
+import { autoLambda, checkLambdaPolicy, chooseLambda, Damping, type LambdaPolicy } from './lambda.js';
 import { NewtonSystem, type Hessian, type NewtonPath } from './newton.js';
 
 export interface HistoryEntry {
-  /** 0 for the initial state, then one entry per attempted step. */
+  /** 0 for the initial state, then one entry per attempted step (accepted or rejected). */
   step: number;
+  /** How many steps have been accepted so far, this one included: what `maxSteps` counts. */
+  acceptedSteps: number;
   /** L at the parameters in force after this step (a rejected step leaves them unchanged). */
   loss: number;
   /** |r|/|y| at the parameters in force after this step; |r| itself when y ≡ 0 (no relative residual exists). */
@@ -34,6 +36,7 @@ export interface HistoryEntry {
 interface CommonOptions {
   /** Stop when |r|/|y| ≤ tol. Default 1e-6. */
   tol?: number;
+  /** Budget of accepted steps. Default 100 (Newton), 10 000 (gradient descent). */
   maxSteps?: number;
   /** Time budget in seconds. Default: none. */
   maxSeconds?: number;
@@ -48,13 +51,18 @@ interface CommonOptions {
 export interface NewtonTrainOptions extends CommonOptions {
   method: 'newton';
   /**
-   * 'full': δ = (H + λI)⁻¹g, the method of the paper; 'gauss-newton': H → G;
-   * 'auto' (default): each step tries both and keeps the lower loss (see README).
+   * 'full': δ = (H + λI)⁻¹g with λ never below the certified `auto` λ, the
+   * method of the paper; 'gauss-newton': H → G (Levenberg–Marquardt);
+   * 'auto' (default): Gauss–Newton, switching to the full Hessian for the
+   * rest of the run when Gauss–Newton stalls (the residual falls by less
+   * than 2× over 5 accepted steps). One direction is computed per attempt.
    */
   hessian?: Hessian | 'auto';
+  /** Budget of attempted steps, rejected ones included. Default 10 × maxSteps. */
+  maxAttempts?: number;
   /** The starting λ (or the λ of every step without damping). Default 'auto'. */
   lambda?: LambdaPolicy;
-  /** 'adaptive': Levenberg–Marquardt control of λ by the gain ratio; 'none': the policy's λ every step. Default 'adaptive'. */
+  /** 'adaptive': Levenberg–Marquardt control of λ by the gain ratio (`Damping`); 'none': the policy's λ every step. Default 'adaptive'. */
   damping?: 'adaptive' | 'none';
   /** Step size α: θ ← θ − α·δ. Default 1. */
   alpha?: number;
@@ -70,7 +78,7 @@ export interface GradientTrainOptions extends CommonOptions {
 
 export type TrainOptions = NewtonTrainOptions | GradientTrainOptions;
 
-export type StopReason = 'converged' | 'max-steps' | 'max-seconds' | 'aborted' | 'stalled' | 'diverged';
+export type StopReason = 'converged' | 'max-steps' | 'max-attempts' | 'max-seconds' | 'aborted' | 'stalled' | 'diverged';
 
 export interface TrainResult {
   /** The last accepted parameters. */
@@ -79,6 +87,10 @@ export interface TrainResult {
   reason: StopReason;
   /** The relative residual of `net`. */
   residual: number;
+  /** Accepted steps. */
+  steps: number;
+  /** Attempted steps, rejected ones included (history.length − 1). */
+  attempts: number;
   /** The gradient-descent step actually used. */
   lr?: number;
 }
@@ -90,9 +102,16 @@ export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options:
   const maxSeconds = options.maxSeconds === undefined ? Infinity : positive('maxSeconds', options.maxSeconds);
   // y ≡ 0 has no relative residual: the residual, and tol, are then absolute (|r|/1).
   const yNorm = Math.sqrt(y.reduce((s, v) => s + v * v, 0)) || 1;
-  const loop = new Loop(tol, maxSeconds, yNorm, X.rows, options);
-  if (options.method === 'newton') return trainNewton(net, X, y, options, loop);
-  if (options.method === 'gd') return trainGradient(net, X, y, options, loop);
+  if (options.method === 'newton') {
+    const maxSteps = steps('maxSteps', options.maxSteps ?? 100);
+    const maxAttempts = steps('maxAttempts', options.maxAttempts ?? 10 * maxSteps);
+    return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxAttempts, options));
+  }
+  if (options.method === 'gd') {
+    // Every gradient step is kept (or training stops): attempts and steps are one.
+    const maxSteps = steps('maxSteps', options.maxSteps ?? 10_000);
+    return trainGradient(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxSteps, options));
+  }
   throw new RangeError(`train: method must be 'newton' or 'gd', got ${String((options as { method: unknown }).method)}`);
 }
 
@@ -105,68 +124,84 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   const adaptive = (options.damping ?? 'adaptive') === 'adaptive';
   const alpha = options.alpha ?? 1;
   if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 2)) throw new RangeError(`train: alpha must be in (0, 2], got ${alpha}`);
-  const maxSteps = steps('maxSteps', options.maxSteps ?? 100);
   const path = options.path ?? (net.parameterCount <= X.rows ? 'dense' : 'kernel');
   if (path !== 'dense' && path !== 'kernel') throw new RangeError(`train: path must be 'dense' or 'kernel', got ${String(path)}`);
-  const candidates: Hessian[] = hessian === 'auto' ? ['full', 'gauss-newton'] : [hessian];
+  let curvature: Hessian = hessian === 'full' ? 'full' : 'gauss-newton';
 
   // One workspace for every system of the run: they are used one after another.
   const workspace = new Workspace();
   let system = new NewtonSystem(net, X, y, workspace);
   loop.start(system.net, system.loss, system.residual);
-  // The Levenberg–Marquardt damping starts where the policy puts Gauss–Newton: λ_floor for `auto`.
-  let damping = chooseLambda(policy, system, 'gauss-newton').lambda;
-  let growth = 2;
-  while (loop.shouldContinue(maxSteps)) {
+  // 'auto' watches the Gauss–Newton steps for a stall; the other two never change curvature.
+  const stall = hessian === 'auto' ? new StallWatch(loop.relative(system.residual)) : null;
+  // The damping starts where the policy puts Gauss–Newton: λ_floor for `auto`.
+  const damping = new Damping(chooseLambda(policy, system, 'gauss-newton').lambda);
+  while (loop.shouldContinue()) {
     const started = performance.now();
-    let best: Candidate | null = null;
-    for (const candidate of candidates) {
-      // The full-Hessian kernel step needs A = S + λI positive definite: never below the certified λ.
-      const lambda = adaptive ? (candidate === 'full' ? Math.max(damping, autoLambda(system, 'full')) : damping) : chooseLambda(policy, system, candidate).lambda;
-      const step = system.direction(lambda, candidate, path);
-      const trial = new NewtonSystem(system.net.moved(step.direction, alpha), X, y, workspace);
-      // The decrease the quadratic model promises: α·gᵀδ − ½α²·δᵀHδ, where δᵀHδ = gᵀδ − λ|δ|².
-      const predicted = alpha * step.gradientDot - 0.5 * alpha * alpha * (step.gradientDot - lambda * step.normSquared);
-      const gain = (system.loss - trial.loss) / predicted;
-      if (best === null || !(best.trial.loss <= trial.loss)) best = { hessian: candidate, lambda, trial, gain };
-    }
-    const { lambda, trial, gain } = best!;
+    // The full-Hessian kernel step needs A = S + λI positive definite: never below the certified λ.
+    const lambda = adaptive ? (curvature === 'full' ? Math.max(damping.lambda, autoLambda(system, 'full')) : damping.lambda) : chooseLambda(policy, system, curvature).lambda;
+    // A rejected step leaves `system` as it was, so the next attempt reuses its λ-independent
+    // work (the Gauss–Newton Gram J·Jᵀ, the blocks of S): only the solve for the new λ is redone.
+    const step = system.direction(lambda, curvature, path);
+    const trial = new NewtonSystem(system.net.moved(step.direction, alpha), X, y, workspace);
+    // The decrease the quadratic model promises: α·gᵀδ − ½α²·δᵀHδ, where δᵀHδ = gᵀδ − λ|δ|².
+    const predicted = alpha * step.gradientDot - 0.5 * alpha * alpha * (step.gradientDot - lambda * step.normSquared);
+    const gain = (system.loss - trial.loss) / predicted;
     const finite = Number.isFinite(trial.loss);
-    const accepted = finite && (!adaptive || gain > 1e-4);
+    const accepted = finite && (!adaptive || gain > MIN_GAIN);
+    const used = curvature;
     if (accepted) {
       system = trial;
-      // Nielsen's rule: shrink the damping by up to 3× after a good step, keep it after a poor one.
-      if (adaptive) damping = Math.max(LAMBDA_FLOOR, damping * Math.max(1 / 3, 1 - (2 * gain - 1) ** 3));
-      growth = 2;
+      if (adaptive) damping.accepted(gain);
+      if (stall?.stalled(loop.relative(system.residual))) curvature = 'full';
     } else if (adaptive) {
-      damping = lambda * growth;
-      growth *= 2;
+      damping.rejected(lambda);
     }
-    loop.record(system.net, system.loss, system.residual, { lambda, hessian: best!.hessian }, accepted, started);
+    loop.record(system.net, system.loss, system.residual, { lambda, hessian: used }, accepted, started);
     if (!finite && !adaptive) loop.diverged(system.net, trial.loss, `Newton with λ = ${lambda}`);
-    if (damping > LAMBDA_CEILING) loop.stop('stalled');
+    if (damping.lambda > LAMBDA_CEILING) loop.stop('stalled');
   }
   return loop.result(system.net);
 }
 
+/** A step is kept when the loss fell by more than this fraction of the decrease the model promised. */
+const MIN_GAIN = 1e-4;
+
 /** Beyond this damping a step is a vanishing gradient step: nothing more to gain. */
 const LAMBDA_CEILING = 1e20;
 
-interface Candidate {
-  hessian: Hessian;
-  lambda: number;
-  trial: NewtonSystem;
-  gain: number;
+/**
+ * When 'auto' gives up on Gauss–Newton: the relative residual fell by less
+ * than a factor STALL_FACTOR over the last STALL_WINDOW accepted steps. At
+ * that rate (2× per 5 steps) reaching 1e-6 from 1 takes 100 steps, the whole
+ * default budget; on the circle at high frequencies (SPEC §6) Gauss–Newton
+ * stalls this way far from the target while the full Hessian converges.
+ */
+class StallWatch {
+  private readonly residuals: number[];
+
+  constructor(initial: number) {
+    this.residuals = [initial];
+  }
+
+  /** Records the residual after an accepted step; true when the last STALL_WINDOW steps stalled. */
+  stalled(residual: number): boolean {
+    this.residuals.push(residual);
+    const n = this.residuals.length;
+    return n > STALL_WINDOW && this.residuals[n - 1 - STALL_WINDOW]! < STALL_FACTOR * residual;
+  }
 }
 
+const STALL_WINDOW = 5;
+const STALL_FACTOR = 2;
+
 function trainGradient(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: GradientTrainOptions, loop: Loop): TrainResult {
-  const maxSteps = steps('maxSteps', options.maxSteps ?? 10_000);
   const m = X.rows;
   const workspace = new Workspace();
   let system = new NewtonSystem(net, X, y, workspace);
   const lr = options.lr === undefined ? 1 / largestEigenvalue(jacobianGram(net, system.xt, workspace), m) : positive('lr', options.lr);
   loop.start(system.net, system.loss, system.residual);
-  while (loop.shouldContinue(maxSteps)) {
+  while (loop.shouldContinue()) {
     const started = performance.now();
     const gradient = jacobianTransposeTimes(system.net, system.xt, system.residual, workspace);
     // θ ← θ − η·g with g = Jᵀr/M.
@@ -213,17 +248,20 @@ class Loop {
   private reason: StopReason | null = null;
   private readonly started = performance.now();
   private current = Infinity;
+  private accepted = 0;
 
   constructor(
     private readonly tol: number,
     private readonly maxSeconds: number,
     private readonly yNorm: number,
     private readonly m: number,
+    private readonly maxSteps: number,
+    private readonly maxAttempts: number,
     private readonly options: CommonOptions,
   ) {}
 
   start(net: TwoLayerNetwork, loss: number, residual: Float64Array): void {
-    this.push(net, { step: 0, loss, residual: this.relative(residual), lambda: null, hessian: null, accepted: true, seconds: 0 });
+    this.push(net, { step: 0, acceptedSteps: 0, loss, residual: this.relative(residual), lambda: null, hessian: null, accepted: true, seconds: 0 });
   }
 
   record(
@@ -235,8 +273,10 @@ class Loop {
     started: number,
   ): void {
     const seconds = (performance.now() - started) / 1000;
+    if (accepted) this.accepted++;
     this.push(net, {
       step: this.history.length,
+      acceptedSteps: this.accepted,
       loss,
       residual: this.relative(residual),
       lambda: newton?.lambda ?? null,
@@ -257,20 +297,22 @@ class Loop {
     throw new DivergenceError(`train: the loss became ${loss} at step ${step} (${what})`, this.result(net));
   }
 
-  shouldContinue(maxSteps: number): boolean {
+  shouldContinue(): boolean {
     if (this.reason !== null) return false;
     if (this.current <= this.tol) this.reason = 'converged';
-    else if (this.history.length > maxSteps) this.reason = 'max-steps';
+    else if (this.accepted >= this.maxSteps) this.reason = 'max-steps';
+    else if (this.history.length > this.maxAttempts) this.reason = 'max-attempts';
     else if ((performance.now() - this.started) / 1000 >= this.maxSeconds) this.reason = 'max-seconds';
     else if (this.options.signal?.aborted) this.reason = 'aborted';
     return this.reason === null;
   }
 
   result(net: TwoLayerNetwork): TrainResult {
-    return { net, history: this.history, reason: this.reason ?? 'max-steps', residual: this.current };
+    return { net, history: this.history, reason: this.reason ?? 'max-steps', residual: this.current, steps: this.accepted, attempts: this.history.length - 1 };
   }
 
-  private relative(residual: Float64Array): number {
+  /** |r|/|y|. */
+  relative(residual: Float64Array): number {
     let s = 0;
     for (let j = 0; j < this.m; j++) s += residual[j]! ** 2;
     return Math.sqrt(s) / this.yNorm;

@@ -28,36 +28,42 @@ Runs until the relative residual |f(X) - y| / |y| <= tol, or a step or time
 budget is spent, and writes the last accepted model to DIR2.
 newton: theta <- theta - (H + lambda I)^-1 g with Levenberg-Marquardt
   damping starting from --lambda (default auto). The curvature: by default
-  each step tries the full Hessian and Gauss-Newton and keeps the lower loss;
-  --full-hessian or --gauss-newton fix it.
+  Gauss-Newton (H -> J^T J / M), switching to the full Hessian for the rest
+  of the run if Gauss-Newton stalls (residual down less than 2x over 5
+  accepted steps); --gauss-newton never switches; --full-hessian is the
+  paper's regularized Newton, lambda never below the certified auto lambda.
+  --max-steps counts accepted steps, --max-attempts all attempts.
 gd: theta <- theta - eta g, eta = --lr or 1/mu_max(K_GD) at the start.
 
 DIR2 is written as a unit: whatever instant the command is killed at, or if
 the disk fills up, DIR2 holds its previous model or the new one, whole
 (DIR2 may be DIR). Besides the model files it gets train.json, the run
-record {"method", "reason", "residual", "steps", "seconds", "history": [...]}
-("lr" too for gd); other files in DIR2 are kept. --history writes the same
-record to a file of its own. A history entry is one attempted step as the
-library returns it: {"step", "loss", "residual", "lambda", "hessian",
-"accepted", "seconds"}. reason is converged, max-steps, max-seconds,
+record {"method", "reason", "residual", "steps", "attempts", "seconds",
+"history": [...]} ("lr" too for gd): steps accepted, attempts made; other
+files in DIR2 are kept. --history writes the same record to a file of its
+own. A history entry is one attempt as the library returns it: {"step",
+"acceptedSteps", "loss", "residual", "lambda", "hessian", "accepted",
+"seconds"}. reason is converged, max-steps, max-attempts, max-seconds,
 aborted, stalled, diverged, or checkpoint (training was still running).
 
 Checkpoints: --checkpoint-every S and --checkpoint-steps K write the
 parameters in force and the history so far to DIR2 (and --history), the same
-way, after the first step that ends S seconds or K steps after the previous
-checkpoint (either or both).
+way, after the first attempt that ends S seconds or K attempts after the
+previous checkpoint (either or both).
 --resume continues the run recorded in DIR2/train.json (a checkpoint or a
 finished run) instead of starting from DIR, which is then not read: the
 history is appended to (step numbers and seconds continue), the budgets
---max-steps and --max-seconds count the whole run, newton continues from the
-lambda of the last step and gd with the recorded eta (--lambda and --lr
-apply to a fresh start only). --method must be the recorded one. Without
-DIR2/train.json (no checkpoint was written yet), the run starts from DIR.
+--max-steps, --max-attempts and --max-seconds count the whole run, newton
+continues from the lambda and the curvature of the last attempt and gd with
+the recorded eta (--lambda and --lr apply to a fresh start only). --method
+must be the recorded one. Without DIR2/train.json (no checkpoint was written
+yet), the run starts from DIR.
 
 Progress goes to stderr: a status line redrawn in place on a terminal, else a
 line a second (--quiet: none). stdout: one JSON line {"method", "reason",
-"residual", "steps"}. Ctrl-C stops at the next step boundary and writes the
-model and history (exit 130); a second Ctrl-C quits at once without writing.
+"residual", "steps", "attempts"}. Ctrl-C stops at the next step boundary and
+writes the model and history (exit 130); a second Ctrl-C quits at once
+without writing.
 If the loss becomes NaN or infinite, the last finite model and the history
 are written and the exit status is 1.`,
   options: {
@@ -69,7 +75,8 @@ are written and the exit status is 1.`,
     gaussNewton: flag('newton: Gauss-Newton steps only'),
     fullHessian: flag('newton: full-Hessian steps only'),
     tol: withDefault('T', 'target relative residual |r|/|y|', number({ above: 0 }), 1e-6),
-    maxSteps: optional('S', 'step budget (default: the library\'s, 100 for newton, 10000 for gd)', number({ integer: true, min: 0 })),
+    maxSteps: optional('S', 'budget of accepted steps (default: the library\'s, 100 for newton, 10000 for gd)', number({ integer: true, min: 0 })),
+    maxAttempts: optional('A', 'newton: budget of attempts, rejected steps included (default 10 x max-steps)', number({ integer: true, min: 0 })),
     maxSeconds: optional('S', 'time budget in seconds (default: none)', number({ above: 0 })),
     lr: optional('ETA', 'gd: step size eta > 0 (default 1/mu_max(K_GD))', number({ above: 0 })),
     out: required('DIR2', 'model directory to write', text),
@@ -80,7 +87,7 @@ are written and the exit status is 1.`,
     quiet: flag('no progress output'),
   },
   async run(o) {
-    const newtonOnly = [[o.lambda !== undefined, '--lambda'], [o.gaussNewton, '--gauss-newton'], [o.fullHessian, '--full-hessian']] as const;
+    const newtonOnly = [[o.lambda !== undefined, '--lambda'], [o.gaussNewton, '--gauss-newton'], [o.fullHessian, '--full-hessian'], [o.maxAttempts !== undefined, '--max-attempts']] as const;
     for (const [given, name] of o.method === 'gd' ? newtonOnly : ([[o.lr !== undefined, '--lr']] as const)) {
       if (given) throw new UsageError(`${name} does not apply to --method ${o.method}`);
     }
@@ -92,16 +99,20 @@ are written and the exit status is 1.`,
     const X = await readPoints(o.x, net.config.dim);
     const y = await readTargets(o.y, X.rows, o.x);
 
-    const done = { steps: previous?.steps ?? 0, seconds: previous?.seconds ?? 0 };
+    const done = { steps: previous?.steps ?? 0, attempts: previous?.attempts ?? 0, seconds: previous?.seconds ?? 0 };
     const maxSteps = o.maxSteps ?? (o.method === 'newton' ? 100 : 10_000);
+    // The library's default for newton, counted over the whole run when resuming.
+    const maxAttempts = o.maxAttempts ?? 10 * maxSteps;
     const budget = {
       tol: o.tol,
       maxSteps: Math.max(0, maxSteps - done.steps),
       // The library needs a time budget > 0; the smallest one stops before the first step.
       ...(o.maxSeconds === undefined ? {} : { maxSeconds: Math.max(Number.MIN_VALUE, o.maxSeconds - done.seconds) }),
     };
-    const lastLambda = previous === null ? undefined : (lastOf(previous.history, (e) => e.lambda !== null)?.lambda ?? undefined);
-    const startLambda = previous === null ? o.lambda : lastLambda;
+    const last = previous === null ? undefined : lastOf(previous.history, (e) => e.lambda !== null);
+    const startLambda = previous === null ? o.lambda : (last?.lambda ?? undefined);
+    // 'auto' switches to the full Hessian for good once Gauss–Newton stalls: a resumed run that had switched stays switched.
+    const curvature = o.gaussNewton ? 'gauss-newton' : o.fullHessian || last?.hessian === 'full' ? 'full' : undefined;
     const lr = previous === null ? o.lr : previous.lr;
     const options: TrainJob['options'] =
       o.method === 'gd'
@@ -109,12 +120,14 @@ are written and the exit status is 1.`,
         : {
             method: 'newton',
             ...budget,
+            maxAttempts: Math.max(0, maxAttempts - done.attempts),
             ...(startLambda === undefined ? {} : { lambda: startLambda }),
-            ...(o.gaussNewton ? { hessian: 'gauss-newton' as const } : o.fullHessian ? { hessian: 'full' as const } : {}),
+            ...(curvature === undefined ? {} : { hessian: curvature }),
           };
     const record = (history: HistoryEntry[], seconds: number, reason: StopReason | 'checkpoint', lrUsed: number | undefined): RunRecord => {
       const whole = previous === null ? history : continueHistory(previous, history);
-      return { method: o.method, reason, residual: lastOf(whole, (e) => e.accepted)!.residual, steps: whole.length - 1, seconds: done.seconds + seconds, ...(lrUsed === undefined ? {} : { lr: lrUsed }), history: whole };
+      const steps = whole.at(-1)!.acceptedSteps;
+      return { method: o.method, reason, residual: lastOf(whole, (e) => e.accepted)!.residual, steps, attempts: whole.length - 1, seconds: done.seconds + seconds, ...(lrUsed === undefined ? {} : { lr: lrUsed }), history: whole };
     };
     const save = async (model: TwoLayerNetwork, run: RunRecord) => {
       await writeModel(o.out, model, run);
@@ -126,22 +139,22 @@ are written and the exit status is 1.`,
       else progress.interject(`nntk train: ${message}`);
     });
     const checkpoint = { ...(o.checkpointSteps === undefined ? {} : { steps: o.checkpointSteps }), ...(o.checkpointEvery === undefined ? {} : { seconds: o.checkpointEvery }) };
-    const outcome = await runWorker(net, X, y, options, checkpoint, progress, checkpoints, done.steps);
+    const outcome = await runWorker(net, X, y, options, checkpoint, progress, checkpoints, done);
     await checkpoints.settled();
 
     const run = record(outcome.history, outcome.seconds, outcome.reason, outcome.lr);
     await save(fromArrays(outcome.net), run);
-    const { steps, residual } = run;
+    const { steps, attempts, residual } = run;
     const wrote = `wrote ${o.out}${o.history === undefined ? '' : ` and ${o.history}`}`;
     if (outcome.diverged !== null) {
       throw new Failure(`${outcome.diverged}; ${wrote} (the last finite model)`);
     }
-    summary({ method: o.method, reason: outcome.reason, residual, steps });
+    summary({ method: o.method, reason: outcome.reason, residual, steps, attempts });
     if (outcome.reason === 'aborted') {
       note('train', `interrupted after step ${steps} at residual ${residual}; ${wrote}`);
       return EXIT.interrupted;
     }
-    note('train', `stopped (${outcome.reason}) after ${steps} steps at residual ${residual}; ${wrote}`);
+    note('train', `stopped (${outcome.reason}) after ${steps} steps (${attempts} attempts) at residual ${residual}; ${wrote}`);
     return EXIT.ok;
   },
 });
@@ -155,7 +168,7 @@ function runWorker(
   checkpoint: TrainJob['checkpoint'],
   progress: Progress | null,
   checkpoints: Checkpoints,
-  stepOffset: number,
+  offset: { steps: number; attempts: number },
 ): Promise<TrainOutcome> {
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const job: TrainJob = { net: toArrays(net), X: { rows: X.rows, cols: X.cols, data: X.data }, y, options, stop, checkpoint };
@@ -166,7 +179,7 @@ function runWorker(
     else progress.interject(`nntk train: ${message}`);
   };
   // Progress counts the steps of the whole run when resuming.
-  const shown = (entry: HistoryEntry): HistoryEntry => (stepOffset === 0 ? entry : { ...entry, step: entry.step + stepOffset });
+  const shown = (entry: HistoryEntry): HistoryEntry => ({ ...entry, step: entry.step + offset.attempts, acceptedSteps: entry.acceptedSteps + offset.steps });
   process.once('SIGINT', interrupt);
   const worker = new Worker(new URL('../trainworker.js', import.meta.url), { workerData: { [JOB_KEY]: job } });
   return new Promise<TrainOutcome>((resolve, reject) => {
