@@ -15,6 +15,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACTIVATIONS, formatNpy, replaceDirectory, resolveDirectory, TwoLayerNetwork, writeFileDurable, type Activation, type NetworkConfig } from '../index.js';
+import { exists } from '../io/atomic.js';
 import { readArray, shapeText } from './arrays.js';
 import { Failure } from './failures.js';
 
@@ -147,14 +148,4 @@ async function readShaped(path: string, shape: number[], what: string): Promise<
     throw new Failure(`${path}: ${what} must have shape ${shapeText(shape)} per model.json, found shape ${shapeText(array.shape)}`);
   }
   return array.data;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
 }

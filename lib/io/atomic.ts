@@ -251,7 +251,8 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether `path` exists; errors other than ENOENT (a permission, an I/O error) are thrown, not taken for absence. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
