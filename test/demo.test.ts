@@ -136,7 +136,9 @@ describe('nntk demo, end to end (width 64, 40 points, seed 3, GD budget 0.05 s)'
     expect(json.rows.map((r) => [r.k, r.method])).toEqual([1, 2, 4, 8, 16].flatMap((k) => [[k, 'newton'], [k, 'gd']]));
     for (const r of json.rows) {
       expect(r.reached, `k = ${r.k}, ${r.method}`).toBe(r.residual <= 1e-6);
-      expect(Number.isInteger(r.steps) && r.steps >= 0 && r.steps <= (r.method === 'newton' ? 100 : Infinity)).toBe(true);
+      expect(Number.isInteger(r.steps) && r.steps >= 0 && r.steps <= (r.method === 'newton' ? 100 : Infinity), `k = ${r.k}, ${r.method}: steps`).toBe(true);
+      // Newton caps its attempts at 10 × its step budget; every gradient step is accepted.
+      expect(Number.isInteger(r.attempts) && r.attempts >= r.steps && r.attempts <= (r.method === 'newton' ? 1000 : r.steps), `k = ${r.k}, ${r.method}: attempts`).toBe(true);
     }
   });
 

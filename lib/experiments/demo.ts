@@ -40,7 +40,10 @@ export type Method = 'newton' | 'gd';
 export interface DemoRow {
   k: number;
   method: Method;
+  /** Accepted steps: what the step budget counts. */
   steps: number;
+  /** Attempted steps, rejected Newton steps included. */
+  attempts: number;
   seconds: number;
   residual: number;
   reached: boolean;
@@ -100,7 +103,7 @@ export function runDemo(options: DemoOptions = {}): DemoResult {
     if (result.reason === 'aborted') break;
     if (result.lr !== undefined) lr = result.lr;
     const seconds = (performance.now() - started) / 1000;
-    rows.push({ k, method, steps: result.history.length - 1, seconds, residual: result.residual, reached: result.reason === 'converged' });
+    rows.push({ k, method, steps: result.steps, attempts: result.attempts, seconds, residual: result.residual, reached: result.reason === 'converged' });
     histories.push({ k, method, history: result.history });
   }
   return {
