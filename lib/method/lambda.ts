@@ -51,6 +51,24 @@ export function autoLambda(system: NewtonSystem, hessian: Hessian): number {
   return LAMBDA_FLOOR + (1 + MARGIN) * Math.max(0, -system.curvature.minEigenvalue);
 }
 
+/**
+ * τ above which the Gauss–Newton damping starts (Madsen, Nielsen and Tingleff's
+ * τ = 10⁻³): λ₀ = τ·max diag(𝒦_GD), 𝒦_GD = J·Jᵀ/M, the largest per-point NTK
+ * value. λ_floor there gives the minimum-norm interpolating step of the
+ * linearised model, which on nonlinear data overshoots and costs a run of
+ * rejections (seven at the start of most W8 circle cases) before λ is useful.
+ */
+export const STARTING_TAU = 1e-3;
+
+/** The damping's first λ for Gauss–Newton under `auto`: max(λ_floor, τ·max diag(J·Jᵀ)/M). */
+export function startingLambda(system: NewtonSystem): number {
+  const gram = system.gram;
+  const m = gram.rows;
+  let max = 0;
+  for (let j = 0; j < m; j++) max = Math.max(max, gram.data[j * m + j]!);
+  return Math.max(LAMBDA_FLOOR, (STARTING_TAU * max) / m);
+}
+
 export function chooseLambda(policy: LambdaPolicy, system: NewtonSystem, hessian: Hessian): LambdaChoice {
   const lambda =
     policy === 'auto'
@@ -64,14 +82,19 @@ export function chooseLambda(policy: LambdaPolicy, system: NewtonSystem, hessian
 /**
  * Levenberg–Marquardt control of λ by the gain ratio ρ = (actual decrease of
  * L) / (decrease the quadratic model promised). After an accepted step λ is
- * multiplied by max(1/3, 1 − (2ρ − 1)³) when ρ > 1/2 (Nielsen's factor:
- * down to λ/3 when the model is trusted) and kept otherwise; it never rises
- * on an accepted step, since a step that lowered the loss is no evidence that
- * λ was too small (raising it there made relu training crawl). After a
+ * divided by 10 when ρ > 3/4 (the model is trusted: move towards the
+ * Gauss–Newton step), by 3 when 1/4 < ρ ≤ 3/4, and kept otherwise; it never
+ * rises on an accepted step, since a step that lowered the loss is no evidence
+ * that λ was too small (raising it there made relu training crawl). After a
  * rejected step λ grows from the λ that step used by ν, and ν doubles
  * (2, 4, 8, …) until a step is accepted, so a run of rejections climbs
  * geometrically fast.
  */
+/** Above this gain ratio the quadratic model is trusted: λ ÷ 10. */
+const TRUSTED_GAIN = 0.75;
+/** Above this (and up to TRUSTED_GAIN) the model is fair: λ ÷ 3. */
+const FAIR_GAIN = 0.25;
+
 export class Damping {
   private growth = 2;
 
@@ -87,7 +110,8 @@ export class Damping {
   }
 
   accepted(gain: number): void {
-    if (gain > 0.5) this.current = Math.max(this.floor, this.current * Math.max(1 / 3, 1 - (2 * gain - 1) ** 3));
+    if (gain > TRUSTED_GAIN) this.current = Math.max(this.floor, this.current / 10);
+    else if (gain > FAIR_GAIN) this.current = Math.max(this.floor, this.current / 3);
     this.growth = 2;
   }
 
