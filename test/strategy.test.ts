@@ -67,10 +67,14 @@ describe('the default strategy on scikit-learn data (diabetes 442×10, breast_ca
     expect(relativeResidual(result, X, y)).toBeLessThanOrEqual(1e-6);
   });
 
-  it('the first Gauss–Newton step uses λ₀ = τ·max_j |∇_θ f(x_j)|² / M (τ = 1e-3), the largest per-point NTK value times τ', () => {
+  it('starts at λ_floor, and after the first rejected attempt retries at τ·max_j |∇_θ f(x_j)|² / M (τ = 1e-3: the textbook LM start), not at 2·λ_floor', () => {
     const { X, y } = sklearnData('diabetes');
     const n = net('tanh', 64, X.cols);
-    const result = train(n, X, y, { method: 'newton', maxSteps: 1 });
+    const result = train(n, X, y, { method: 'newton', maxAttempts: 2 });
+    const [, first, second] = result.history;
+    expect(first!.lambda).toBe(LAMBDA_FLOOR);
+    expect(first!.accepted).toBe(false); // on this case the λ_floor step overshoots: the property is tested
+    // The rejected attempt left θ = θ₀: the retry's scale is the per-point NTK at θ₀.
     // |∇_θ f(x)|² = N^(−2β) Σᵢ [σ(uᵢ)² + cᵢ²σ′(uᵢ)²(|x|² + 1)], uᵢ = wᵢ·x + bᵢ (the c, W, b derivatives).
     const { width, dim, beta } = n.config;
     let max = 0;
@@ -87,7 +91,7 @@ describe('the default strategy on scikit-learn data (diabetes 442×10, breast_ca
       max = Math.max(max, g * width ** (-2 * beta));
     }
     // Both sides sum N·(d + 2) positive terms per point: they agree to a few hundred ulps, far below 1e-12.
-    expect(Math.abs(result.history[1]!.lambda! / ((STARTING_TAU * max) / X.rows) - 1)).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(second!.lambda! / ((STARTING_TAU * max) / X.rows) - 1)).toBeLessThanOrEqual(1e-12);
   });
 });
 

@@ -134,9 +134,10 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   loop.start(system.net, system.loss, system.residual);
   // 'auto' watches the Gauss–Newton steps for a stall; the other two never change curvature.
   const stall = hessian === 'auto' ? new StallWatch(loop.relative(system.residual)) : null;
-  // The damping starts where the policy puts the first step's curvature; for `auto` and
-  // Gauss–Newton that is τ·max diag(𝒦_GD) (startingLambda), from the Gram the first step needs anyway.
-  const damping = new Damping(policy === 'auto' && curvature === 'gauss-newton' ? startingLambda(system) : chooseLambda(policy, system, 'gauss-newton').lambda);
+  // The damping starts where the policy puts Gauss–Newton: λ_floor for `auto`, the linearised
+  // model's own step, which wins where the model is near-linear (4–5 steps on the smooth circle).
+  const damping = new Damping(chooseLambda(policy, system, 'gauss-newton').lambda);
+  let rescaled = false;
   while (loop.shouldContinue()) {
     const started = performance.now();
     // The full-Hessian kernel step needs A = S + λI positive definite: never below the certified λ.
@@ -157,6 +158,13 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
       if (stall?.stalled(loop.relative(system.residual))) curvature = 'full';
     } else if (adaptive) {
       damping.rejected(lambda);
+      // The first rejected Gauss–Newton attempt under `auto` shows λ_floor's scale is wrong here:
+      // λ jumps to the textbook scale τ·max diag(𝒦_GD) instead of doubling up from 1e-12
+      // (~30 rejections), from the Gram this system has already formed on the kernel path.
+      if (!rescaled && policy === 'auto' && curvature === 'gauss-newton') {
+        damping.atLeast(startingLambda(system));
+        rescaled = true;
+      }
     }
     loop.record(system.net, system.loss, system.residual, { lambda, hessian: used }, accepted, started);
     if (!finite && !adaptive) loop.diverged(system.net, trial.loss, `Newton with λ = ${lambda}`);
