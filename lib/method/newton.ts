@@ -72,6 +72,12 @@ export class NewtonSystem {
     return this.cachedCurvature;
   }
 
+  /** J·Jᵀ (M×M, computed once): the Gauss–Newton kernel path's Q is this over λ. */
+  get gram(): Matrix {
+    this.cachedGram ??= jacobianGram(this.net, this.xt, this.workspace);
+    return this.cachedGram;
+  }
+
   /** minᵢ λ_min(Sᵢ + λI) > 0 certifies that the kernel path can factor A (always λ for Gauss–Newton). */
   certificate(lambda: number, hessian: Hessian): number {
     return hessian === 'gauss-newton' ? lambda : this.curvature.minEigenvalue + lambda;
@@ -95,8 +101,7 @@ export class NewtonSystem {
     let Q: Matrix;
     let blockFactors: BlockFactors | null = null;
     if (hessian === 'gauss-newton') {
-      this.cachedGram ??= jacobianGram(this.net, this.xt, this.workspace);
-      const gram = this.cachedGram.data;
+      const gram = this.gram.data;
       Q = new Matrix(m, m);
       for (let i = 0; i < gram.length; i++) Q.data[i] = gram[i]! / lambda;
     } else {

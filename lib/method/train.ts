@@ -11,7 +11,7 @@ import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { NntkError } from '../errors.js';
 import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
-import { autoLambda, checkLambdaPolicy, chooseLambda, Damping, type LambdaPolicy } from './lambda.js';
+import { autoLambda, checkLambdaPolicy, chooseLambda, Damping, startingLambda, type LambdaPolicy } from './lambda.js';
 import { NewtonSystem, type Hessian, type NewtonPath } from './newton.js';
 
 export interface HistoryEntry {
@@ -55,7 +55,7 @@ export interface NewtonTrainOptions extends CommonOptions {
    * method of the paper; 'gauss-newton': H → G (Levenberg–Marquardt);
    * 'auto' (default): Gauss–Newton, switching to the full Hessian for the
    * rest of the run when Gauss–Newton stalls (the residual falls by less
-   * than 2× over 5 accepted steps). One direction is computed per attempt.
+   * than 2× over 15 accepted steps). One direction is computed per attempt.
    */
   hessian?: Hessian | 'auto';
   /** Budget of attempted steps, rejected ones included. Default 10 × maxSteps. */
@@ -134,8 +134,10 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   loop.start(system.net, system.loss, system.residual);
   // 'auto' watches the Gauss–Newton steps for a stall; the other two never change curvature.
   const stall = hessian === 'auto' ? new StallWatch(loop.relative(system.residual)) : null;
-  // The damping starts where the policy puts Gauss–Newton: λ_floor for `auto`.
+  // The damping starts where the policy puts Gauss–Newton: λ_floor for `auto`, the linearised
+  // model's own step, which wins where the model is near-linear (4–5 steps on the smooth circle).
   const damping = new Damping(chooseLambda(policy, system, 'gauss-newton').lambda);
+  let rescaled = false;
   while (loop.shouldContinue()) {
     const started = performance.now();
     // The full-Hessian kernel step needs A = S + λI positive definite: never below the certified λ.
@@ -156,6 +158,13 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
       if (stall?.stalled(loop.relative(system.residual))) curvature = 'full';
     } else if (adaptive) {
       damping.rejected(lambda);
+      // The first rejected Gauss–Newton attempt under `auto` shows λ_floor's scale is wrong here:
+      // λ jumps to the textbook scale τ·max diag(𝒦_GD) instead of doubling up from 1e-12
+      // (~30 rejections), from the Gram this system has already formed on the kernel path.
+      if (!rescaled && policy === 'auto' && curvature === 'gauss-newton') {
+        damping.atLeast(startingLambda(system));
+        rescaled = true;
+      }
     }
     loop.record(system.net, system.loss, system.residual, { lambda, hessian: used }, accepted, started);
     if (!finite && !adaptive) loop.diverged(system.net, trial.loss, `Newton with λ = ${lambda}`);
@@ -173,9 +182,12 @@ const LAMBDA_CEILING = 1e20;
 /**
  * When 'auto' gives up on Gauss–Newton: the relative residual fell by less
  * than a factor STALL_FACTOR over the last STALL_WINDOW accepted steps. At
- * that rate (2× per 5 steps) reaching 1e-6 from 1 takes 100 steps, the whole
- * default budget; on the circle at high frequencies (SPEC §6) Gauss–Newton
- * stalls this way far from the target while the full Hessian converges.
+ * that rate (2× per 15 steps) reaching 1e-6 from 1 would take 300 steps, three
+ * default budgets; on the circle at high frequencies (SPEC §6) Gauss–Newton
+ * stalls this way far from the target while the full Hessian converges. A
+ * shorter window (5) switched on transient plateaus of the damped steps
+ * (relu and tanh on the circle at k = 4 and 8, W8), after which the full
+ * Hessian's certified λ made every step cost more and gain less.
  */
 class StallWatch {
   private readonly residuals: number[];
@@ -192,7 +204,7 @@ class StallWatch {
   }
 }
 
-const STALL_WINDOW = 5;
+const STALL_WINDOW = 15;
 const STALL_FACTOR = 2;
 
 function trainGradient(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: GradientTrainOptions, loop: Loop): TrainResult {
