@@ -72,6 +72,20 @@ function proseLines(text) {
   return lines;
 }
 
+/**
+ * The page with fenced code blocks and inline code spans blanked out (line
+ * breaks kept, so offsets still give line numbers): what is left is the prose,
+ * where a link's text may wrap across lines.
+ */
+function proseText(text) {
+  const kept = new Map(proseLines(text).map(({ line, number }) => [number, line]));
+  return text
+    .split('\n')
+    .map((line, index) => kept.get(index + 1) ?? '')
+    .join('\n')
+    .replace(/`[^`]*`/g, (span) => span.replace(/[^\n]/g, ' '));
+}
+
 const anchorCache = new Map();
 function anchorsOf(file) {
   let anchors = anchorCache.get(file);
@@ -97,30 +111,29 @@ const markdown = tracked.filter((f) => f.endsWith('.md'));
 let links = 0;
 for (const file of markdown) {
   const text = readFileSync(join(root, file), 'utf8');
-  for (const { line, number } of proseLines(text)) {
-    const prose = line.replace(/`[^`]*`/g, '');
-    for (const m of prose.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
-      const target = m[1];
-      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto: …
-      links++;
-      const [pathPart, anchor] = target.split('#', 2);
-      const resolved = pathPart === '' ? file : relative(root, resolve(root, dirname(file), decodeURIComponent(pathPart)));
-      const where = `${file}:${number}`;
-      if (resolved.startsWith('..')) {
-        failures.push(`${where}: ${target} leaves the repository`);
-        continue;
-      }
-      if (PENDING.has(resolved) && !existsSync(join(root, resolved))) continue;
-      if (!existsSync(join(root, resolved))) {
-        failures.push(`${where}: ${target}: no such file (${resolved})`);
-        continue;
-      }
-      if (anchor === undefined || anchor === '') continue;
-      if (!resolved.endsWith('.md') || statSync(join(root, resolved)).isDirectory()) {
-        failures.push(`${where}: ${target}: an anchor into a file that is not a Markdown page`);
-      } else if (!anchorsOf(resolved).has(anchor)) {
-        failures.push(`${where}: ${target}: ${resolved} has no heading with the anchor #${anchor}`);
-      }
+  const prose = proseText(text);
+  for (const m of prose.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
+    const target = m[1];
+    const number = prose.slice(0, m.index + m[0].length).split('\n').length;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto: …
+    links++;
+    const [pathPart, anchor] = target.split('#', 2);
+    const resolved = pathPart === '' ? file : relative(root, resolve(root, dirname(file), decodeURIComponent(pathPart)));
+    const where = `${file}:${number}`;
+    if (resolved.startsWith('..')) {
+      failures.push(`${where}: ${target} leaves the repository`);
+      continue;
+    }
+    if (PENDING.has(resolved) && !existsSync(join(root, resolved))) continue;
+    if (!existsSync(join(root, resolved))) {
+      failures.push(`${where}: ${target}: no such file (${resolved})`);
+      continue;
+    }
+    if (anchor === undefined || anchor === '') continue;
+    if (!resolved.endsWith('.md') || statSync(join(root, resolved)).isDirectory()) {
+      failures.push(`${where}: ${target}: an anchor into a file that is not a Markdown page`);
+    } else if (!anchorsOf(resolved).has(anchor)) {
+      failures.push(`${where}: ${target}: ${resolved} has no heading with the anchor #${anchor}`);
     }
   }
 }
