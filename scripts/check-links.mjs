@@ -24,7 +24,6 @@ const PENDING = new Set([
   'docs/kernels.md',
   'docs/limit-kernels.md',
   'docs/uniformity.md',
-  'docs/training-strategy.md',
 ]);
 
 // A project document outside the repository: its directory, or the
