@@ -49,7 +49,8 @@ interface CommonOptions {
 }
 
 export interface NewtonTrainOptions extends CommonOptions {
-  method: 'newton';
+  /** Regularized Newton, the library's default strategy: `method` may be left out. */
+  method?: 'newton';
   /**
    * 'full': δ = (H + λI)⁻¹g with λ never below the certified `auto` λ, the
    * method of the paper; 'gauss-newton': H → G (Levenberg–Marquardt);
@@ -95,14 +96,19 @@ export interface TrainResult {
   lr?: number;
 }
 
-export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainOptions): TrainResult {
+/**
+ * Trains `net` on (X, y) and returns the last accepted parameters with the
+ * history. Without options (or without `method`) it runs regularized Newton
+ * with its defaults (NewtonTrainOptions); `{ method: 'gd' }` runs gradient descent.
+ */
+export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainOptions = {}): TrainResult {
   checkData('train', X, y, net.config.dim);
   if (typeof options !== 'object' || options === null) throw new TypeError('train: options must be an object');
   const tol = positive('tol', options.tol ?? 1e-6);
   const maxSeconds = options.maxSeconds === undefined ? Infinity : positive('maxSeconds', options.maxSeconds);
   // y ≡ 0 has no relative residual: the residual, and tol, are then absolute (|r|/1).
   const yNorm = Math.sqrt(y.reduce((s, v) => s + v * v, 0)) || 1;
-  if (options.method === 'newton') {
+  if (options.method === undefined || options.method === 'newton') {
     const maxSteps = steps('maxSteps', options.maxSteps ?? 100);
     const maxAttempts = steps('maxAttempts', options.maxAttempts ?? 10 * maxSteps);
     return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxAttempts, options));
