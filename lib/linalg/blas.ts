@@ -20,9 +20,9 @@ import {
 } from './validate.js';
 
 export interface GemmOptions {
-  /** Use Aᵀ in place of A. */
+  /** Use Aᵀ in place of A. Default false. */
   transA?: boolean;
-  /** Use Bᵀ in place of B. */
+  /** Use Bᵀ in place of B. Default false. */
   transB?: boolean;
   /** Default 1. */
   alpha?: number;
@@ -68,12 +68,15 @@ function planGemm(A: MatrixLike, B: MatrixLike, options: GemmOptions | undefined
 }
 
 export interface SyrkOptions {
-  /** C ← α·AᵀA + β·C instead of α·AAᵀ + β·C. */
+  /** C ← α·AᵀA + β·C instead of α·AAᵀ + β·C. Default false. */
   trans?: boolean;
   /** The triangle of C that is written; the other one is not touched. Default 'lower'. */
   uplo?: Uplo;
+  /** Default 1. */
   alpha?: number;
+  /** Default 0: C's previous contents are ignored. */
   beta?: number;
+  /** Where to write C; a new zero matrix when absent. */
   out?: Matrix;
 }
 
@@ -112,10 +115,11 @@ export interface TrsmOptions {
   side?: 'left' | 'right';
   /** The triangle of A that holds the factor; the other is not read. Default 'lower'. */
   uplo?: Uplo;
-  /** Use Aᵀ in place of A. */
+  /** Use Aᵀ in place of A. Default false. */
   transA?: boolean;
-  /** Take A's diagonal as ones (it is not read). */
+  /** Take A's diagonal as ones (it is not read). Default false. */
   unitDiagonal?: boolean;
+  /** Default 1. */
   alpha?: number;
 }
 

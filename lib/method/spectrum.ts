@@ -12,9 +12,9 @@ import { checkMatrix, Matrix, type MatrixLike } from '../linalg/matrix.js';
 export interface SpectrumOptions {
   /** Compute the eigenvectors too. Default true. */
   vectors?: boolean;
-  /** Only the k smallest eigenpairs. */
+  /** Only the k smallest eigenpairs. Default: all pairs. */
   smallest?: number;
-  /** Only the k largest eigenpairs. */
+  /** Only the k largest eigenpairs (not with `smallest`). Default: all pairs. */
   largest?: number;
 }
 

@@ -43,8 +43,10 @@ interface CommonOptions {
   /**
    * Called after every step with the new history entry and the parameters in
    * force after it (the last accepted ones), e.g. to save a checkpoint.
+   * Default: none.
    */
   onProgress?: (entry: HistoryEntry, net: TwoLayerNetwork) => void;
+  /** Stops training at the next step boundary when aborted (reason 'aborted'). Default: none. */
   signal?: AbortSignal;
 }
 

@@ -34,10 +34,12 @@ export interface NetworkConfig {
   width: number;
   /** d, the input dimension. */
   dim: number;
-  activation: Activation;
-  /** β ∈ [1/2, 1]: the output is scaled by N^(−β). */
-  beta: number;
-  bias: boolean;
+  /** σ, one of ACTIVATIONS. Default 'tanh'. */
+  activation?: Activation;
+  /** β ∈ [1/2, 1]: the output is scaled by N^(−β). Default 1/2 (the NTK scaling). */
+  beta?: number;
+  /** Whether each neuron has a bias bᵢ (x̃ = [x; 1]). Default true. */
+  bias?: boolean;
 }
 
 export interface InitOptions {
@@ -47,7 +49,7 @@ export interface InitOptions {
   sigmaW?: number;
   /** Standard deviation of bᵢ. Default 1. */
   sigmaB?: number;
-  /** Neurons in pairs (c, w, b), (−c, w, b) so that f(·; θ₀) ≡ 0 (N even). */
+  /** Neurons in pairs (c, w, b), (−c, w, b) so that f(·; θ₀) ≡ 0 (N even). Default false. */
   symmetric?: boolean;
 }
 
@@ -61,7 +63,8 @@ export interface NeuronFeatures {
 }
 
 export class TwoLayerNetwork {
-  readonly config: Readonly<NetworkConfig>;
+  /** The configuration with every default filled in. */
+  readonly config: Readonly<Required<NetworkConfig>>;
   /** Output weights cᵢ (N). */
   readonly c: Float64Array;
   /** Row i is [wᵢ, bᵢ] (or wᵢ without bias): N × k row-major. */
@@ -397,7 +400,7 @@ export class TwoLayerNetwork {
   }
 }
 
-function checkConfig(config: NetworkConfig): NetworkConfig {
+function checkConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (typeof config !== 'object' || config === null) throw new TypeError('network: config must be an object');
   const { width, dim } = config;
   const activation = config.activation ?? 'tanh';
