@@ -5,6 +5,7 @@
  * NaN and infinities propagate as in IEEE arithmetic, as in BLAS itself.
  */
 import { runAsync, runSync, type Plan } from './call.js';
+import { keysOf } from '../options.js';
 import { checkMatrix, describe, Matrix, type MatrixLike } from './matrix.js';
 import {
   checkBoolean,
@@ -32,6 +33,8 @@ export interface GemmOptions {
   out?: Matrix;
 }
 
+const GEMM_OPTIONS = keysOf<GemmOptions>({ transA: true, transB: true, alpha: true, beta: true, out: true });
+
 /** C ← α·op(A)·op(B) + β·C (dgemm). Returns C. */
 export function gemm(A: MatrixLike, B: MatrixLike, options?: GemmOptions): Matrix {
   return runSync(planGemm(A, B, options));
@@ -44,7 +47,7 @@ export async function gemmAsync(A: MatrixLike, B: MatrixLike, options?: GemmOpti
 
 function planGemm(A: MatrixLike, B: MatrixLike, options: GemmOptions | undefined): Plan<'dgemm', Matrix> {
   const where = 'gemm';
-  const o = checkOptions(where, options);
+  const o = checkOptions(where, options, GEMM_OPTIONS);
   checkMatrix(where, 'A', A);
   checkMatrix(where, 'B', B);
   const transA = checkBoolean(where, 'transA', o.transA, false);
@@ -80,6 +83,8 @@ export interface SyrkOptions {
   out?: Matrix;
 }
 
+const SYRK_OPTIONS = keysOf<SyrkOptions>({ trans: true, uplo: true, alpha: true, beta: true, out: true });
+
 /** C ← α·A·Aᵀ + β·C, or α·Aᵀ·A + β·C with `trans` (dsyrk), one triangle only. Returns C. */
 export function syrk(A: MatrixLike, options?: SyrkOptions): Matrix {
   return runSync(planSyrk(A, options));
@@ -92,7 +97,7 @@ export async function syrkAsync(A: MatrixLike, options?: SyrkOptions): Promise<M
 
 function planSyrk(A: MatrixLike, options: SyrkOptions | undefined): Plan<'dsyrk', Matrix> {
   const where = 'syrk';
-  const o = checkOptions(where, options);
+  const o = checkOptions(where, options, SYRK_OPTIONS);
   checkMatrix(where, 'A', A);
   const trans = checkBoolean(where, 'trans', o.trans, false);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
@@ -123,6 +128,8 @@ export interface TrsmOptions {
   alpha?: number;
 }
 
+const TRSM_OPTIONS = keysOf<TrsmOptions>({ side: true, uplo: true, transA: true, unitDiagonal: true, alpha: true });
+
 /** Triangular solve with many right-hand sides, in place in B (dtrsm). Returns B. */
 export function trsm<T extends MatrixLike>(A: MatrixLike, B: T, options?: TrsmOptions): T {
   return runSync(planTrsm(A, B, options));
@@ -135,7 +142,7 @@ export async function trsmAsync<T extends MatrixLike>(A: MatrixLike, B: T, optio
 
 function planTrsm<T extends MatrixLike>(A: MatrixLike, B: T, options: TrsmOptions | undefined): Plan<'dtrsm', T> {
   const where = 'trsm';
-  const o = checkOptions(where, options);
+  const o = checkOptions(where, options, TRSM_OPTIONS);
   checkMatrix(where, 'A', A);
   checkMatrix(where, 'B', B);
   const side = checkChoice(where, 'side', o.side, ['left', 'right'] as const);

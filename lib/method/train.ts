@@ -10,6 +10,7 @@ import { Workspace } from '../linalg/workspace.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { NntkError } from '../errors.js';
+import { checkOptionKeys, keysOf } from '../options.js';
 import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
 import { autoLambda, checkLambdaPolicy, chooseLambda, Damping, type LambdaPolicy } from './lambda.js';
 import { NewtonSystem, type Hessian, type NewtonPath } from './newton.js';
@@ -81,6 +82,10 @@ export interface GradientTrainOptions extends CommonOptions {
 
 export type TrainOptions = NewtonTrainOptions | GradientTrainOptions;
 
+const COMMON_OPTIONS = { tol: true, maxSteps: true, maxSeconds: true, onProgress: true, signal: true } as const;
+const NEWTON_OPTIONS = keysOf<NewtonTrainOptions>({ ...COMMON_OPTIONS, method: true, hessian: true, maxAttempts: true, lambda: true, damping: true, alpha: true, path: true });
+const GRADIENT_OPTIONS = keysOf<GradientTrainOptions>({ ...COMMON_OPTIONS, method: true, lr: true });
+
 export type StopReason = 'converged' | 'max-steps' | 'max-attempts' | 'max-seconds' | 'aborted' | 'stalled' | 'diverged';
 
 export interface TrainResult {
@@ -106,6 +111,11 @@ export interface TrainResult {
 export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainOptions = {}): TrainResult {
   checkData('train', X, y, net.config.dim);
   if (typeof options !== 'object' || options === null) throw new TypeError('train: options must be an object');
+  // Newton unless told otherwise: its key list is the one a method-less options object is checked against.
+  if (options.method !== 'gd' && 'lr' in options) {
+    throw new TypeError("train (Newton): unknown option 'lr'; did you mean 'alpha'? (Newton's step size; lr is the step of gradient descent, method: 'gd')");
+  }
+  checkOptionKeys(options.method === 'gd' ? 'train (gradient descent)' : 'train (Newton)', options, options.method === 'gd' ? GRADIENT_OPTIONS : NEWTON_OPTIONS);
   const tol = positive('tol', options.tol ?? 1e-6);
   const maxSeconds = options.maxSeconds === undefined ? Infinity : positive('maxSeconds', options.maxSeconds);
   // y ≡ 0 has no relative residual: the residual, and tol, are then absolute (|r|/1).

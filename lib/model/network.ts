@@ -16,6 +16,7 @@ import { Workspace } from '../linalg/workspace.js';
 import { ACTIVATIONS, evaluate, evaluateAt, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
 import { checkData, checkFiniteArray } from './data.js';
+import { checkOptionKeys, keysOf } from '../options.js';
 
 /**
  * From this many inputs per neuron (k = d + 1 with bias) on, the
@@ -53,6 +54,9 @@ export interface InitOptions {
   symmetric?: boolean;
 }
 
+const CONFIG_KEYS = keysOf<NetworkConfig>({ width: true, dim: true, activation: true, beta: true, bias: true });
+const INIT_OPTIONS = keysOf<InitOptions>({ seed: true, sigmaW: true, sigmaB: true, symmetric: true });
+
 /** Pre-activations and σ, σ′, σ″ of neurons [from, to) at M points, each M × (to − from) row-major. */
 export interface NeuronFeatures {
   from: number;
@@ -86,6 +90,7 @@ export class TwoLayerNetwork {
   /** A network with seeded N(0, 1) output weights and N(0, σ²) inner weights and biases. */
   static initialize(config: NetworkConfig, options: InitOptions = {}): TwoLayerNetwork {
     const cfg = checkConfig(config);
+    checkOptionKeys('initialize', options, INIT_OPTIONS);
     const sigmaW = options.sigmaW ?? 1;
     const sigmaB = options.sigmaB ?? 1;
     for (const [name, v] of [['sigmaW', sigmaW], ['sigmaB', sigmaB]] as const) {
@@ -113,6 +118,7 @@ export class TwoLayerNetwork {
   /** A network over explicit parameters (copied): c (N), W (N×d row-major), b (N) with bias. */
   static fromArrays(config: NetworkConfig, arrays: { c: Float64Array; W: Float64Array; b?: Float64Array }): TwoLayerNetwork {
     const cfg = checkConfig(config);
+    checkOptionKeys('network', arrays, ['c', 'W', 'b']);
     const { width: n, dim: d } = cfg;
     for (const [name, array, length] of [['c', arrays.c, n], ['W', arrays.W, n * d], ['b', cfg.bias ? arrays.b : undefined, n]] as const) {
       if (array === undefined && name === 'b') continue;
@@ -402,6 +408,7 @@ export class TwoLayerNetwork {
 
 function checkConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (typeof config !== 'object' || config === null) throw new TypeError('network: config must be an object');
+  checkOptionKeys('network: config', config, CONFIG_KEYS);
   const { width, dim } = config;
   const activation = config.activation ?? 'tanh';
   const beta = config.beta ?? 0.5;
