@@ -308,7 +308,7 @@ async function child(o) {
     }
     case 'W1': {
       const { net, X, meta } = await loadProblem(api, dir);
-      const t = timeReps(() => api.ntk(net, X), reps);
+      const t = timeReps(() => api.kernel(net, X), reps);
       out.times = t.times;
       out.median = t.median;
       out.outputs = { K: await save('W1-K', [meta.M, meta.M], t.out.data) };
@@ -364,7 +364,7 @@ async function child(o) {
     }
     case 'W4prep': {
       const { net, X, meta } = await loadProblem(api, dir);
-      const { kernel } = api.nntk(net, X, { hessian: 'gauss-newton', lambda: o.lambda });
+      const { kernel } = api.kernel(net, X, { kind: 'nntk', hessian: 'gauss-newton', lambda: o.lambda });
       out.outputs = { K: await save('W4-K', [meta.M, meta.M], kernel.data) };
       // The peers read K.npy.
       fs.copyFileSync(out.outputs.K, path.join(dir, 'K.npy'));

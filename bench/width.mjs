@@ -74,15 +74,15 @@ function scaling({ points, dim, from, to }) {
 
 /** Runs one task on a fresh network and prints {seconds, rssMiB} for this process. */
 async function child(task, widthText, pointsText, dimText) {
-  const { Matrix, TwoLayerNetwork, NewtonSystem, chooseLambda, ntk, nntk } = await import('../dist/index.js');
+  const { Matrix, TwoLayerNetwork, NewtonSystem, chooseLambda, kernel } = await import('../dist/index.js');
   const [width, m, d] = [widthText, pointsText, dimText].map(Number);
   const X = new Matrix(m, d);
   for (let i = 0; i < X.data.length; i++) X.data[i] = Math.sin(12.9898 * (i + 1));
   const y = Float64Array.from({ length: m }, (_, j) => Math.sin((4 * 2 * Math.PI * j) / m));
   const net = TwoLayerNetwork.initialize({ width, dim: d, activation: 'tanh', beta: 0.5, bias: true });
   const started = performance.now();
-  if (task === 'ntk') ntk(net, X);
-  else if (task === 'nntk') nntk(net, X, { y });
+  if (task === 'ntk') kernel(net, X);
+  else if (task === 'nntk') kernel(net, X, { kind: 'nntk', y });
   else {
     const system = new NewtonSystem(net, X, y);
     const { lambda } = chooseLambda('auto', system, 'full');

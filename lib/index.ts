@@ -14,7 +14,7 @@ export { TwoLayerNetwork, type NetworkConfig, type InitOptions, type NeuronFeatu
 export { ACTIVATIONS, type Activation } from './model/activations.js';
 export { NewtonSystem, DENSE_LIMIT_BYTES, type Hessian, type NewtonPath, type NewtonDirection } from './method/newton.js';
 export { autoLambda, chooseLambda, LAMBDA_FLOOR, type LambdaPolicy, type LambdaChoice } from './method/lambda.js';
-export { ntk, ntkCross, nntk, nntkCross, type NewtonKernel, type NewtonKernelOptions } from './method/kernels.js';
+export { kernel, type KernelOptions } from './method/kernels.js';
 export { spectrum, project, stepFactors, type SpectrumOptions } from './method/spectrum.js';
 export { train, DivergenceError, defaultLearningRate } from './method/train.js';
 export type { TrainOptions, NewtonTrainOptions, GradientTrainOptions, TrainResult, HistoryEntry, StopReason } from './method/train.js';

@@ -5,6 +5,15 @@
  */
 
 /**
+ * The key list of an options type, from a record that must name every key of
+ * T and nothing else (the compiler checks both), so that the list a function
+ * checks cannot drift from the type it documents.
+ */
+export function keysOf<T extends object>(keys: { readonly [K in keyof Required<T>]: true }): readonly (keyof T & string)[] {
+  return Object.freeze(Object.keys(keys)) as readonly (keyof T & string)[];
+}
+
+/**
  * Throws a TypeError naming the first key of `options` that is not in
  * `valid`, with the closest valid key as a suggestion. `undefined` options
  * (the caller took every default) pass. Keys whose value is `undefined` are

@@ -142,7 +142,7 @@ describe('block kernels', () => {
     [10, true, 2, 3],
     [2, true, 600, 60],
   ])('jacobianBlock whitened by Lᵢ (d = %i, bias %s, M = %i, nc = %i) agrees with the plain block solved segment by segment by LAPACK dtrsm, row by row within γ_{q+1}·κ∞(Lᵢ)', (d, bias, m, nc) => {
-    const net = TwoLayerNetwork.initialize({ width: nc + 3, dim: d, bias, activation: 'tanh', seed: d });
+    const net = TwoLayerNetwork.initialize({ width: nc + 3, dim: d, bias, activation: 'tanh' }, { seed: d });
     const q = net.blockSize;
     const X = randomMatrix(m, d, 40 + d);
     const xt = net.augment(X);
@@ -246,7 +246,7 @@ describe('block kernels', () => {
     [64, false, 25, 9],
   ])('whitenedJacobianBlock (d = %i, bias %s, M = %i, nc = %i) equals the plain block with every segment solved by LAPACK dtrsm', (d, bias, m, nc) => {
     const width = nc + 5;
-    const net = TwoLayerNetwork.initialize({ width, dim: d, bias, activation: 'tanh', seed: d });
+    const net = TwoLayerNetwork.initialize({ width, dim: d, bias, activation: 'tanh' }, { seed: d });
     const q = net.blockSize;
     const xt = net.augment(randomMatrix(m, d, 60 + d));
     const [from, to] = [3, 3 + nc];
@@ -280,7 +280,7 @@ describe('block kernels', () => {
   });
 
   it('jacobianBlock refuses whitening factors of the wrong size and features without σ or σ′', () => {
-    const net = TwoLayerNetwork.initialize({ width: 4, dim: 2, activation: 'tanh', seed: 1 });
+    const net = TwoLayerNetwork.initialize({ width: 4, dim: 2, activation: 'tanh' }, { seed: 1 });
     const xt = net.augment(randomMatrix(3, 2, 1));
     const features = net.features(xt, 0, 2, { value: true, slope: true });
     expect(() => net.jacobianBlock(xt, features, undefined, new Float64Array(2 * 16 - 1))).toThrow(/2 blocks of 4×4/);

@@ -28,10 +28,7 @@ import {
   Matrix,
   NewtonSystem,
   chooseLambda,
-  nntk,
-  nntkCross,
-  ntk,
-  ntkCross,
+  kernel,
   readNpy,
   TwoLayerNetwork,
   writeNpy,
@@ -142,11 +139,11 @@ describe('init', () => {
 });
 
 describe('kernel', () => {
-  it('--kind ntk equals ntk(net, X) bitwise and a numpy J·Jᵀ/M from the files to 1e-12 relative', async () => {
+  it('--kind ntk equals kernel(net, X) bitwise and a numpy J·Jᵀ/M from the files to 1e-12 relative', async () => {
     ok('kernel', '--model', 'm64', '--x', 'X.npy', '--out', 'K.npy');
     const K = await load('K.npy');
     expect(K.shape).toEqual([M, M]);
-    expect(firstDifference(K.data, ntk(net64, X).data)).toBe(-1);
+    expect(firstDifference(K.data, kernel(net64, X).kernel.data)).toBe(-1);
     const err = python(`
 import json, numpy as np
 c, W, b, X = (np.load(f) for f in ('m64/c.npy', 'm64/W.npy', 'm64/b.npy', 'X.npy'))
@@ -162,29 +159,29 @@ print(json.dumps(float(np.abs(Kc - K).max() / np.abs(K).max())))`) as number;
     expect(err).toBeLessThan(1e-12);
   });
 
-  it('--kind nntk (full Hessian, --y, λ auto) equals nntk(net, X, {y}) bitwise and reports λ and the certificate on stderr', async () => {
+  it('--kind nntk (full Hessian, --y, λ auto) equals kernel(net, X, {kind: nntk, y}) bitwise and reports λ and the certificate on stderr', async () => {
     const r = ok('kernel', '--model', 'm64', '--x', 'X.npy', '--kind', 'nntk', '--y', 'y-column.npy', '--out', 'KN.npy');
-    const expected = nntk(net64, X, { lambda: 'auto', hessian: 'full', y });
+    const expected = kernel(net64, X, { kind: 'nntk', lambda: 'auto', hessian: 'full', y });
     expect(firstDifference((await load('KN.npy')).data, expected.kernel.data)).toBe(-1);
     expect(r.stderr).toContain(`lambda = ${expected.lambda}`);
     expect(r.stderr).toContain(`= ${expected.certificate}`);
     expect(r.stdout).toBe('');
   });
 
-  it('--kind nntk --gauss-newton --lambda 1e-3 equals nntk(net, X, {hessian: gauss-newton, lambda}) bitwise, without --y', async () => {
+  it('--kind nntk --gauss-newton --lambda 1e-3 equals kernel(net, X, {kind: nntk, hessian: gauss-newton, lambda}) bitwise, without --y', async () => {
     ok('kernel', '--model', 'm64', '--x', 'X.npy', '--kind', 'nntk', '--gauss-newton', '--lambda', '1e-3', '--out', 'KG.npy');
-    const expected = nntk(net64, X, { lambda: 1e-3, hessian: 'gauss-newton' });
+    const expected = kernel(net64, X, { kind: 'nntk', lambda: 1e-3, hessian: 'gauss-newton' });
     expect(firstDifference((await load('KG.npy')).data, expected.kernel.data)).toBe(-1);
   });
 
-  it('--x2 writes the M2×M cross-kernels, equal to ntkCross and nntkCross bitwise', async () => {
+  it('--x2 writes the M2×M cross-kernels (rows the points of --x2), equal to kernel(net, X2, X) bitwise', async () => {
     ok('kernel', '--model', 'm64', '--x', 'X.npy', '--x2', 'X2.npy', '--out', 'KC.npy');
     ok('kernel', '--model', 'm64', '--x', 'X.npy', '--x2', 'X2.npy', '--kind', 'nntk', '--y', 'y.npy', '--lambda', '0.5', '--out', 'KNC.npy');
     const KC = await load('KC.npy');
     const KNC = await load('KNC.npy');
     expect([KC.shape, KNC.shape]).toEqual([[5, M], [5, M]]);
-    expect(firstDifference(KC.data, ntkCross(net64, X2, X).data)).toBe(-1);
-    expect(firstDifference(KNC.data, nntkCross(net64, X2, X, { lambda: 0.5, hessian: 'full', y }).kernel.data)).toBe(-1);
+    expect(firstDifference(KC.data, kernel(net64, X2, X).kernel.data)).toBe(-1);
+    expect(firstDifference(KNC.data, kernel(net64, X2, X, { kind: 'nntk', lambda: 0.5, hessian: 'full', y }).kernel.data)).toBe(-1);
   });
 
   it('the full-Hessian NNTK without --y is a usage error (exit 2)', () => {

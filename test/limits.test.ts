@@ -2,7 +2,7 @@
  * The infinite-width kernels of SPEC §5 (lib/method/limits.ts):
  *
  * - the closed forms (relu, erf, sin) and the quadrature (tanh) are the
- *   limits of the empirical NTK: the average over S = 8 seeds of ntk(net, X)
+ *   limits of the empirical NTK: the average over S = 8 seeds of kernel(net, X)
  *   at width N = 4096 is within 10·max|K∞/M|/√(N·S) of limitKernel(X). Why
  *   10: an entry of the empirical kernel is the mean over N neurons of
  *   ξ = σ(u)σ(u′) + c²σ′(u)σ′(u′)·x̃·x̃′, whose standard deviation is at most
@@ -11,8 +11,8 @@
  *   deviations, so ≈ 6.6 is what chance gives at worst; 10 leaves a margin
  *   and still catches any wrong factor or missing term (≥ 5% of the kernel,
  *   while 10/√(NS) = 5.5%);
- * - the cross-kernels follow the conventions of ntkCross and of the
- *   Gauss–Newton nntkCross (rows = test points, (K(X2, X)/M)(λI + K/M)⁻¹): their
+ * - the cross-kernels follow the conventions of kernel(net, X2, X), NTK and
+ *   Gauss–Newton Newton NTK (rows = test points, (K(X2, X)/M)(λI + K/M)⁻¹): their
  *   seed means at N = 4096 are within 5% of the limits (measured ≤ 1%);
  * - the relative Frobenius distance ‖K_N − K∞‖/‖K∞‖ (mean over 8 seeds)
  *   decays like N^(−1/2): the slope between N = 1024 and 16384 lies in
@@ -51,9 +51,7 @@ import {
   limitKernel,
   Matrix,
   NonFiniteError,
-  nntkCross,
-  ntk,
-  ntkCross,
+  kernel,
   readNpy,
   spectrum,
   TwoLayerNetwork,
@@ -127,7 +125,7 @@ function empirical(activation: Activation, width: number, seeds: number, X: Matr
   let distance = 0;
   for (let seed = 0; seed < seeds; seed++) {
     const net = TwoLayerNetwork.initialize({ width, dim: X.cols, activation, beta: 0.5, bias: options.bias }, { seed: 1000 + seed, sigmaW: options.sigmaW, sigmaB: options.sigmaB });
-    const K = ntk(net, X);
+    const K = kernel(net, X).kernel;
     for (let i = 0; i < mean.length; i++) mean[i] = mean[i]! + K.data[i]! / seeds;
     distance += frobenius(K.data, limit.data) / frobenius(limit.data) / seeds;
   }
@@ -161,7 +159,7 @@ describe('the limit is the mean of the empirical NTK at large width', () => {
     });
   }
 
-  it('the conventions of the cross-kernels match ntkCross and the Gauss–Newton nntkCross (tanh, λ = 0.1, N = 4096, mean of 8 seeds, within 5%)', () => {
+  it('the conventions of the cross-kernels match kernel(net, X2, X) for ntk and the Gauss–Newton nntk (tanh, λ = 0.1, N = 4096, mean of 8 seeds, within 5%)', () => {
     const X2 = Matrix.from([[0.3, -0.2], [1.1, 0.4], [-0.7, 0.9]]);
     const lambda = 0.1;
     const limitNtk = limitKernel(XS, { activation: 'tanh', X2 });
@@ -170,8 +168,8 @@ describe('the limit is the mean of the empirical NTK at large width', () => {
     const meanNntk = new Matrix(3, XS.rows);
     for (let seed = 0; seed < 8; seed++) {
       const net = TwoLayerNetwork.initialize({ width: 4096, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed: 2000 + seed });
-      const a = ntkCross(net, X2, XS).data;
-      const b = nntkCross(net, X2, XS, { lambda, hessian: 'gauss-newton' }).kernel.data;
+      const a = kernel(net, X2, XS).kernel.data;
+      const b = kernel(net, X2, XS, { kind: 'nntk', lambda, hessian: 'gauss-newton' }).kernel.data;
       for (let i = 0; i < a.length; i++) {
         meanNtk.data[i] = meanNtk.data[i]! + a[i]! / 8;
         meanNntk.data[i] = meanNntk.data[i]! + b[i]! / 8;

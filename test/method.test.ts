@@ -20,10 +20,7 @@ import {
   MemoryLimitError,
   Matrix,
   NewtonSystem,
-  nntk,
-  nntkCross,
-  ntk,
-  ntkCross,
+  kernel,
   project,
   spectrum,
   stepFactors,
@@ -104,24 +101,23 @@ describe.each(cases)('$name', (c) => {
 
   it('the structured 𝒦_GD equals numpy’s J·Jᵀ/M within the bound of a P-term sum', () => {
     // Each entry sums P products: within (P + 16)ε·(|J||J|ᵀ/M) in either implementation.
-    expect(relativeDifference(ntk(c.net, c.X).data, referenceOf(c).ntk)).toBeLessThanOrEqual(2 * referenceOf(c).ntkError);
+    expect(relativeDifference(kernel(c.net, c.X).kernel.data, referenceOf(c).ntk)).toBeLessThanOrEqual(2 * referenceOf(c).ntkError);
   });
 
   for (const hessian of ['full', 'gauss-newton'] as const) {
     it(`${hessian}: 𝒦_N equals numpy's J·(H + λI)⁻¹·Jᵀ/M within the forward-error bound`, () => {
       const ref = newton(hessian);
-      const { kernel } = nntk(c.net, c.X, { lambda: c.lambda[hessian], hessian, y: c.y });
+      const { kernel: K } = kernel(c.net, c.X, { kind: 'nntk', lambda: c.lambda[hessian], hessian, y: c.y });
       // The solve's relative error, grown by ‖J‖²‖A⁻¹‖/(M‖𝒦_N‖), plus J's own (M + 16)ε on each side.
       const tolerance = 2 * ref.kernelAmplification * (solveBound(ref, P) + 2 * (M + 16) * EPS);
-      expect(relativeDifference(kernel.data, ref.kernel)).toBeLessThanOrEqual(tolerance);
+      expect(relativeDifference(K.data, ref.kernel)).toBeLessThanOrEqual(tolerance);
     });
   }
 
   it('Gauss–Newton NNTK eigenvalues lie in (0, 1) and equal μ/(μ + λ) of 𝒦_GD', () => {
     for (const lambda of [1e-6, 1e-3, 1]) {
-      const { kernel } = nntk(c.net, c.X, { lambda, hessian: 'gauss-newton' });
-      const { values } = spectrum(kernel, { vectors: false });
-      const gd = spectrum(ntk(c.net, c.X), { vectors: false }).values;
+      const { values } = spectrum(kernel(c.net, c.X, { kind: 'nntk', lambda, hessian: 'gauss-newton' }).kernel, { vectors: false });
+      const gd = spectrum(kernel(c.net, c.X).kernel, { vectors: false }).values;
       for (let i = 0; i < values.length; i++) {
         expect(values[i]).toBeGreaterThan(0);
         expect(values[i]).toBeLessThan(1);
@@ -154,15 +150,15 @@ describe.each(cases)('$name', (c) => {
 
   it('cross-kernels at X* = X equal the kernels, and at other points equal numpy’s J*·Jᵀ/M and J*·(H + λI)⁻¹·Jᵀ/M', () => {
     const ref = newton('full');
-    const options = { lambda: c.lambda.full, hessian: 'full' as const, y: c.y };
+    const options = { kind: 'nntk' as const, lambda: c.lambda.full, hessian: 'full' as const, y: c.y };
     // Same sums as the square kernels, taken in another order.
-    expect(relativeDifference(ntkCross(c.net, c.X, c.X).data, ntk(c.net, c.X).data)).toBeLessThanOrEqual(2 * referenceOf(c).ntkError);
+    expect(relativeDifference(kernel(c.net, c.X, c.X).kernel.data, kernel(c.net, c.X).kernel.data)).toBeLessThanOrEqual(2 * referenceOf(c).ntkError);
     const solve = 2 * ref.kernelAmplification * (solveBound(ref, P) + 2 * (M + 16) * EPS);
-    expect(relativeDifference(nntkCross(c.net, c.X, c.X, options).kernel.data, nntk(c.net, c.X, options).kernel.data)).toBeLessThanOrEqual(solve);
+    expect(relativeDifference(kernel(c.net, c.X, c.X, options).kernel.data, kernel(c.net, c.X, options).kernel.data)).toBeLessThanOrEqual(solve);
     // At X*: the same bounds with J* in place of one J.
-    expect(relativeDifference(ntkCross(c.net, c.Xstar, c.X).data, ref.ntkCross!)).toBeLessThanOrEqual(2 * ref.ntkCrossError!);
+    expect(relativeDifference(kernel(c.net, c.Xstar, c.X).kernel.data, ref.ntkCross!)).toBeLessThanOrEqual(2 * ref.ntkCrossError!);
     const crossSolve = 2 * ref.crossAmplification! * (solveBound(ref, P) + 2 * (M + 16) * EPS);
-    expect(relativeDifference(nntkCross(c.net, c.Xstar, c.X, options).kernel.data, ref.cross!)).toBeLessThanOrEqual(crossSolve);
+    expect(relativeDifference(kernel(c.net, c.Xstar, c.X, options).kernel.data, ref.cross!)).toBeLessThanOrEqual(crossSolve);
   });
 });
 
@@ -256,11 +252,11 @@ describe('M = 0: no points', () => {
 
   it.each([
     ['predict', () => net.predict(empty(2)), /network: X must have at least one row \(point\), got 0×2/],
-    ['ntk', () => ntk(net, empty(2)), /ntk: X must have at least one row/],
-    ['nntk', () => nntk(net, empty(2), { lambda: 1, hessian: 'gauss-newton' }), /X must have at least one row/],
-    ['ntkCross, no test points', () => ntkCross(net, empty(2), X), /ntk: Xstar must have at least one row/],
-    ['ntkCross, no training points', () => ntkCross(net, X, empty(2)), /ntk: X must have at least one row/],
-    ['nntkCross, no test points', () => nntkCross(net, empty(2), X, { lambda: 1, hessian: 'full', y }), /nntk: Xstar must have at least one row/],
+    ['kernel ntk', () => kernel(net, empty(2)), /kernel: X1 must have at least one row/],
+    ['kernel nntk', () => kernel(net, empty(2), { kind: 'nntk', lambda: 1, hessian: 'gauss-newton' }), /kernel: X1 must have at least one row/],
+    ['kernel ntk, no test points', () => kernel(net, empty(2), X), /kernel: X1 must have at least one row/],
+    ['kernel ntk, no training points', () => kernel(net, X, empty(2)), /kernel: X2 must have at least one row/],
+    ['kernel nntk, no test points', () => kernel(net, empty(2), X, { kind: 'nntk', lambda: 1, hessian: 'full', y }), /kernel: X1 must have at least one row/],
     ['NewtonSystem', () => new NewtonSystem(net, empty(2), none), /newton: X must have at least one row/],
     ['train', () => train(net, empty(2), none, { method: 'gd' }), /train: X must have at least one row/],
   ] as const)('%s: RangeError naming the empty array', (_, call, message) => {
@@ -292,8 +288,8 @@ describe('memory', () => {
     const net = TwoLayerNetwork.initialize({ width: 8, dim: 2, activation: 'tanh', beta: 0.5, bias: true });
     const X = new Matrix(m, 2);
     const before = process.memoryUsage().rss;
-    expect(() => ntk(net, X)).toThrow(/the 1048576×1048576 NTK needs an estimated 24\.0 TiB, beyond the limit of/);
-    expect(() => nntk(net, X, { hessian: 'gauss-newton', lambda: 1 })).toThrow(MemoryLimitError);
+    expect(() => kernel(net, X)).toThrow(/the 1048576×1048576 NTK needs an estimated 24\.0 TiB, beyond the limit of/);
+    expect(() => kernel(net, X, { kind: 'nntk', hessian: 'gauss-newton', lambda: 1 })).toThrow(MemoryLimitError);
     expect(process.memoryUsage().rss - before).toBeLessThan(512 * 2 ** 20);
   });
 

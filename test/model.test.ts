@@ -873,3 +873,12 @@ describe('pre-activations by dgemm from k = GEMM_FROM_INNER_DIM inputs on', () =
     expect(worst).toBeLessThanOrEqual(1);
   });
 });
+
+describe('configuration defaults', () => {
+  it("a config of width and dim alone is tanh, β = 1/2, with bias, and config holds every default filled in", () => {
+    const net = TwoLayerNetwork.initialize({ width: 6, dim: 2 });
+    expect(net.config).toEqual({ width: 6, dim: 2, activation: 'tanh', beta: 0.5, bias: true });
+    const explicit = TwoLayerNetwork.initialize({ width: 6, dim: 2, activation: 'tanh', beta: 0.5, bias: true });
+    expect(net.parameters()).toEqual(explicit.parameters());
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkOptionKeys, closestKey } from '../lib/options.js';
+import { checkOptionKeys, closestKey, keysOf } from '../lib/options.js';
 
 describe('option keys', () => {
   const valid = ['seed', 'sigmaW', 'sigmaB', 'symmetric'] as const;
@@ -36,5 +36,11 @@ describe('option keys', () => {
     expect(closestKey('symetric', valid)).toBe('symmetric');
     expect(closestKey('smyemtric', valid)).toBe('symmetric');
     expect(closestKey('lr', ['learningRate', 'maxSteps'])).toBeNull();
+  });
+
+  it('keysOf lists the keys of the record that names every key of an options type, in order, frozen', () => {
+    const keys = keysOf<{ seed?: number; sigmaW?: number }>({ seed: true, sigmaW: true });
+    expect(keys).toEqual(['seed', 'sigmaW']);
+    expect(Object.isFrozen(keys)).toBe(true);
   });
 });

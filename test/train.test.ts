@@ -54,6 +54,19 @@ describe('train', () => {
     expect(train(start, X, y, { method: 'gd', maxSteps: 1 }).lr).toBe(defaultLearningRate(start, X));
   });
 
+  it("train(net, X, y) without options is regularized Newton with its defaults: the same run, step for step, as { method: 'newton' }", () => {
+    const { X, y } = circleData(16, 2);
+    const net = TwoLayerNetwork.initialize(tanh(64));
+    const implicit = train(net, X, y);
+    const explicit = train(net, X, y, { method: 'newton' });
+    // Newton records a λ and a curvature per step; gradient descent records neither.
+    expect(implicit.history.slice(1).every((e) => e.lambda !== null && e.hessian !== null)).toBe(true);
+    expect(implicit.lr).toBeUndefined();
+    expect(implicit.history.map((e) => [e.loss, e.lambda, e.accepted])).toEqual(explicit.history.map((e) => [e.loss, e.lambda, e.accepted]));
+    expect(implicit.net.parameters()).toEqual(explicit.net.parameters());
+    expect(train(net, X, y, { maxSteps: 2 }).history[1]!.hessian).toBe('gauss-newton');
+  });
+
   it('records one history entry per attempted step, starting with the initial state, each timed within the call', () => {
     const seen: HistoryEntry[] = [];
     const before = performance.now();

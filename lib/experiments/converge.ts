@@ -10,7 +10,7 @@ import { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
 import { chooseLambda } from '../method/lambda.js';
 import { limitKernel } from '../method/limits.js';
-import { nntk, ntk } from '../method/kernels.js';
+import { kernel } from '../method/kernels.js';
 import { NewtonSystem } from '../method/newton.js';
 import { spectrum } from '../method/spectrum.js';
 import { train } from '../method/train.js';
@@ -100,7 +100,7 @@ export function runConverge(options: ConvergeOptions = {}): ConvergeResult {
       options.onProgress?.(`N = 2^${e}, seed ${seed + 1}/${config.seeds}`);
       if (signal?.aborted) break widths;
       const net = TwoLayerNetwork.initialize({ width, dim: 2, activation: config.activation, beta: 0.5, bias: true }, { seed });
-      sums.ntk += relativeDistance(ntk(net, X), limitNtk);
+      sums.ntk += relativeDistance(kernel(net, X).kernel, limitNtk);
       const policy = { lambda0: config.lambda0, gamma: config.gamma };
       const system = new NewtonSystem(net, X, y);
       const choice = chooseLambda(policy, system, 'full');
@@ -108,7 +108,7 @@ export function runConverge(options: ConvergeOptions = {}): ConvergeResult {
       if (choice.certificate <= 0) {
         sums.nntk = sums.flow = Number.NaN;
       } else {
-        sums.nntk += relativeDistance(nntk(net, X, { lambda, y }).kernel, limitNewton);
+        sums.nntk += relativeDistance(kernel(net, X, { kind: 'nntk', lambda, y }).kernel, limitNewton);
         const flow = flowDistance(net, X, y, lambda, config.alpha, flowLimit);
         sums.flow += flow.distance;
         floor = Math.max(floor, flow.discretization);

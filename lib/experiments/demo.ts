@@ -3,7 +3,7 @@
  * regularized Newton on y = sin(k·t) over the circle, for several k, from the
  * same initial network; and the spectra that explain the outcome.
  */
-import { nntk, ntk } from '../method/kernels.js';
+import { kernel } from '../method/kernels.js';
 import { project, spectrum } from '../method/spectrum.js';
 import { train, type HistoryEntry } from '../method/train.js';
 import { TwoLayerNetwork } from '../model/network.js';
@@ -76,9 +76,9 @@ export function runDemo(options: DemoOptions = {}): DemoResult {
   };
   const net = TwoLayerNetwork.initialize({ width: config.width, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed: config.seed });
   const { X } = circleData(config.points, 1);
-  const K = ntk(net, X);
+  const K = kernel(net, X).kernel;
   const eigen = spectrum(K);
-  const newtonKernel = nntk(net, X, { hessian: 'gauss-newton', lambda: config.lambda }).kernel;
+  const newtonKernel = kernel(net, X, { kind: 'nntk', hessian: 'gauss-newton', lambda: config.lambda }).kernel;
   const targetContent = config.ks.map((k) => {
     const { y } = circleData(config.points, k);
     const norm = Math.hypot(...y);

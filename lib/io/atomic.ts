@@ -35,6 +35,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { NntkError } from '../errors.js';
+import { checkOptionKeys, keysOf } from '../options.js';
 
 /**
  * A write that did not happen: the target (a file or a directory) is as it
@@ -101,6 +102,8 @@ export interface ReplaceOptions {
   owned: readonly string[];
 }
 
+const REPLACE_OPTIONS = keysOf<ReplaceOptions>({ owned: true });
+
 /**
  * Replaces the directory `target` as a unit by one that `fill` writes into
  * the (empty) directory it is given. The parent is created if missing. The
@@ -109,6 +112,7 @@ export interface ReplaceOptions {
  * @throws AtomicWriteError when the new unit could not be put in place (`target` is then unchanged).
  */
 export async function replaceDirectory(target: string, fill: (staging: string) => Promise<void>, options: ReplaceOptions): Promise<void> {
+  checkOptionKeys('replaceDirectory', options, REPLACE_OPTIONS);
   // Absolute, so that `.` or `a/..` has a real name and parent.
   const dir = resolve(target);
   const parent = dirname(dir);

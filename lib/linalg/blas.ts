@@ -5,6 +5,7 @@
  * NaN and infinities propagate as in IEEE arithmetic, as in BLAS itself.
  */
 import { runAsync, runSync, type Plan } from './call.js';
+import { keysOf } from '../options.js';
 import { checkMatrix, describe, Matrix, type MatrixLike } from './matrix.js';
 import {
   checkBoolean,
@@ -20,9 +21,9 @@ import {
 } from './validate.js';
 
 export interface GemmOptions {
-  /** Use Aᵀ in place of A. */
+  /** Use Aᵀ in place of A. Default false. */
   transA?: boolean;
-  /** Use Bᵀ in place of B. */
+  /** Use Bᵀ in place of B. Default false. */
   transB?: boolean;
   /** Default 1. */
   alpha?: number;
@@ -31,6 +32,8 @@ export interface GemmOptions {
   /** Where to write C; a new zero matrix when absent. */
   out?: Matrix;
 }
+
+const GEMM_OPTIONS = keysOf<GemmOptions>({ transA: true, transB: true, alpha: true, beta: true, out: true });
 
 /** C ← α·op(A)·op(B) + β·C (dgemm). Returns C. */
 export function gemm(A: MatrixLike, B: MatrixLike, options?: GemmOptions): Matrix {
@@ -44,7 +47,7 @@ export async function gemmAsync(A: MatrixLike, B: MatrixLike, options?: GemmOpti
 
 function planGemm(A: MatrixLike, B: MatrixLike, options: GemmOptions | undefined): Plan<'dgemm', Matrix> {
   const where = 'gemm';
-  const o = checkOptions(where, options);
+  const o = checkOptions(where, options, GEMM_OPTIONS);
   checkMatrix(where, 'A', A);
   checkMatrix(where, 'B', B);
   const transA = checkBoolean(where, 'transA', o.transA, false);
@@ -68,14 +71,19 @@ function planGemm(A: MatrixLike, B: MatrixLike, options: GemmOptions | undefined
 }
 
 export interface SyrkOptions {
-  /** C ← α·AᵀA + β·C instead of α·AAᵀ + β·C. */
+  /** C ← α·AᵀA + β·C instead of α·AAᵀ + β·C. Default false. */
   trans?: boolean;
   /** The triangle of C that is written; the other one is not touched. Default 'lower'. */
   uplo?: Uplo;
+  /** Default 1. */
   alpha?: number;
+  /** Default 0: C's previous contents are ignored. */
   beta?: number;
+  /** Where to write C; a new zero matrix when absent. */
   out?: Matrix;
 }
+
+const SYRK_OPTIONS = keysOf<SyrkOptions>({ trans: true, uplo: true, alpha: true, beta: true, out: true });
 
 /** C ← α·A·Aᵀ + β·C, or α·Aᵀ·A + β·C with `trans` (dsyrk), one triangle only. Returns C. */
 export function syrk(A: MatrixLike, options?: SyrkOptions): Matrix {
@@ -89,7 +97,7 @@ export async function syrkAsync(A: MatrixLike, options?: SyrkOptions): Promise<M
 
 function planSyrk(A: MatrixLike, options: SyrkOptions | undefined): Plan<'dsyrk', Matrix> {
   const where = 'syrk';
-  const o = checkOptions(where, options);
+  const o = checkOptions(where, options, SYRK_OPTIONS);
   checkMatrix(where, 'A', A);
   const trans = checkBoolean(where, 'trans', o.trans, false);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
@@ -112,12 +120,15 @@ export interface TrsmOptions {
   side?: 'left' | 'right';
   /** The triangle of A that holds the factor; the other is not read. Default 'lower'. */
   uplo?: Uplo;
-  /** Use Aᵀ in place of A. */
+  /** Use Aᵀ in place of A. Default false. */
   transA?: boolean;
-  /** Take A's diagonal as ones (it is not read). */
+  /** Take A's diagonal as ones (it is not read). Default false. */
   unitDiagonal?: boolean;
+  /** Default 1. */
   alpha?: number;
 }
+
+const TRSM_OPTIONS = keysOf<TrsmOptions>({ side: true, uplo: true, transA: true, unitDiagonal: true, alpha: true });
 
 /** Triangular solve with many right-hand sides, in place in B (dtrsm). Returns B. */
 export function trsm<T extends MatrixLike>(A: MatrixLike, B: T, options?: TrsmOptions): T {
@@ -131,7 +142,7 @@ export async function trsmAsync<T extends MatrixLike>(A: MatrixLike, B: T, optio
 
 function planTrsm<T extends MatrixLike>(A: MatrixLike, B: T, options: TrsmOptions | undefined): Plan<'dtrsm', T> {
   const where = 'trsm';
-  const o = checkOptions(where, options);
+  const o = checkOptions(where, options, TRSM_OPTIONS);
   checkMatrix(where, 'A', A);
   checkMatrix(where, 'B', B);
   const side = checkChoice(where, 'side', o.side, ['left', 'right'] as const);

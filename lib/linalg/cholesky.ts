@@ -7,6 +7,7 @@
  * a 1×n matrix.
  */
 import { NotPositiveDefiniteError } from '../errors.js';
+import { keysOf } from '../options.js';
 import { runAsync, runSync, type Plan } from './call.js';
 import { checkMatrix, type MatrixLike } from './matrix.js';
 import type { NativeRoutines } from './native.js';
@@ -17,6 +18,8 @@ export interface CholeskyOptions {
   uplo?: Uplo;
 }
 
+const CHOLESKY_OPTIONS = keysOf<CholeskyOptions>({ uplo: true });
+
 export interface FactorOptions extends CholeskyOptions {
   /**
    * Scan A's triangle (and posv's B) for NaN/±Inf first, as scipy's
@@ -25,6 +28,8 @@ export interface FactorOptions extends CholeskyOptions {
    */
   checkFinite?: boolean;
 }
+
+const FACTOR_OPTIONS = keysOf<FactorOptions>({ uplo: true, checkFinite: true });
 
 /**
  * A = L·Lᵀ ('lower') or A = Uᵀ·U ('upper'), the factor overwriting that
@@ -43,7 +48,7 @@ export async function potrfAsync<T extends MatrixLike>(A: T, options?: FactorOpt
 
 function planPotrf<T extends MatrixLike>(A: T, options: FactorOptions | undefined): Plan<'dpotrf', T> {
   const where = 'potrf';
-  const o = checkOptions(where, options);
+  const o = checkOptions(where, options, FACTOR_OPTIONS);
   checkMatrix(where, 'A', A);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
   const checkFinite = checkBoolean(where, 'checkFinite', o.checkFinite, true);
@@ -94,7 +99,8 @@ function planSolve<K extends 'dpotrs' | 'dposv', T extends MatrixLike>(
   B: T,
   options: FactorOptions | undefined,
 ): Plan<K, T> {
-  const o = checkOptions(where, options);
+  // potrs reads the given factor as is: checkFinite is posv's (and potrf's) only.
+  const o = checkOptions(where, options, routine === 'dposv' ? FACTOR_OPTIONS : CHOLESKY_OPTIONS);
   const name = routine === 'dpotrs' ? 'factor' : 'A';
   checkMatrix(where, name, A);
   checkMatrix(where, 'B', B);

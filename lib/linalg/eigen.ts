@@ -5,6 +5,7 @@
  * `vectors` is the unit eigenvector of `values[i]`, i.e. `vectors` holds Vᵀ.
  */
 import { ConvergenceError } from '../errors.js';
+import { keysOf } from '../options.js';
 import { runAsync, runSync, type Plan } from './call.js';
 import { checkMatrix, LAPACK_INT_MAX, Matrix, type MatrixLike } from './matrix.js';
 import { checkBoolean, checkChoice, checkOptions, checkScalar, checkSquare, columnMajorUplo, leading, type Uplo } from './validate.js';
@@ -17,6 +18,8 @@ export interface EigenOptions {
   /** Scan the triangle for NaN/±Inf first (NonFiniteError), as scipy's check_finite does. Default true. */
   checkFinite?: boolean;
 }
+
+const EIGEN_OPTIONS = keysOf<EigenOptions>({ vectors: true, uplo: true, checkFinite: true });
 
 export interface Eigen {
   /** Ascending eigenvalues. */
@@ -51,7 +54,7 @@ export function checkSyevdSize(n: number): void {
 
 function planSyevd(A: MatrixLike, options: EigenOptions | undefined): Plan<'dsyevd', Eigen> {
   const where = 'syevd';
-  const o = checkOptions(where, options);
+  const o = checkOptions(where, options, EIGEN_OPTIONS);
   checkMatrix(where, 'A', A);
   const vectors = checkBoolean(where, 'vectors', o.vectors, true);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
@@ -83,6 +86,8 @@ export interface EigenRangeOptions extends EigenOptions {
   select?: { index: [number, number] } | { value: [number, number] };
 }
 
+const EIGEN_RANGE_OPTIONS = keysOf<EigenRangeOptions>({ vectors: true, uplo: true, checkFinite: true, select: true });
+
 /**
  * Some or all eigenpairs of the symmetric matrix A by the MRRR algorithm
  * (dsyevr). A is destroyed. Errors as for {@link syevd}.
@@ -98,7 +103,7 @@ export async function syevrAsync(A: MatrixLike, options?: EigenRangeOptions): Pr
 
 function planSyevr(A: MatrixLike, options: EigenRangeOptions | undefined): Plan<'dsyevr', Eigen> {
   const where = 'syevr';
-  const o = checkOptions(where, options);
+  const o = checkOptions(where, options, EIGEN_RANGE_OPTIONS);
   checkMatrix(where, 'A', A);
   const vectors = checkBoolean(where, 'vectors', o.vectors, true);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);

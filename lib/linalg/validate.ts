@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../options.js';
 import { describe, type MatrixLike } from './matrix.js';
 
 export type Uplo = 'upper' | 'lower';
@@ -26,11 +27,13 @@ export function checkChoice<T extends string>(where: string, name: string, value
 }
 
 /** An options object, possibly absent. */
-export function checkOptions<T extends object>(where: string, options: T | undefined): Partial<T> {
+/** The options object (empty when undefined), refused unless it is an object whose keys are all in `keys`. */
+export function checkOptions<T extends object>(where: string, options: T | undefined, keys: readonly string[]): Partial<T> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   }
+  checkOptionKeys(where, options, keys);
   return options;
 }
 

@@ -1,99 +1,142 @@
 /**
- * The kernels of SPEC §4, M×M (or M*×M for test points as rows):
- *   𝒦_GD = J·Jᵀ/M                      (empirical NTK, structured: no Jacobian)
- *   𝒦_N  = J·(H + λI)⁻¹·Jᵀ/M = Q·(M·I + Q)⁻¹   (empirical Newton NTK)
- * and the cross-kernels 𝒦_GD(X*, X) = J*·Jᵀ/M, 𝒦_N(X*, X) = Q*·(M·I + Q)⁻¹
- * with Q* = J*·A⁻¹·Jᵀ.
+ * The finite-width kernels of docs/math.md §4 through one entry point,
+ * `kernel(net, X1, X2?, options)`, X1.rows × X2.rows with the training set
+ * (the M of 1/M, and the set over which the Newton kernel's inverse is taken)
+ * X2 when it is given and X1 otherwise:
+ *   𝒦_GD(X1, X2) = J₁·J₂ᵀ/M                       (empirical NTK, structured: no Jacobian)
+ *   𝒦_N(X1, X2)  = Q₁₂·(M·I + Q₂₂)⁻¹,  Q_ab = J_a·A⁻¹·J_bᵀ   (empirical Newton NTK)
+ * so that 𝒦_N(X, X) = J·(H + λI)⁻¹·Jᵀ/M = Q·(M·I + Q)⁻¹.
  */
 import { gemm } from '../linalg/blas.js';
 import { potrs } from '../linalg/cholesky.js';
-import { Matrix } from '../linalg/matrix.js';
+import { Matrix, type MatrixLike } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
-import { checkLambdaPolicy, chooseLambda, type LambdaPolicy } from './lambda.js';
+import { checkOptionKeys, keysOf } from '../options.js';
 import { jacobianCrossGram, jacobianGram } from './jacobian.js';
+import type { KernelKind, KernelResult } from './kernel-result.js';
+import { checkLambdaPolicy, chooseLambda, type LambdaPolicy } from './lambda.js';
 import { NewtonSystem, whitenedJacobian, type Hessian } from './newton.js';
 
-/** 𝒦_GD = J·Jᵀ/M at the rows of X. */
-export function ntk(net: TwoLayerNetwork, X: Matrix): Matrix {
-  checkData('ntk', X, null, net.config.dim);
-  const gram = jacobianGram(net, net.augment(X));
-  return scaled(gram, 1 / X.rows);
-}
-
-/** 𝒦_GD(X*, X) = J(X*)·J(X)ᵀ/M, one row per test point. */
-export function ntkCross(net: TwoLayerNetwork, Xstar: Matrix, X: Matrix): Matrix {
-  checkData('ntk', X, null, net.config.dim);
-  checkData('ntk', Xstar, null, net.config.dim, 'Xstar');
-  return scaled(jacobianCrossGram(net, net.augment(Xstar), net.augment(X)), 1 / X.rows);
-}
-
-export interface NewtonKernelOptions {
-  /** Default 'auto' (SPEC §3). */
+export interface KernelOptions {
+  /** 'ntk': 𝒦_GD = J·Jᵀ/M; 'nntk': the Newton kernel 𝒦_N = J·(H + λI)⁻¹·Jᵀ/M. Default 'ntk'. */
+  kind?: KernelKind;
+  /** 'nntk' only: λ, fixed, width-scaled { lambda0, gamma } or 'auto' (docs/math.md §3). Default 'auto'. */
   lambda?: LambdaPolicy;
-  /** Default 'full'. */
+  /** 'nntk' only: 'full' (H = G + S, the paper's method) or 'gauss-newton' (H → G). Default 'full'. */
   hessian?: Hessian;
-  /** The targets: the full Hessian's S depends on the residual f(X) − y. */
+  /**
+   * 'nntk' only: the targets at the training set (X2 when given, else X1).
+   * Required with the full Hessian, whose S depends on the residual f − y;
+   * Gauss–Newton does not read them. Default: none.
+   */
   y?: Float64Array;
 }
 
-export interface NewtonKernel {
-  kernel: Matrix;
-  lambda: number;
-  /** minᵢ λ_min(Sᵢ + λI) for the full Hessian; λ for Gauss–Newton. */
-  certificate: number;
+const KERNEL_OPTIONS = keysOf<KernelOptions>({ kind: true, lambda: true, hessian: true, y: true });
+
+/**
+ * The empirical NTK or Newton NTK of `net` (docs/math.md §4), X1.rows ×
+ * X2.rows (X1.rows × X1.rows without X2), row i for the point X1[i], the
+ * convention of neural-tangents' kernel_fn(x1, x2). The training set is X2
+ * when given, X1 otherwise: 𝒦 is divided by its number of points M, and the
+ * Newton kernel's (M·I + Q)⁻¹ is taken over it. kernel(net, X, X) equals
+ * kernel(net, X) to round-off; square results are exactly symmetric.
+ *
+ * @example
+ * const { kernel: K } = kernel(net, X);                                  // 𝒦_GD, M × M
+ * const { kernel: Kn, lambda } = kernel(net, X, { kind: 'nntk', y });    // 𝒦_N, full Hessian, λ 'auto'
+ * const cross = kernel(net, Xtest, X, { kind: 'nntk', hessian: 'gauss-newton', lambda: 1e-3 });
+ */
+export function kernel(net: TwoLayerNetwork, X1: Matrix, X2?: Matrix, options?: KernelOptions): KernelResult;
+export function kernel(net: TwoLayerNetwork, X1: Matrix, options?: KernelOptions): KernelResult;
+export function kernel(net: TwoLayerNetwork, X1: Matrix, second?: Matrix | KernelOptions, third?: KernelOptions): KernelResult {
+  const { X2, options } = splitArguments(second, third);
+  checkOptionKeys('kernel', options, KERNEL_OPTIONS);
+  const kind = options.kind ?? 'ntk';
+  const dim = net.config.dim;
+  checkData('kernel', X1, null, dim, 'X1');
+  if (X2 !== undefined) checkData('kernel', X2, null, dim, 'X2');
+  if (kind === 'ntk') {
+    for (const key of ['lambda', 'hessian', 'y'] as const) {
+      if (options[key] !== undefined) throw new RangeError(`kernel: ${key} applies to kind 'nntk' only`);
+    }
+    return { kernel: gradientKernel(net, X1, X2), kind };
+  }
+  if (kind === 'nntk') return { ...newtonKernel(net, X1, X2, options), kind };
+  throw new RangeError(`kernel: kind must be 'ntk' or 'nntk', got ${String(kind)}`);
 }
 
-/** 𝒦_N = Q·(M·I + Q)⁻¹ at the rows of X. */
-export function nntk(net: TwoLayerNetwork, X: Matrix, options: NewtonKernelOptions = {}): NewtonKernel {
-  const { system, hessian, lambda, certificate } = setUp(net, X, options);
+/** kernel(net, X1, X2?, options?) and kernel(net, X1, options?): a third argument with rows and data is X2. */
+function splitArguments(second: Matrix | KernelOptions | undefined, third: KernelOptions | undefined): { X2: Matrix | undefined; options: KernelOptions } {
+  const isMatrix = typeof second === 'object' && second !== null && 'rows' in second && 'data' in second;
+  if (isMatrix) return { X2: second as Matrix, options: third ?? {} };
+  if (second === undefined) return { X2: undefined, options: third ?? {} };
+  if (third !== undefined) throw new TypeError('kernel: X2 must be a Matrix (or undefined) when options follow it');
+  return { X2: undefined, options: second };
+}
+
+/** 𝒦_GD(X1, X2) = J(X1)·J(X2)ᵀ/M, M = X2.rows (X2 = X1 when absent, by the structured Gram). */
+function gradientKernel(net: TwoLayerNetwork, X1: MatrixLike, X2: MatrixLike | undefined): Matrix {
+  const x1 = net.augment(X1 as Matrix);
+  if (X2 === undefined) return scaled(jacobianGram(net, x1), 1 / X1.rows);
+  return scaled(jacobianCrossGram(net, x1, net.augment(X2 as Matrix)), 1 / X2.rows);
+}
+
+/** 𝒦_N(X1, X2) = Q₁₂·(M·I + Q₂₂)⁻¹ over the training set X2 (X1 when absent), with λ and its certificate. */
+function newtonKernel(net: TwoLayerNetwork, X1: Matrix, X2: Matrix | undefined, options: KernelOptions): { kernel: Matrix; lambda: number; certificate: number } {
+  const training = X2 ?? X1;
+  const hessian = options.hessian ?? 'full';
+  if (hessian !== 'full' && hessian !== 'gauss-newton') throw new RangeError(`kernel: hessian must be 'full' or 'gauss-newton', got ${String(hessian)}`);
+  const policy = checkLambdaPolicy('kernel', options.lambda ?? 'auto');
+  if (hessian === 'full' && options.y === undefined) {
+    throw new TypeError(`kernel: the full-Hessian Newton kernel needs the targets y at the training set ${X2 === undefined ? 'X1' : 'X2'} (S depends on the residual f − y)`);
+  }
+  if (options.y !== undefined) checkData('kernel', training, options.y, net.config.dim, X2 === undefined ? 'X1' : 'X2');
+  // Gauss–Newton does not look at the residual: any y of the right length will do.
+  const system = new NewtonSystem(net, training, options.y ?? new Float64Array(training.rows));
+  const { lambda, certificate } = chooseLambda(policy, system, hessian);
+  const K = X2 === undefined ? squareNewtonKernel(system, lambda, hessian) : crossNewtonKernel(system, X1, lambda, hessian);
+  return { kernel: K, lambda, certificate };
+}
+
+/** Q·(M·I + Q)⁻¹ at the system's points, symmetrised. */
+function squareNewtonKernel(system: NewtonSystem, lambda: number, hessian: Hessian): Matrix {
   const { Q, factor } = system.kernelSystem(lambda, hessian);
+  const K = potrs(factor, Q.clone());
   // Q and (M·I + Q)⁻¹ commute, so the product is symmetric: average away the round-off.
-  const kernel = potrs(factor, Q.clone());
-  const m = X.rows;
+  const m = system.m;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < i; j++) {
-      const v = 0.5 * (kernel.data[i * m + j]! + kernel.data[j * m + i]!);
-      kernel.data[i * m + j] = v;
-      kernel.data[j * m + i] = v;
+      const v = 0.5 * (K.data[i * m + j]! + K.data[j * m + i]!);
+      K.data[i * m + j] = v;
+      K.data[j * m + i] = v;
     }
   }
-  return { kernel, lambda, certificate };
+  return K;
 }
 
-/** 𝒦_N(X*, X) = Q*·(M·I + Q)⁻¹, one row per test point. */
-export function nntkCross(net: TwoLayerNetwork, Xstar: Matrix, X: Matrix, options: NewtonKernelOptions = {}): NewtonKernel {
-  const { system, hessian, lambda, certificate } = setUp(net, X, options);
-  checkData('nntk', Xstar, null, net.config.dim, 'Xstar');
+/** Q*·(M·I + Q)⁻¹ with Q* = J(X*)·A⁻¹·Jᵀ, one row per point of X*. */
+function crossNewtonKernel(system: NewtonSystem, Xstar: Matrix, lambda: number, hessian: Hessian): Matrix {
+  const { net } = system;
+  const m = system.m;
   const { factor, blockFactors } = system.kernelSystem(lambda, hessian);
   const xtStar = net.augment(Xstar);
   let qStar: Matrix;
   if (blockFactors === null) {
     qStar = scaled(jacobianCrossGram(net, xtStar, system.xt), 1 / lambda);
   } else {
-    qStar = new Matrix(Xstar.rows, X.rows);
+    qStar = new Matrix(Xstar.rows, m);
     const starWorkspace = new Workspace();
-    for (const [from, to] of net.chunks(X.rows + Xstar.rows, 2 + net.blockSize)) {
+    for (const [from, to] of net.chunks(m + Xstar.rows, 2 + net.blockSize)) {
       const z = whitenedJacobian(net, system.xt, from, to, blockFactors, system.workspace);
       const zStar = whitenedJacobian(net, xtStar, from, to, blockFactors, starWorkspace);
       gemm(zStar, z, { transB: true, out: qStar, beta: 1 });
     }
   }
-  return { kernel: potrs(factor, qStar), lambda, certificate };
-}
-
-function setUp(net: TwoLayerNetwork, X: Matrix, options: NewtonKernelOptions) {
-  const hessian = options.hessian ?? 'full';
-  if (hessian !== 'full' && hessian !== 'gauss-newton') throw new RangeError(`nntk: hessian must be 'full' or 'gauss-newton', got ${String(hessian)}`);
-  const policy = checkLambdaPolicy('nntk', options.lambda ?? 'auto');
-  if (hessian === 'full' && options.y === undefined) {
-    throw new TypeError('nntk: the full-Hessian Newton kernel needs the targets y (S depends on the residual f(X) − y)');
-  }
-  // Gauss–Newton does not look at the residual: any y of the right length will do.
-  const system = new NewtonSystem(net, X, options.y ?? new Float64Array(X.rows));
-  const { lambda, certificate } = chooseLambda(policy, system, hessian);
-  return { system, hessian, lambda, certificate };
+  // (M·I + Q) is symmetric: Q*·(M·I + Q)⁻¹ is the transpose of (M·I + Q)⁻¹·Q*ᵀ, which potrs solves row-wise.
+  return potrs(factor, qStar);
 }
 
 function scaled(a: Matrix, factor: number): Matrix {

@@ -10,6 +10,7 @@
  * `Damping` is the adaptive (Levenberg–Marquardt) control of λ that
  * training uses on top of the policy's starting value.
  */
+import { checkOptionKeys } from '../options.js';
 import type { Hessian, NewtonSystem } from './newton.js';
 
 export type LambdaPolicy = number | 'auto' | { lambda0: number; gamma: number };
@@ -33,6 +34,7 @@ export function checkLambdaPolicy(where: string, policy: unknown): LambdaPolicy 
     return policy;
   }
   if (typeof policy === 'object' && policy !== null && 'lambda0' in policy && 'gamma' in policy) {
+    checkOptionKeys(`${where}: the width-scaled λ`, policy, ['lambda0', 'gamma']);
     const { lambda0, gamma } = policy as { lambda0: unknown; gamma: unknown };
     if (typeof lambda0 !== 'number' || !(lambda0 > 0) || !Number.isFinite(lambda0)) {
       throw new RangeError(`${where}: lambda0 must be a finite number > 0, got ${String(lambda0)}`);
@@ -71,6 +73,7 @@ export function startingLambda(system: NewtonSystem): number {
 }
 
 export function chooseLambda(policy: LambdaPolicy, system: NewtonSystem, hessian: Hessian): LambdaChoice {
+  checkLambdaPolicy('chooseLambda', policy);
   const lambda =
     policy === 'auto'
       ? autoLambda(system, hessian)

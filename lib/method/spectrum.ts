@@ -8,15 +8,18 @@
 import { ConvergenceError } from '../errors.js';
 import { syevd, syevr, type Eigen } from '../linalg/eigen.js';
 import { checkMatrix, Matrix, type MatrixLike } from '../linalg/matrix.js';
+import { checkOptionKeys, keysOf } from '../options.js';
 
 export interface SpectrumOptions {
   /** Compute the eigenvectors too. Default true. */
   vectors?: boolean;
-  /** Only the k smallest eigenpairs. */
+  /** Only the k smallest eigenpairs. Default: all pairs. */
   smallest?: number;
-  /** Only the k largest eigenpairs. */
+  /** Only the k largest eigenpairs (not with `smallest`). Default: all pairs. */
   largest?: number;
 }
+
+const SPECTRUM_OPTIONS = keysOf<SpectrumOptions>({ vectors: true, smallest: true, largest: true });
 
 /**
  * Ascending eigenvalues (and eigenvectors, as the rows of `vectors`) of the
@@ -25,6 +28,7 @@ export interface SpectrumOptions {
  */
 export function spectrum(K: MatrixLike, options: SpectrumOptions = {}): Eigen {
   checkMatrix('spectrum', 'K', K);
+  checkOptionKeys('spectrum', options, SPECTRUM_OPTIONS);
   const n = K.rows;
   const vectors = options.vectors ?? true;
   const { smallest, largest } = options;

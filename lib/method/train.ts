@@ -10,6 +10,7 @@ import { Workspace } from '../linalg/workspace.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { NntkError } from '../errors.js';
+import { checkOptionKeys, keysOf } from '../options.js';
 import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
 import { autoLambda, checkLambdaPolicy, chooseLambda, Damping, startingLambda, type LambdaPolicy } from './lambda.js';
 import { NewtonSystem, type Hessian, type NewtonPath } from './newton.js';
@@ -43,13 +44,16 @@ interface CommonOptions {
   /**
    * Called after every step with the new history entry and the parameters in
    * force after it (the last accepted ones), e.g. to save a checkpoint.
+   * Default: none.
    */
   onProgress?: (entry: HistoryEntry, net: TwoLayerNetwork) => void;
+  /** Stops training at the next step boundary when aborted (reason 'aborted'). Default: none. */
   signal?: AbortSignal;
 }
 
 export interface NewtonTrainOptions extends CommonOptions {
-  method: 'newton';
+  /** Regularized Newton, the library's default strategy: `method` may be left out. */
+  method?: 'newton';
   /**
    * 'full': δ = (H + λI)⁻¹g with λ never below the certified `auto` λ, the
    * method of the paper; 'gauss-newton': H → G (Levenberg–Marquardt);
@@ -78,6 +82,10 @@ export interface GradientTrainOptions extends CommonOptions {
 
 export type TrainOptions = NewtonTrainOptions | GradientTrainOptions;
 
+const COMMON_OPTIONS = { tol: true, maxSteps: true, maxSeconds: true, onProgress: true, signal: true } as const;
+const NEWTON_OPTIONS = keysOf<NewtonTrainOptions>({ ...COMMON_OPTIONS, method: true, hessian: true, maxAttempts: true, lambda: true, damping: true, alpha: true, path: true });
+const GRADIENT_OPTIONS = keysOf<GradientTrainOptions>({ ...COMMON_OPTIONS, method: true, lr: true });
+
 export type StopReason = 'converged' | 'max-steps' | 'max-attempts' | 'max-seconds' | 'aborted' | 'stalled' | 'diverged';
 
 export interface TrainResult {
@@ -95,14 +103,24 @@ export interface TrainResult {
   lr?: number;
 }
 
-export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainOptions): TrainResult {
+/**
+ * Trains `net` on (X, y) and returns the last accepted parameters with the
+ * history. Without options (or without `method`) it runs regularized Newton
+ * with its defaults (NewtonTrainOptions); `{ method: 'gd' }` runs gradient descent.
+ */
+export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainOptions = {}): TrainResult {
   checkData('train', X, y, net.config.dim);
   if (typeof options !== 'object' || options === null) throw new TypeError('train: options must be an object');
+  // Newton unless told otherwise: its key list is the one a method-less options object is checked against.
+  if (options.method !== 'gd' && 'lr' in options) {
+    throw new TypeError("train (Newton): unknown option 'lr'; did you mean 'alpha'? (Newton's step size; lr is the step of gradient descent, method: 'gd')");
+  }
+  checkOptionKeys(options.method === 'gd' ? 'train (gradient descent)' : 'train (Newton)', options, options.method === 'gd' ? GRADIENT_OPTIONS : NEWTON_OPTIONS);
   const tol = positive('tol', options.tol ?? 1e-6);
   const maxSeconds = options.maxSeconds === undefined ? Infinity : positive('maxSeconds', options.maxSeconds);
   // y ≡ 0 has no relative residual: the residual, and tol, are then absolute (|r|/1).
   const yNorm = Math.sqrt(y.reduce((s, v) => s + v * v, 0)) || 1;
-  if (options.method === 'newton') {
+  if (options.method === undefined || options.method === 'newton') {
     const maxSteps = steps('maxSteps', options.maxSteps ?? 100);
     const maxAttempts = steps('maxAttempts', options.maxAttempts ?? 10 * maxSteps);
     return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxAttempts, options));

@@ -14,7 +14,7 @@ export function checkData(where: string, X: MatrixLike, y: Float64Array | null, 
   checkFiniteArray(where, name, X.data, X.cols);
   if (y === null) return;
   if (!(y instanceof Float64Array)) throw new TypeError(`${where}: y must be a Float64Array`);
-  if (y.length !== X.rows) throw new RangeError(`${where}: y has ${y.length} entries, X has ${X.rows} rows`);
+  if (y.length !== X.rows) throw new RangeError(`${where}: y has ${y.length} entries, ${name} has ${X.rows} rows`);
   checkFiniteArray(where, 'y', y, 1);
 }
 

@@ -16,6 +16,7 @@ import { Workspace } from '../linalg/workspace.js';
 import { ACTIVATIONS, evaluate, evaluateAt, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
 import { checkData, checkFiniteArray } from './data.js';
+import { checkOptionKeys, keysOf } from '../options.js';
 
 /**
  * From this many inputs per neuron (k = d + 1 with bias) on, the
@@ -34,10 +35,12 @@ export interface NetworkConfig {
   width: number;
   /** d, the input dimension. */
   dim: number;
-  activation: Activation;
-  /** β ∈ [1/2, 1]: the output is scaled by N^(−β). */
-  beta: number;
-  bias: boolean;
+  /** σ, one of ACTIVATIONS. Default 'tanh'. */
+  activation?: Activation;
+  /** β ∈ [1/2, 1]: the output is scaled by N^(−β). Default 1/2 (the NTK scaling). */
+  beta?: number;
+  /** Whether each neuron has a bias bᵢ (x̃ = [x; 1]). Default true. */
+  bias?: boolean;
 }
 
 export interface InitOptions {
@@ -47,9 +50,12 @@ export interface InitOptions {
   sigmaW?: number;
   /** Standard deviation of bᵢ. Default 1. */
   sigmaB?: number;
-  /** Neurons in pairs (c, w, b), (−c, w, b) so that f(·; θ₀) ≡ 0 (N even). */
+  /** Neurons in pairs (c, w, b), (−c, w, b) so that f(·; θ₀) ≡ 0 (N even). Default false. */
   symmetric?: boolean;
 }
+
+const CONFIG_KEYS = keysOf<NetworkConfig>({ width: true, dim: true, activation: true, beta: true, bias: true });
+const INIT_OPTIONS = keysOf<InitOptions>({ seed: true, sigmaW: true, sigmaB: true, symmetric: true });
 
 /** Pre-activations and σ, σ′, σ″ of neurons [from, to) at M points, each M × (to − from) row-major. */
 export interface NeuronFeatures {
@@ -61,7 +67,8 @@ export interface NeuronFeatures {
 }
 
 export class TwoLayerNetwork {
-  readonly config: Readonly<NetworkConfig>;
+  /** The configuration with every default filled in. */
+  readonly config: Readonly<Required<NetworkConfig>>;
   /** Output weights cᵢ (N). */
   readonly c: Float64Array;
   /** Row i is [wᵢ, bᵢ] (or wᵢ without bias): N × k row-major. */
@@ -83,6 +90,7 @@ export class TwoLayerNetwork {
   /** A network with seeded N(0, 1) output weights and N(0, σ²) inner weights and biases. */
   static initialize(config: NetworkConfig, options: InitOptions = {}): TwoLayerNetwork {
     const cfg = checkConfig(config);
+    checkOptionKeys('initialize', options, INIT_OPTIONS);
     const sigmaW = options.sigmaW ?? 1;
     const sigmaB = options.sigmaB ?? 1;
     for (const [name, v] of [['sigmaW', sigmaW], ['sigmaB', sigmaB]] as const) {
@@ -110,6 +118,7 @@ export class TwoLayerNetwork {
   /** A network over explicit parameters (copied): c (N), W (N×d row-major), b (N) with bias. */
   static fromArrays(config: NetworkConfig, arrays: { c: Float64Array; W: Float64Array; b?: Float64Array }): TwoLayerNetwork {
     const cfg = checkConfig(config);
+    checkOptionKeys('network', arrays, ['c', 'W', 'b']);
     const { width: n, dim: d } = cfg;
     for (const [name, array, length] of [['c', arrays.c, n], ['W', arrays.W, n * d], ['b', cfg.bias ? arrays.b : undefined, n]] as const) {
       if (array === undefined && name === 'b') continue;
@@ -397,8 +406,9 @@ export class TwoLayerNetwork {
   }
 }
 
-function checkConfig(config: NetworkConfig): NetworkConfig {
+function checkConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (typeof config !== 'object' || config === null) throw new TypeError('network: config must be an object');
+  checkOptionKeys('network: config', config, CONFIG_KEYS);
   const { width, dim } = config;
   const activation = config.activation ?? 'tanh';
   const beta = config.beta ?? 0.5;

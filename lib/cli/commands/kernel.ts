@@ -1,5 +1,5 @@
-/** `nntk kernel`: the empirical NTK 𝒦_GD or Newton NTK 𝒦_N of a model at X (SPEC §4). */
-import { nntk, nntkCross, ntk, ntkCross, type Hessian, type Matrix, type NewtonKernel } from '../../index.js';
+/** `nntk kernel`: the empirical NTK 𝒦_GD or Newton NTK 𝒦_N of a model at X (docs/math.md §4). */
+import { kernel as empiricalKernel, type Hessian, type KernelOptions } from '../../index.js';
 import { choice, flag, lambda, optional, required, text, withDefault } from '../args.js';
 import { readPoints, readTargets, writeMatrix } from '../arrays.js';
 import { defineCommand } from '../command.js';
@@ -45,17 +45,16 @@ are printed on stderr. Inputs: X.npy (M x d), y.npy (M or M x 1), float64.`,
     const net = await readModel(o.model);
     const X = await readPoints(o.x, net.config.dim);
     const X2 = o.x2 === undefined ? undefined : await readPoints(o.x2, net.config.dim);
-    let K: Matrix;
-    if (o.kind === 'ntk') {
-      K = X2 === undefined ? ntk(net, X) : ntkCross(net, X2, X);
-    } else {
-      const options = { lambda: o.lambda ?? 'auto', hessian, ...(o.y === undefined ? {} : { y: await readTargets(o.y, X.rows, o.x) }) };
-      const result: NewtonKernel = X2 === undefined ? nntk(net, X, options) : nntkCross(net, X2, X, options);
-      K = result.kernel;
+    // The library's convention is neural-tangents': rows X1 = the test points, training set X2.
+    const [X1, training] = X2 === undefined ? [X, undefined] : [X2, X];
+    const options: KernelOptions =
+      o.kind === 'ntk' ? {} : { kind: 'nntk', lambda: o.lambda ?? 'auto', hessian, ...(o.y === undefined ? {} : { y: await readTargets(o.y, X.rows, o.x) }) };
+    const result = empiricalKernel(net, X1, training, options);
+    if (result.kind === 'nntk') {
       const certificate = hessian === 'full' ? 'min_i lambda_min(S_i + lambda I)' : 'Gauss-Newton, lambda';
       note('kernel', `Newton NTK (${hessian} Hessian): lambda = ${result.lambda}, certificate (${certificate}) = ${result.certificate}`);
     }
-    await writeMatrix(o.out, K);
+    await writeMatrix(o.out, result.kernel);
     return EXIT.ok;
   },
 });
