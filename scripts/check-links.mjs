@@ -21,7 +21,6 @@ const PENDING = new Set([
   'docs/decompositions.md',
   'docs/packaging.md',
   'docs/train-async.md',
-  'docs/kernels.md',
   'docs/limit-kernels.md',
   'docs/uniformity.md',
 ]);
