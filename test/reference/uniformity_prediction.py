@@ -45,7 +45,7 @@ def root(kernel, r0, step, target):
     high = 1.0
     while excess(high) > 0:
         high *= 2.0
-    return brentq(excess, 0.0, high, xtol=1e-12, rtol=4e-16, maxiter=500)
+    return brentq(excess, 0.0, high, xtol=1e-12, rtol=1e-15, maxiter=500)
 
 
 def iterated(kernel, r0, step, target, limit=20000):
