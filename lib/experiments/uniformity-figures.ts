@@ -30,7 +30,7 @@ export function uniformityFigures(result: UniformityResult): Record<string, stri
       const color = PALETTE[i % PALETTE.length]!;
       const runs = result.runs.filter((r) => r.width === width && r.method === method);
       const measured = ks.map((k) => mean(runs.filter((r) => r.k === k && r.status === 'converged').map((r) => r.steps!)));
-      series.push({ label: `N = 2^${Math.log2(width)} measured`, x: ks, y: measured, color, markers: true });
+      if (measured.some(Number.isFinite)) series.push({ label: `N = 2^${Math.log2(width)} measured`, x: ks, y: measured, color, markers: true });
       if (method !== 'newton-default') {
         const predicted = ks.map((k) => mean(runs.filter((r) => r.k === k && r.predicted !== null).map((r) => r.predicted!)));
         series.push({ label: `N = 2^${Math.log2(width)} linearised`, x: ks, y: predicted, color, dashed: true });
@@ -61,15 +61,19 @@ export function uniformityFigures(result: UniformityResult): Record<string, stri
     const rows = result.ratios.filter((r) => r.method === method);
     const fit = result.fits[method];
     const fitLabel = fit === undefined ? '' : `, fit slope ${fit.slope.toFixed(3)} ± ${fit.slopeError.toFixed(3)}`;
-    ratioSeries.push({ label: `${method} measured (seed mean)${fitLabel}`, x: rows.map((r) => r.width), y: rows.map((r) => r.mean ?? Number.NaN), color, markers: true });
-    for (const bound of ['min', 'max'] as const) {
-      ratioSeries.push({ label: `${method} seed ${bound}`, x: rows.map((r) => r.width), y: rows.map((r) => r[bound] ?? Number.NaN), color, dashed: true });
+    // A method with no ratio measured (every run beyond its budget) gets no measured curve: its legend would name nothing drawn.
+    if (rows.some((r) => r.mean !== null)) {
+      ratioSeries.push({ label: `${method} measured (seed mean)${fitLabel}`, x: rows.map((r) => r.width), y: rows.map((r) => r.mean ?? Number.NaN), color, markers: true });
+      for (const bound of ['min', 'max'] as const) {
+        ratioSeries.push({ label: `${method} seed ${bound}`, x: rows.map((r) => r.width), y: rows.map((r) => r[bound] ?? Number.NaN), color, dashed: true });
+      }
     }
     if (fit !== undefined) {
       ratioSeries.push({ label: `${method} fitted N^b`, x: rows.map((r) => r.width), y: rows.map((r) => Math.exp(fit.intercept) * r.width ** fit.slope), color: '#888888' });
     }
     if (method !== 'newton-default') {
       ratioSeries.push({ label: `${method} linearised`, x: rows.map((r) => r.width), y: rows.map((r) => r.predicted ?? Number.NaN), color, dashed: true, markers: true });
+      ratioSeries.push({ label: `${method} infinite width`, x: rows.map((r) => r.width), y: rows.map((r) => r.limit ?? Number.NaN), color: '#000000', dashed: true, markers: true });
     }
   });
   const kLow = Math.min(...ks);
