@@ -1,6 +1,6 @@
 /**
- * The worker thread that runs the experiments of `nntk demo` and
- * `nntk converge`. They are synchronous, so the main thread stays free to
+ * The worker thread that runs the experiments of `nntk demo`,
+ * `nntk converge` and `nntk uniformity`. They are synchronous, so the main thread stays free to
  * take SIGINT (the first asks to stop, the second quits at once): it raises
  * a flag in shared memory, and this worker turns the flag into an abort of
  * the experiment's AbortSignal in the next progress callback, where the
@@ -10,18 +10,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runConverge, type ConvergeOptions, type ConvergeResult } from '../experiments/converge.js';
 import { runDemo, type DemoOptions, type DemoResult, type Method } from '../experiments/demo.js';
+import { runUniformity, type UniformityOptions, type UniformityResult } from '../experiments/uniformity.js';
 import type { HistoryEntry } from '../index.js';
 
 type Plain<T> = Omit<T, 'signal' | 'onProgress'>;
 
 export type ExperimentJob =
   | { experiment: 'demo'; options: Plain<DemoOptions>; stop: Int32Array }
-  | { experiment: 'converge'; options: Plain<ConvergeOptions>; stop: Int32Array };
+  | { experiment: 'converge'; options: Plain<ConvergeOptions>; stop: Int32Array }
+  | { experiment: 'uniformity'; options: Plain<UniformityOptions>; stop: Int32Array };
 
 export type ExperimentMessage =
   | { kind: 'demo-progress'; k: number; method: Method; entry: HistoryEntry }
   | { kind: 'converge-progress'; message: string }
-  | { kind: 'done'; result: DemoResult | ConvergeResult }
+  | { kind: 'uniformity-progress'; message: string }
+  | { kind: 'done'; result: DemoResult | ConvergeResult | UniformityResult }
   | { kind: 'error'; message: string };
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -56,12 +59,18 @@ function run(job: ExperimentJob, post: (message: ExperimentMessage) => void): vo
       const result = runDemo({ ...job.options, onProgress, signal: controller.signal });
       if (unposted !== null) post(unposted);
       post({ kind: 'done', result });
-    } else {
+    } else if (job.experiment === 'converge') {
       const onProgress = (message: string) => {
         checkStop();
         post({ kind: 'converge-progress', message });
       };
       post({ kind: 'done', result: runConverge({ ...job.options, onProgress, signal: controller.signal }) });
+    } else {
+      const onProgress = (message: string) => {
+        checkStop();
+        post({ kind: 'uniformity-progress', message });
+      };
+      post({ kind: 'done', result: runUniformity({ ...job.options, onProgress, signal: controller.signal }) });
     }
   } catch (error) {
     post({ kind: 'error', message: error instanceof Error ? error.message : String(error) });

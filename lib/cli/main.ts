@@ -15,9 +15,10 @@ import { kernel } from './commands/kernel.js';
 import { limit } from './commands/limit.js';
 import { step } from './commands/step.js';
 import { trainCommand } from './commands/train.js';
+import { uniformity } from './commands/uniformity.js';
 import { classify, EXIT, UsageError } from './failures.js';
 
-const COMMANDS: readonly Command[] = [init, kernel, step, eig, trainCommand, demo, limit, converge];
+const COMMANDS: readonly Command[] = [init, kernel, step, eig, trainCommand, demo, limit, converge, uniformity];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

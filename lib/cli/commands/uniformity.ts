@@ -1,0 +1,137 @@
+/**
+ * `nntk uniformity`: steps to 1e-6 against the frequency k of the target,
+ * across widths, for regularized Newton and gradient descent, measured and
+ * predicted by the linearised dynamics (docs/math.md §6), with a table, JSON
+ * and SVG figures. Runs in the experiment worker so that Ctrl-C can stop it
+ * and still write what is done.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { uniformityFigures } from '../../experiments/uniformity-figures.js';
+import type { UniformityResult } from '../../experiments/uniformity.js';
+import { writeFileAtomic } from '../../index.js';
+import { flag, number, optional, text, withDefault } from '../args.js';
+import { defineCommand } from '../command.js';
+import { runExperiment } from '../experimentrunner.js';
+import { EXIT, UsageError } from '../failures.js';
+import { note } from '../report.js';
+
+export const uniformity = defineCommand({
+  name: 'uniformity',
+  summary: 'Steps to 1e-6 against the frequency k across widths: Newton uniform, gradient descent collapsing; measured and predicted.',
+  synopsis: '[--out DIR] [--json FILE] [--from A] [--to B] [--seeds S] [--points M] [--newton-steps S] [--gd-steps S] [--quiet]',
+  description: `
+For N = 2^A ... 2^B (default 2^10 ... 2^16) tanh networks (beta = 1/2, sigma_w = sigma_b = 1),
+M points on the unit circle and targets y = sin(k t), k = 1, 2, 4, 8, 16 (k must be
+< M/2: on M equispaced points sin(k t) aliases beyond, and sin(M t/2) is 0 there),
+and several seeds, trains to |r|/|y| <= 1e-6 or the budget:
+  newton-default  train's defaults (Gauss-Newton, adaptive damping, full Hessian after a stall)
+  newton-paper    full Hessian, lambda_N = lambda0 * N^-gamma every step, alpha = 1, no damping
+  gd              gradient descent, eta = 1/mu_max of the NTK at initialisation
+Beside each run, the steps the linearised dynamics predict from the kernel at
+initialisation (K_N at lambda_N, K_GD at eta): per eigenmode one step multiplies
+the residual by 1 - mu; and the same at infinite width from K_inf/M (Newton:
+eigenvalues mu/(mu + lambda_N)). A run predicted beyond its budget is not run
+(status predicted-budget, the predicted number shown). Per width and method:
+the ratio steps(16)/steps(1) over the seeds, and the least-squares slope of
+log ratio against log N with its standard error.
+
+Prints a table on stdout; --json writes {"partial", "config", "runs", "limits",
+"ratios", "fits"} (an infinite prediction is written as null); --out writes
+uniformity-steps-newton-default.svg, uniformity-steps-newton-paper.svg,
+uniformity-steps-gd.svg and uniformity-ratio.svg, each file atomically.
+Takes about ten minutes at the defaults; progress goes to stderr.
+
+Ctrl-C stops at the next training run: the run it cuts short is left out, and
+the table (with a "partial" line), the JSON ("partial": true) and the figures
+of the runs done (titles marked partial) are written; exit 130. A second
+Ctrl-C quits at once without writing.`,
+  options: {
+    out: optional('DIR', 'directory for the SVG figures (created if missing)', text),
+    json: optional('FILE', 'write the results as JSON', text),
+    from: withDefault('A', 'smallest width 2^A', number({ integer: true, min: 1, max: 24 }), 10),
+    to: withDefault('B', 'largest width 2^B', number({ integer: true, min: 1, max: 24 }), 16),
+    seeds: withDefault('S', 'seeds per width', number({ integer: true, min: 1, max: 64 }), 3),
+    points: withDefault('M', 'number of points on the circle (> 32 for k = 16)', number({ integer: true, min: 33 }), 64),
+    lambda0: withDefault('L', 'lambda0 of the paper method', number({ above: 0 }), 1),
+    gamma: withDefault('G', 'gamma of the paper method', number({ min: 0 }), 0.25),
+    newtonSteps: withDefault('S', 'step budget of both Newton methods', number({ integer: true, min: 1 }), 100),
+    gdSteps: withDefault('S', 'step budget of gradient descent', number({ integer: true, min: 1 }), 10000),
+    quiet: flag('no progress on stderr'),
+  },
+  async run(o) {
+    if (o.to < o.from) throw new UsageError('--to must be at least --from');
+    const tty = process.stderr.isTTY;
+    const result = await runExperiment<UniformityResult>(
+      {
+        experiment: 'uniformity',
+        options: { exponents: [o.from, o.to], seeds: o.seeds, points: o.points, lambda0: o.lambda0, gamma: o.gamma, newtonSteps: o.newtonSteps, gdSteps: o.gdSteps },
+      },
+      (message) => {
+        if (!o.quiet && message.kind === 'uniformity-progress') process.stderr.write(`${tty ? '\r\x1b[2K' : ''}nntk uniformity: ${message.message}${tty ? '' : '\n'}`);
+      },
+      () => process.stderr.write(`${tty ? '\r\x1b[2K' : ''}nntk uniformity: interrupted: stopping at the next run, then writing the runs done (Ctrl-C again to quit at once without writing)\n`),
+    );
+    if (!o.quiet && tty) process.stderr.write('\r\x1b[2K');
+    process.stdout.write(uniformityTable(result));
+    if (o.json !== undefined) {
+      const { partial, config, runs, limits, ratios, fits } = result;
+      await writeFileAtomic(o.json, `${JSON.stringify({ partial, config, runs, limits, ratios, fits }, null, 1)}\n`);
+    }
+    const figures = uniformityFigures(result);
+    if (o.out !== undefined && Object.keys(figures).length > 0) {
+      await mkdir(o.out, { recursive: true });
+      for (const [name, svg] of Object.entries(figures)) await writeFileAtomic(join(o.out, name), svg);
+      note('uniformity', `wrote the figures to ${o.out}`);
+    }
+    if (!result.partial) return EXIT.ok;
+    note('uniformity', `interrupted: ${result.runs.length} runs done; wrote what is done`);
+    return EXIT.interrupted;
+  },
+});
+
+const count = (v: number | null) => (v === null ? '-' : Number.isFinite(v) ? (v < 1e7 ? String(v) : v.toExponential(1)) : 'never');
+
+/** The table of `nntk uniformity`: per width, method and k the seed mean of steps, the predictions, and the ratios and fits. */
+export function uniformityTable(result: UniformityResult): string {
+  const { config } = result;
+  const lines = [
+    `relative residual target ${config.tol}; M = ${config.points}, tanh, ${config.seeds} seeds; paper lambda_N = ${config.lambda0}*N^-${config.gamma}; budgets: Newton ${config.newtonSteps}, GD ${config.gdSteps} steps`,
+    'steps: seed mean of the converged runs (converged/seeds); pred: linearised from theta_0 and r_0 = f_0 - y (seed mean); pred(-y): from r_0 = -y; inf: infinite width, r_0 = -y; s: seconds (seed mean of runs done)',
+    '      N  method           k     steps  conv         pred     pred(-y)          inf        s',
+  ];
+  const widths = [...new Set(result.runs.map((r) => r.width))];
+  for (const width of widths) {
+    for (const method of ['newton-default', 'newton-paper', 'gd'] as const) {
+      for (const k of config.ks) {
+        const runs = result.runs.filter((r) => r.width === width && r.method === method && r.k === k);
+        if (runs.length === 0) continue;
+        const done = runs.filter((r) => r.status === 'converged');
+        const steps = done.length === 0 ? null : done.reduce((s, r) => s + r.steps!, 0) / done.length;
+        const preds = runs.map((r) => r.predicted).filter((p): p is number => p !== null);
+        const pred = preds.length === 0 ? null : preds.reduce((s, p) => s + p, 0) / preds.length;
+        const targetPreds = runs.map((r) => r.predictedTarget).filter((p): p is number => p !== null);
+        const targetPred = targetPreds.length === 0 ? null : targetPreds.reduce((s, p) => s + p, 0) / targetPreds.length;
+        const ran = runs.filter((r) => r.steps !== null);
+        const seconds = ran.length === 0 ? null : ran.reduce((s, r) => s + r.seconds, 0) / ran.length;
+        const limit = result.limits.find((l) => l.width === width && l.k === k && l.method === method)?.predicted ?? null;
+        const status = done.length === runs.length ? '' : ` ${[...new Set(runs.filter((r) => r.status !== 'converged').map((r) => r.status))].join(',')}`;
+        lines.push(
+          `${String(width).padStart(7)}  ${method.padEnd(15)} ${String(k).padStart(2)} ${(steps === null ? '-' : steps.toFixed(1)).padStart(9)}  ${`${done.length}/${runs.length}`.padEnd(5)} ${count(pred === null ? null : Math.round(pred)).padStart(12)} ${count(targetPred === null ? null : Math.round(targetPred)).padStart(12)} ${count(limit).padStart(12)} ${(seconds === null ? '-' : seconds.toFixed(2)).padStart(8)}${status}`,
+        );
+      }
+    }
+  }
+  const kLow = Math.min(...config.ks);
+  const kHigh = Math.max(...config.ks);
+  lines.push('', `ratio steps(${kHigh})/steps(${kLow}) per width: measured seed mean [min, max] (seeds), linearised, infinite width`);
+  for (const r of result.ratios) {
+    const f = (v: number | null) => (v === null ? '-' : v.toPrecision(3));
+    lines.push(`${String(r.width).padStart(7)}  ${r.method.padEnd(15)} ${f(r.mean).padStart(7)} [${f(r.min)}, ${f(r.max)}] (${r.measured.length})   pred ${f(r.predicted)}   inf ${f(r.limit)}`);
+  }
+  for (const [method, fit] of Object.entries(result.fits)) {
+    lines.push(`fit ${method}: ratio ~ N^b, b = ${fit.slope.toFixed(3)} +- ${fit.slopeError.toFixed(3)} (least squares of log ratio on log N, ${fit.points} points)`);
+  }
+  if (result.partial) lines.push(`partial: interrupted after ${result.runs.length} runs`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,56 @@
+/**
+ * The prediction of docs/math.md §6 for a discrete flow: in the eigenbasis
+ * (μᵢ, vᵢ) of its kernel 𝒦, one step of the linearised dynamics multiplies
+ * the residual's coordinate cᵢ = ⟨vᵢ, r₀⟩ by ρᵢ = 1 − step·μᵢ (step = η for
+ * gradient descent on 𝒦_GD, α for Newton on 𝒦_N), so after s steps
+ * |r_s|² = Σᵢ cᵢ²·ρᵢ^(2s). The steps a target needs are the smallest s with
+ * |r_s| ≤ target.
+ */
+import { project, spectrum } from '../method/spectrum.js';
+import type { Matrix } from '../linalg/matrix.js';
+
+/** Beyond this many steps the prediction is reported as never reaching the target. */
+export const PREDICTION_HORIZON = 2 ** 60;
+
+/**
+ * The smallest integer s ≥ 0 with (Σᵢ cᵢ²·ρᵢ^(2s))^(1/2) ≤ target, ρᵢ = 1 − step·max(μᵢ, 0),
+ * or Infinity when no s ≤ PREDICTION_HORIZON does (a mode that does not decay
+ * holds more than the target, or |ρᵢ| > 1 makes a mode grow). Eigenvalues
+ * below 0 are round-off of a positive semi-definite kernel: their modes are
+ * taken as not decaying (ρ = 1).
+ */
+export function linearisedSteps(values: ArrayLike<number>, coordinates: ArrayLike<number>, step: number, target: number): number {
+  if (values.length !== coordinates.length) throw new RangeError(`linearisedSteps: ${values.length} eigenvalues but ${coordinates.length} coordinates`);
+  if (!(step > 0) || !Number.isFinite(step)) throw new RangeError(`linearisedSteps: step must be a finite number > 0, got ${step}`);
+  if (!(target > 0) || !Number.isFinite(target)) throw new RangeError(`linearisedSteps: target must be a finite number > 0, got ${target}`);
+  const logFactors = Array.from(values, (mu) => Math.log(Math.abs(1 - step * Math.max(mu, 0))));
+  const squares = Array.from(coordinates, (c) => c * c);
+  const target2 = target * target;
+  // Σ cᵢ²·ρᵢ^(2s), with ρ = 0 (log −∞) contributing nothing once s ≥ 1.
+  const residual2 = (s: number) => squares.reduce((sum, c2, i) => (c2 === 0 ? sum : sum + c2 * Math.exp(2 * s * logFactors[i]!)), 0);
+  if (residual2(0) <= target2) return 0;
+  // A growing mode with any content never settles below the target in the linearised dynamics.
+  if (logFactors.some((l, i) => l > 0 && squares[i]! > 0)) return Infinity;
+  // |r_s| is non-increasing in s: bracket by doubling, then bisect on integers.
+  let high = 1;
+  while (residual2(high) > target2) {
+    if (high >= PREDICTION_HORIZON) return Infinity;
+    high *= 2;
+  }
+  let low = high / 2;
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (residual2(mid) > target2) low = mid;
+    else high = mid;
+  }
+  return high;
+}
+
+/**
+ * The steps to |r| ≤ tol·|y| from the residual r₀ under the kernel K with
+ * the given step: eigen-decomposes K (dsyevd) and projects r₀ on its eigenvectors.
+ */
+export function predictedSteps(K: Matrix, r0: Float64Array, step: number, targetNorm: number): number {
+  const { values, vectors } = spectrum(K);
+  return linearisedSteps(values, project(vectors!, r0), step, targetNorm);
+}
