@@ -22,7 +22,6 @@ const PENDING = new Set([
   'docs/packaging.md',
   'docs/train-async.md',
   'docs/limit-kernels.md',
-  'docs/uniformity.md',
 ]);
 
 // A project document outside the repository: its directory, or the

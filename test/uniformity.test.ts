@@ -8,7 +8,7 @@ import { circleData } from '../lib/experiments/circle.js';
 import { linearisedSteps, predictedSteps } from '../lib/experiments/linearised-steps.js';
 import { logLogFit } from '../lib/experiments/log-log-fit.js';
 import { runUniformity } from '../lib/experiments/uniformity.js';
-import { Matrix, ntk, spectrum, train, TwoLayerNetwork } from '../lib/index.js';
+import { kernel, Matrix, spectrum, train, TwoLayerNetwork } from '../lib/index.js';
 import { NewtonSystem } from '../lib/method/newton.js';
 import { project } from '../lib/method/spectrum.js';
 import { rng } from './random.js';
@@ -83,7 +83,7 @@ describe('the linearised step count', () => {
     const tol = 1e-3;
     const net = TwoLayerNetwork.initialize({ width: 2 ** 13, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed: 1 });
     const { X, y } = circleData(m, 1);
-    const K = ntk(net, X);
+    const K = kernel(net, X).kernel;
     const { values, vectors } = spectrum(K);
     const lr = 0.5 / values[m - 1]!;
     const coordinates = project(vectors!, new NewtonSystem(net, X, y).residual);
@@ -94,7 +94,7 @@ describe('the linearised step count', () => {
     // The linearisation holds the kernel at K(θ₀); training moves it by Δ = ‖K(θ_end) − K(θ₀)‖₂ (lazy regime: O(N^(−1/2))).
     // By Weyl's theorem every eigenvalue along the way stays within Δ of its value at θ₀ (eigenvector rotation neglected),
     // so the measured steps lie between the predictions with the spectrum shifted by +Δ and −Δ, up to one step of rounding.
-    const drift = ntk(run.net, X);
+    const drift = kernel(run.net, X).kernel;
     const difference = new Matrix(m, m, drift.data.map((v, i) => v - K.data[i]!));
     const d = spectrum(difference, { vectors: false }).values;
     const delta = Math.max(-d[0]!, d[m - 1]!);

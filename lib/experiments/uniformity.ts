@@ -11,7 +11,7 @@
 import { NntkError } from '../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { limitKernel } from '../method/limits.js';
-import { nntk, ntk } from '../method/kernels.js';
+import { kernel } from '../method/kernels.js';
 import { NewtonSystem } from '../method/newton.js';
 import { project, spectrum } from '../method/spectrum.js';
 import { train, type TrainResult } from '../method/train.js';
@@ -139,13 +139,13 @@ export function runUniformity(options: UniformityOptions = {}): UniformityResult
     for (const k of config.ks) limits.push(...limitPredictions(limitGram, targets.get(k)!, lambda, config.tol, width, k));
     for (let seed = 0; seed < config.seeds; seed++) {
       const net = TwoLayerNetwork.initialize({ width, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed });
-      const K = ntk(net, X);
+      const K = kernel(net, X).kernel;
       const lr = 1 / spectrum(K, { vectors: false, largest: 1 }).values[0]!;
       for (const k of config.ks) {
         const y = targets.get(k)!;
         const target = config.tol * Math.hypot(...y);
         const r0 = new NewtonSystem(net, X, y).residual;
-        const paperKernel = nntk(net, X, { lambda: { lambda0: config.lambda0, gamma: config.gamma }, y }).kernel;
+        const paperKernel = kernel(net, X, { kind: 'nntk', lambda: { lambda0: config.lambda0, gamma: config.gamma }, y }).kernel;
         const predicted: Record<UniformityMethod, number | null> = {
           'newton-default': null,
           'newton-paper': predictedSteps(paperKernel, r0, 1, target),
