@@ -1,5 +1,5 @@
 export * from './errors.js';
-export { Matrix, LAPACK_INT_MAX, type MatrixLike } from './linalg/matrix.js';
+export { Matrix, LAPACK_INT_MAX, transpose, type MatrixLike } from './linalg/matrix.js';
 export type { Uplo } from './linalg/validate.js';
 export { gemm, gemmAsync, syrk, syrkAsync, trsm, trsmAsync } from './linalg/blas.js';
 export type { GemmOptions, SyrkOptions, TrsmOptions } from './linalg/blas.js';
@@ -7,6 +7,8 @@ export { potrf, potrfAsync, potrs, potrsAsync, posv, posvAsync } from './linalg/
 export type { CholeskyOptions, FactorOptions } from './linalg/cholesky.js';
 export { syevd, syevdAsync, syevr, syevrAsync } from './linalg/eigen.js';
 export type { Eigen, EigenOptions, EigenRangeOptions } from './linalg/eigen.js';
+export { cholesky, choleskyAsync, choFactor, choFactorAsync, choSolve, choSolveAsync, eigh, eighAsync } from './linalg/decompositions.js';
+export type { CholeskyFactorOptions, ChoFactor, ChoSolveOptions, Eigh, EighOptions, EighDriver } from './linalg/decompositions.js';
 export { setThreads, getThreads, blasConfig } from './linalg/threads.js';
 export { parseNpy, formatNpy, readNpy, writeNpy, NpyFormatError, type NpyArray } from './io/npy.js';
 export { AtomicWriteError, writeFileAtomic, writeFileDurable, replaceDirectory, resolveDirectory, recoverDirectory, type ReplaceOptions } from './io/atomic.js';

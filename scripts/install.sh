@@ -2,7 +2,8 @@
 # Installs what nntk needs on a Debian machine and builds it: the system
 # packages that are missing (OpenBLAS, a C++ toolchain, CMake), numpy and
 # scipy and mpmath for the test suite's reference implementations, the npm packages
-# (npm ci also builds the addon, with node-gyp), and the TypeScript.
+# (npm ci also builds the addon, with node-gyp, and the TypeScript, by the
+# package's prepare script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,4 +22,3 @@ if ! python3 -c 'import numpy, scipy, mpmath' 2>/dev/null; then
 fi
 
 npm ci --no-audit --no-fund
-npm run build:ts

@@ -46,20 +46,24 @@ export async function potrfAsync<T extends MatrixLike>(A: T, options?: FactorOpt
   return runAsync(planPotrf(A, options));
 }
 
-function planPotrf<T extends MatrixLike>(A: T, options: FactorOptions | undefined): Plan<'dpotrf', T> {
-  const where = 'potrf';
+/**
+ * The checked dpotrf call. `where` and `name` are what errors call the
+ * routine and the matrix: the scipy-named layer (decompositions.ts) reports
+ * its own names through them.
+ */
+export function planPotrf<T extends MatrixLike>(A: T, options: FactorOptions | undefined, where = 'potrf', name = 'A'): Plan<'dpotrf', T> {
   const o = checkOptions(where, options, FACTOR_OPTIONS);
-  checkMatrix(where, 'A', A);
+  checkMatrix(where, name, A);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
   const checkFinite = checkBoolean(where, 'checkFinite', o.checkFinite, true);
-  const n = checkSquare(where, 'A', A);
+  const n = checkSquare(where, name, A);
   return {
     routine: where,
     native: 'dpotrf',
     args: [columnMajorUplo(uplo), n, A.data, leading(n)],
-    finite: checkFinite ? [{ name: 'A', matrix: A, part: uplo }] : [],
+    finite: checkFinite ? [{ name, matrix: A, part: uplo }] : [],
     finish: (info) => {
-      if (info > 0) throw new NotPositiveDefiniteError(where, info, 'A');
+      if (info > 0) throw new NotPositiveDefiniteError(where, info, name);
       return A;
     },
   };
@@ -92,32 +96,37 @@ export async function posvAsync<T extends MatrixLike>(A: MatrixLike, B: T, optio
   return runAsync(planSolve('posv', 'dposv', A, B, options));
 }
 
-function planSolve<K extends 'dpotrs' | 'dposv', T extends MatrixLike>(
+/**
+ * The checked dpotrs or dposv call; `names` are what errors call the factor
+ * (or A) and B, as for {@link planPotrf}.
+ */
+export function planSolve<K extends 'dpotrs' | 'dposv', T extends MatrixLike>(
   where: string,
   routine: K,
   A: MatrixLike,
   B: T,
   options: FactorOptions | undefined,
+  names = { A: routine === 'dpotrs' ? 'factor' : 'A', B: 'B' },
 ): Plan<K, T> {
   // potrs reads the given factor as is: checkFinite is posv's (and potrf's) only.
   const o = checkOptions(where, options, routine === 'dposv' ? FACTOR_OPTIONS : CHOLESKY_OPTIONS);
-  const name = routine === 'dpotrs' ? 'factor' : 'A';
+  const name = names.A;
   checkMatrix(where, name, A);
-  checkMatrix(where, 'B', B);
+  checkMatrix(where, names.B, B);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
   const checkFinite = routine === 'dposv' && checkBoolean(where, 'checkFinite', o.checkFinite, true);
   const n = checkSquare(where, name, A);
   if (B.cols !== n) {
-    throw new RangeError(`${where}: B must have ${n} columns (one right-hand side per row), got ${B.rows}×${B.cols}`);
+    throw new RangeError(`${where}: ${names.B} must have ${n} columns (one right-hand side per row), got ${B.rows}×${B.cols}`);
   }
-  checkDisjoint(where, ['B', B], [name, A]);
+  checkDisjoint(where, [names.B, B], [name, A]);
   // dpotrs and dposv take the same arguments.
   const args: Parameters<NativeRoutines['dposv']> = [columnMajorUplo(uplo), n, B.rows, A.data, leading(n), B.data, leading(n)];
   return {
     routine: where,
     native: routine,
     args: args as Parameters<NativeRoutines[K]>,
-    finite: checkFinite ? [{ name, matrix: A, part: uplo }, { name: 'B', matrix: B, part: 'all' }] : [],
+    finite: checkFinite ? [{ name, matrix: A, part: uplo }, { name: names.B, matrix: B, part: 'all' }] : [],
     finish: (info) => {
       if (info > 0) throw new NotPositiveDefiniteError(where, info, name);
       return B;

@@ -52,13 +52,17 @@ export function checkSyevdSize(n: number): void {
   }
 }
 
-function planSyevd(A: MatrixLike, options: EigenOptions | undefined): Plan<'dsyevd', Eigen> {
-  const where = 'syevd';
+/**
+ * The checked dsyevd call. `where` and `name` are what errors call the
+ * routine and the matrix (the scipy-named layer, decompositions.ts, reports
+ * its own names).
+ */
+export function planSyevd(A: MatrixLike, options: EigenOptions | undefined, where = 'syevd', name = 'A'): Plan<'dsyevd', Eigen> {
   const o = checkOptions(where, options, EIGEN_OPTIONS);
-  checkMatrix(where, 'A', A);
+  checkMatrix(where, name, A);
   const vectors = checkBoolean(where, 'vectors', o.vectors, true);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
-  const n = checkSquare(where, 'A', A);
+  const n = checkSquare(where, name, A);
   if (vectors) checkSyevdSize(n);
   const values = new Float64Array(n);
   return {
@@ -66,7 +70,7 @@ function planSyevd(A: MatrixLike, options: EigenOptions | undefined): Plan<'dsye
     native: 'dsyevd',
     args: [vectors ? 'V' : 'N', columnMajorUplo(uplo), n, A.data, leading(n), values],
     workspace: `LAPACK's workspace for n = ${n}`,
-    finite: checkBoolean(where, 'checkFinite', o.checkFinite, true) ? [{ name: 'A', matrix: A, part: uplo }] : [],
+    finite: checkBoolean(where, 'checkFinite', o.checkFinite, true) ? [{ name, matrix: A, part: uplo }] : [],
     finish: (info) => {
       if (info > 0) {
         throw new ConvergenceError(where, info, 'the divide-and-conquer eigensolver did not converge');
@@ -101,13 +105,13 @@ export async function syevrAsync(A: MatrixLike, options?: EigenRangeOptions): Pr
   return runAsync(planSyevr(A, options));
 }
 
-function planSyevr(A: MatrixLike, options: EigenRangeOptions | undefined): Plan<'dsyevr', Eigen> {
-  const where = 'syevr';
+/** The checked dsyevr call; `where` and `name` as for {@link planSyevd}. */
+export function planSyevr(A: MatrixLike, options: EigenRangeOptions | undefined, where = 'syevr', name = 'A'): Plan<'dsyevr', Eigen> {
   const o = checkOptions(where, options, EIGEN_RANGE_OPTIONS);
-  checkMatrix(where, 'A', A);
+  checkMatrix(where, name, A);
   const vectors = checkBoolean(where, 'vectors', o.vectors, true);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
-  const n = checkSquare(where, 'A', A);
+  const n = checkSquare(where, name, A);
   const { range, vl, vu, il, iu, count } = selection(where, o.select, n);
   const values = new Float64Array(n);
   const z = vectors ? new Float64Array(n * count) : new Float64Array(1);
@@ -117,7 +121,7 @@ function planSyevr(A: MatrixLike, options: EigenRangeOptions | undefined): Plan<
     native: 'dsyevr',
     args: [vectors ? 'V' : 'N', range, columnMajorUplo(uplo), n, A.data, leading(n), vl, vu, il, iu, 0, values, z, leading(n), found],
     workspace: `LAPACK's workspace for n = ${n}`,
-    finite: checkBoolean(where, 'checkFinite', o.checkFinite, true) ? [{ name: 'A', matrix: A, part: uplo }] : [],
+    finite: checkBoolean(where, 'checkFinite', o.checkFinite, true) ? [{ name, matrix: A, part: uplo }] : [],
     // LAPACK has no empty index range (it needs il ≤ iu) but for n = 0: the answer is no eigenpair.
     skipNative: range === 'I' && count === 0,
     finish: (info) => {
@@ -150,7 +154,8 @@ function selection(where: string, select: unknown, n: number) {
   throw new TypeError(`${where}: select must be { index: [lo, hi] } or { value: [vl, vu] }`);
 }
 
-function pair(where: string, name: string, value: unknown): [number, number] {
+/** A pair [a, b] of finite numbers, the argument `name`. */
+export function pair(where: string, name: string, value: unknown): [number, number] {
   if (!Array.isArray(value) || value.length !== 2) throw new TypeError(`${where}: ${name} must be a pair [a, b]`);
   return [checkScalar(where, `${name}[0]`, value[0]), checkScalar(where, `${name}[1]`, value[1])];
 }

@@ -73,6 +73,13 @@ export class Matrix implements MatrixLike {
   }
 }
 
+/** Aᵀ, a new matrix. */
+export function transpose(a: MatrixLike): Matrix {
+  const t = new Matrix(a.cols, a.rows);
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) t.data[j * a.rows + i] = a.data[i * a.cols + j]!;
+  return t;
+}
+
 /**
  * Checks that `value` is a usable {@link MatrixLike}: non-negative integer
  * dimensions (an empty matrix, 0×n or m×0, is valid), at most 2³¹−1

@@ -1,5 +1,5 @@
 /** `nntk eig`: eigenvalues (and eigenvectors) of a symmetric kernel (SPEC §6). */
-import { Matrix, spectrum, type SpectrumOptions } from '../../index.js';
+import { Matrix, spectrum, transpose, type SpectrumOptions } from '../../index.js';
 import { number, optional, required, text } from '../args.js';
 import { readSquare, writeMatrix, writeVector } from '../arrays.js';
 import { defineCommand } from '../command.js';
@@ -57,10 +57,4 @@ function checkSymmetric(path: string, K: Matrix): void {
       }
     }
   }
-}
-
-function transpose(a: Matrix): Matrix {
-  const t = new Matrix(a.cols, a.rows);
-  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) t.data[j * a.rows + i] = a.data[i * a.cols + j]!;
-  return t;
 }
