@@ -2,19 +2,9 @@
 // train on the same problem, measured side by side: median of 5 alternating
 // runs each, reported as the ratio trainAsync / train. Run after
 // `npm run build:ts`: node bench/train-async.mjs
-import { Matrix, train, trainAsync, TwoLayerNetwork } from '../dist/index.js';
+import { train, trainAsync, TwoLayerNetwork } from '../dist/index.js';
+import { circleData as circle } from '../dist/experiments/circle.js';
 
-function circle(m, k) {
-  const X = new Matrix(m, 2);
-  const y = new Float64Array(m);
-  for (let j = 0; j < m; j++) {
-    const t = (2 * Math.PI * j) / m;
-    X.data[2 * j] = Math.cos(t);
-    X.data[2 * j + 1] = Math.sin(t);
-    y[j] = Math.sin(k * t);
-  }
-  return { X, y };
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const cases = [
