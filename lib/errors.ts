@@ -95,3 +95,17 @@ function formatBytes(bytes: number): string {
   if (bytes >= 2 ** 40) return `${(bytes / 2 ** 40).toFixed(1)} TiB`;
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
+
+/**
+ * A worker thread ended without a result: it exited (`exitCode`), ran out of
+ * memory, or failed while loading (`cause` holds the error then).
+ */
+export class WorkerError extends NntkError {
+  /** The thread's exit code when it exited, else null. */
+  readonly exitCode: number | null;
+
+  constructor(message: string, exitCode: number | null, options?: ErrorOptions) {
+    super(message, options);
+    this.exitCode = exitCode;
+  }
+}

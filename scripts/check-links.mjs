@@ -18,7 +18,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // it passes (its anchors unchecked); once it exists it is checked like any
 // other page. Empty this list when they have merged.
 const PENDING = new Set([
-  'docs/train-async.md',
   'docs/limit-kernels.md',
 ]);
 

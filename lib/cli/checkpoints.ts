@@ -1,8 +1,8 @@
 /** The checkpoint writer of `nntk train`. */
-import type { TrainCheckpoint } from './trainworker.js';
+import type { TrainCheckpoint } from '../index.js';
 
 /**
- * Writes the checkpoints the worker posts, one at a time: one that arrives
+ * Writes the checkpoints trainAsync delivers, one at a time: one that arrives
  * while the previous is being written waits, and is replaced by a newer one.
  * A failed checkpoint (a full disk) is reported and training goes on; the
  * previous checkpoint stays intact.

@@ -1,34 +1,26 @@
 /**
- * The main-thread side of the experiment worker: starts it, relays its
- * progress, and turns the first SIGINT into a request to stop at the next
- * boundary (the result is then partial); a second SIGINT has the default
- * effect and quits at once, without writing.
+ * The main-thread side of the experiment worker (lib/worker's runJob):
+ * relays its progress, and turns the first SIGINT into a request to stop at
+ * the next boundary (the result is then partial); a second SIGINT has the
+ * default effect and quits at once, without writing.
  */
-import { Worker } from 'node:worker_threads';
-import { EXPERIMENT_KEY, type ExperimentJob, type ExperimentMessage } from './experimentworker.js';
-import { Failure } from './failures.js';
-
-type JobWithoutStop = ExperimentJob extends infer J ? (J extends ExperimentJob ? Omit<J, 'stop'> : never) : never;
+import { runJob } from '../worker/run-job.js';
+import type { ExperimentJob, ExperimentMessage } from './experimentworker.js';
 
 /**
  * Runs the experiment and resolves to its result. `onMessage` gets the
  * progress messages; `onInterrupt` is called once, at the first SIGINT.
  */
-export function runExperiment<R>(job: JobWithoutStop, onMessage: (message: ExperimentMessage) => void, onInterrupt: () => void): Promise<R> {
-  const stop = new Int32Array(new SharedArrayBuffer(4));
+export async function runExperiment<R>(job: ExperimentJob, onMessage: (message: ExperimentMessage) => void, onInterrupt: () => void): Promise<R> {
+  const controller = new AbortController();
   const interrupt = () => {
-    Atomics.store(stop, 0, 1);
+    controller.abort();
     onInterrupt();
   };
   process.once('SIGINT', interrupt);
-  const worker = new Worker(new URL('./experimentworker.js', import.meta.url), { workerData: { [EXPERIMENT_KEY]: { ...job, stop } } });
-  return new Promise<R>((resolve, reject) => {
-    worker.on('message', (message: ExperimentMessage) => {
-      if (message.kind === 'done') resolve(message.result as R);
-      else if (message.kind === 'error') reject(new Failure(message.message));
-      else onMessage(message);
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Failure(`the experiment worker exited (code ${code}) without a result`)));
-  }).finally(() => process.off('SIGINT', interrupt));
+  try {
+    return await runJob<R, ExperimentMessage>(new URL('./experimentworker.js', import.meta.url), job, { label: 'the experiment worker', onMessage, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
 }

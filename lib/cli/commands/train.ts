@@ -1,13 +1,23 @@
 /**
  * `nntk train`: regularized Newton or gradient descent to a relative residual
- * (SPEC §3, §6), in a worker thread so that SIGINT, progress and checkpoint
+ * (SPEC §3, §6), through trainAsync (a worker thread) so that SIGINT, progress and checkpoint
  * writes keep working while the synchronous training loop runs. The model
  * goes to --out as a unit (writeModel), with train.json: the run record
  * (method, reason, residual, steps, seconds, lr, history) that --resume
  * continues from.
  */
-import { Worker } from 'node:worker_threads';
-import { writeFileAtomic, type HistoryEntry, type Matrix, type StopReason, type TwoLayerNetwork } from '../../index.js';
+import {
+  DivergenceError,
+  trainAsync,
+  writeFileAtomic,
+  type HistoryEntry,
+  type Matrix,
+  type StopReason,
+  type TrainAsyncOptions,
+  type TrainCheckpoint,
+  type TrainResult,
+  type TwoLayerNetwork,
+} from '../../index.js';
 import { choice, flag, lambda, number, optional, required, text, withDefault } from '../args.js';
 import { readPoints, readTargets } from '../arrays.js';
 import { Checkpoints } from '../checkpoints.js';
@@ -17,7 +27,6 @@ import { readModel, writeModel } from '../modelfiles.js';
 import { Progress } from '../progress.js';
 import { note, summary } from '../report.js';
 import { continueHistory, lastOf, readResumable, type RunRecord } from '../runrecord.js';
-import { fromArrays, JOB_KEY, toArrays, type TrainJob, type TrainOutcome, type WorkerMessage } from '../trainworker.js';
 
 export const trainCommand = defineCommand({
   name: 'train',
@@ -114,7 +123,7 @@ are written and the exit status is 1.`,
     // 'auto' switches to the full Hessian for good once Gauss–Newton stalls: a resumed run that had switched stays switched.
     const curvature = o.gaussNewton ? 'gauss-newton' : o.fullHessian || last?.hessian === 'full' ? 'full' : undefined;
     const lr = previous === null ? o.lr : previous.lr;
-    const options: TrainJob['options'] =
+    const options: TrainAsyncOptions =
       o.method === 'gd'
         ? { method: 'gd', ...budget, ...(lr === undefined ? {} : { lr }) }
         : {
@@ -134,46 +143,52 @@ are written and the exit status is 1.`,
       if (o.history !== undefined) await writeFileAtomic(o.history, `${JSON.stringify(run)}\n`);
     };
     const progress = o.quiet ? null : new Progress(process.stderr, { ...budget, maxSteps });
-    const checkpoints = new Checkpoints(async (c) => save(fromArrays(c.net), record(c.history, c.seconds, 'checkpoint', c.lr)), (message) => {
+    const checkpoints = new Checkpoints(async (c) => save(c.net, record(c.history, c.seconds, 'checkpoint', c.lr)), (message) => {
       if (progress === null) note('train', message);
       else progress.interject(`nntk train: ${message}`);
     });
-    const checkpoint = { ...(o.checkpointSteps === undefined ? {} : { steps: o.checkpointSteps }), ...(o.checkpointEvery === undefined ? {} : { seconds: o.checkpointEvery }) };
-    const outcome = await runWorker(net, X, y, options, checkpoint, progress, checkpoints, done);
+    const checkpointing = o.checkpointSteps !== undefined || o.checkpointEvery !== undefined;
+    const checkpoint = {
+      ...(o.checkpointSteps === undefined ? {} : { steps: o.checkpointSteps }),
+      ...(o.checkpointEvery === undefined ? {} : { seconds: o.checkpointEvery }),
+      onCheckpoint: (c: TrainCheckpoint) => checkpoints.offer(c),
+    };
+    const outcome = await runTraining(net, X, y, checkpointing ? { ...options, checkpoint } : options, progress, done);
     await checkpoints.settled();
 
-    const run = record(outcome.history, outcome.seconds, outcome.reason, outcome.lr);
-    await save(fromArrays(outcome.net), run);
+    const { result } = outcome;
+    const run = record(result.history, outcome.seconds, result.reason, result.lr);
+    await save(result.net, run);
     const { steps, attempts, residual } = run;
     const wrote = `wrote ${o.out}${o.history === undefined ? '' : ` and ${o.history}`}`;
     if (outcome.diverged !== null) {
       throw new Failure(`${outcome.diverged}; ${wrote} (the last finite model)`);
     }
-    summary({ method: o.method, reason: outcome.reason, residual, steps, attempts });
-    if (outcome.reason === 'aborted') {
+    summary({ method: o.method, reason: result.reason, residual, steps, attempts });
+    if (result.reason === 'aborted') {
       note('train', `interrupted after step ${steps} at residual ${residual}; ${wrote}`);
       return EXIT.interrupted;
     }
-    note('train', `stopped (${outcome.reason}) after ${steps} steps (${attempts} attempts) at residual ${residual}; ${wrote}`);
+    note('train', `stopped (${result.reason}) after ${steps} steps (${attempts} attempts) at residual ${residual}; ${wrote}`);
     return EXIT.ok;
   },
 });
 
-/** Runs train in a worker; the first SIGINT asks it to stop at the next step, a second one has the default effect. */
-function runWorker(
+/**
+ * Runs trainAsync; the first SIGINT aborts it at the next step boundary, a second one has the default
+ * effect. A DivergenceError resolves to its result, with the message beside it.
+ */
+async function runTraining(
   net: TwoLayerNetwork,
   X: Matrix,
   y: Float64Array,
-  options: TrainJob['options'],
-  checkpoint: TrainJob['checkpoint'],
+  options: TrainAsyncOptions,
   progress: Progress | null,
-  checkpoints: Checkpoints,
   offset: { steps: number; attempts: number },
-): Promise<TrainOutcome> {
-  const stop = new Int32Array(new SharedArrayBuffer(4));
-  const job: TrainJob = { net: toArrays(net), X: { rows: X.rows, cols: X.cols, data: X.data }, y, options, stop, checkpoint };
+): Promise<{ result: TrainResult; diverged: string | null; seconds: number }> {
+  const controller = new AbortController();
   const interrupt = () => {
-    Atomics.store(stop, 0, 1);
+    controller.abort();
     const message = 'interrupted: stopping after the current step (Ctrl-C again to quit at once without writing)';
     if (progress === null) note('train', message);
     else progress.interject(`nntk train: ${message}`);
@@ -181,26 +196,22 @@ function runWorker(
   // Progress counts the steps of the whole run when resuming.
   const shown = (entry: HistoryEntry): HistoryEntry => ({ ...entry, step: entry.step + offset.attempts, acceptedSteps: entry.acceptedSteps + offset.steps });
   process.once('SIGINT', interrupt);
-  const worker = new Worker(new URL('../trainworker.js', import.meta.url), { workerData: { [JOB_KEY]: job } });
-  return new Promise<TrainOutcome>((resolve, reject) => {
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.kind === 'progress') progress?.update(shown(message.entry));
-      else if (message.kind === 'checkpoint') checkpoints.offer(message.checkpoint);
-      else if (message.kind === 'done') resolve(message.outcome);
-      else reject(new Failure(message.message));
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Failure(`the training worker exited (code ${code}) without a result`)));
-  }).then(
-    (outcome) => {
-      process.off('SIGINT', interrupt);
-      progress?.finish(shown(outcome.history[outcome.history.length - 1]!));
-      return outcome;
-    },
-    (error: unknown) => {
-      process.off('SIGINT', interrupt);
-      progress?.finish(null);
-      throw error;
-    },
-  );
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const outcome = await trainAsync(net, X, y, { ...options, signal: controller.signal, onProgress: (entry) => progress?.update(shown(entry)) }).then(
+      (result) => ({ result, diverged: null, seconds: seconds() }),
+      (error: unknown) => {
+        if (error instanceof DivergenceError) return { result: error.result, diverged: error.message, seconds: seconds() };
+        throw error;
+      },
+    );
+    progress?.finish(shown(outcome.result.history.at(-1)!));
+    return outcome;
+  } catch (error) {
+    progress?.finish(null);
+    throw error;
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
 }
