@@ -21,6 +21,7 @@ describe('trainAsync', () => {
   it.each([
     ['newton', { method: 'newton' as const }],
     ['newton, full Hessian', { method: 'newton' as const, hessian: 'full' as const }],
+    ['no method (Newton, as train defaults), full Hessian', { hessian: 'full' as const, maxSteps: 5 }],
     ['gd', { method: 'gd' as const, maxSteps: 200 }],
   ])('%s: the result equals train() from the same start bit for bit (parameters, history, reason)', async (_, options) => {
     const net = TwoLayerNetwork.initialize(config(256), { seed: 3 });

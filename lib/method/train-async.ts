@@ -8,7 +8,7 @@ import { checkOptionKeys } from '../options.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { TwoLayerNetwork, type NetworkConfig } from '../model/network.js';
 import { runJob } from '../worker/run-job.js';
-import { DivergenceError, type GradientTrainOptions, type HistoryEntry, type NewtonTrainOptions, type TrainResult } from './train.js';
+import { DivergenceError, GRADIENT_OPTIONS, NEWTON_OPTIONS, type GradientTrainOptions, type HistoryEntry, type NewtonTrainOptions, type TrainResult } from './train.js';
 
 /** The parameters in force at a step, with the history so far. */
 export interface TrainCheckpoint {
@@ -44,11 +44,9 @@ export type NewtonTrainAsyncOptions = Omit<NewtonTrainOptions, 'onProgress'> & A
 export type GradientTrainAsyncOptions = Omit<GradientTrainOptions, 'onProgress'> & AsyncExtras;
 export type TrainAsyncOptions = NewtonTrainAsyncOptions | GradientTrainAsyncOptions;
 
-const COMMON_KEYS = ['method', 'tol', 'maxSteps', 'maxSeconds', 'signal', 'onProgress', 'progressInterval', 'checkpoint'];
-const KEYS = {
-  newton: [...COMMON_KEYS, 'hessian', 'maxAttempts', 'lambda', 'damping', 'alpha', 'path'],
-  gd: [...COMMON_KEYS, 'lr'],
-};
+const ASYNC_KEYS = ['progressInterval', 'checkpoint'];
+const NEWTON_KEYS = [...NEWTON_OPTIONS, ...ASYNC_KEYS];
+const GRADIENT_KEYS = [...GRADIENT_OPTIONS, ...ASYNC_KEYS];
 
 /** The network's parameters as arrays: what crosses the thread boundary (copied, bit for bit). */
 export interface NetworkState {
@@ -99,7 +97,7 @@ export function networkFromState(state: NetworkState): TwoLayerNetwork {
  *   with that error.
  */
 export function trainAsync(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainAsyncOptions = { method: 'newton' }): Promise<TrainResult> {
-  checkOptionKeys('trainAsync', options, KEYS[options?.method as keyof typeof KEYS] ?? COMMON_KEYS);
+  checkOptionKeys('trainAsync', options, options?.method === 'gd' ? GRADIENT_KEYS : NEWTON_KEYS);
   if (!(net instanceof TwoLayerNetwork)) throw new TypeError('trainAsync: net must be a TwoLayerNetwork');
   const { signal, onProgress, checkpoint, progressInterval = 100, ...rest } = options;
   if (typeof progressInterval !== 'number' || !(progressInterval >= 0)) throw new RangeError(`trainAsync: progressInterval must be a number ≥ 0 (ms), got ${progressInterval}`);

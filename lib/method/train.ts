@@ -83,8 +83,9 @@ export interface GradientTrainOptions extends CommonOptions {
 export type TrainOptions = NewtonTrainOptions | GradientTrainOptions;
 
 const COMMON_OPTIONS = { tol: true, maxSteps: true, maxSeconds: true, onProgress: true, signal: true } as const;
-const NEWTON_OPTIONS = keysOf<NewtonTrainOptions>({ ...COMMON_OPTIONS, method: true, hessian: true, maxAttempts: true, lambda: true, damping: true, alpha: true, path: true });
-const GRADIENT_OPTIONS = keysOf<GradientTrainOptions>({ ...COMMON_OPTIONS, method: true, lr: true });
+/** The option keys train reads, per method: trainAsync accepts the same. */
+export const NEWTON_OPTIONS = keysOf<NewtonTrainOptions>({ ...COMMON_OPTIONS, method: true, hessian: true, maxAttempts: true, lambda: true, damping: true, alpha: true, path: true });
+export const GRADIENT_OPTIONS = keysOf<GradientTrainOptions>({ ...COMMON_OPTIONS, method: true, lr: true });
 
 export type StopReason = 'converged' | 'max-steps' | 'max-attempts' | 'max-seconds' | 'aborted' | 'stalled' | 'diverged';
 
