@@ -8,6 +8,7 @@
         "native/arguments.cc",
         "native/block_eigen.cc",
         "native/blas_queue.cc",
+        "native/columns.cc",
         "native/faults.cc",
         "native/jacobian.cc",
         "native/routines.cc",

@@ -6,6 +6,7 @@
 #include "arguments.h"
 #include "block_eigen.h"
 #include "blas_queue.h"
+#include "columns.h"
 #include "faults.h"
 #include "fortran.h"
 #include "jacobian.h"
@@ -85,6 +86,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<PrepareWhitenedJacobian>(env, exports, "whitenedjacobian");
   Export<PrepareBlockSolve>(env, exports, "blocksolve");
   Export<PrepareSmallestEigenvalues>(env, exports, "smallesteigenvalues");
+  Export<PrepareWeightedRowSums>(env, exports, "weightedrowsums");
+  Export<PrepareScaledColumns>(env, exports, "scaledcolumns");
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));

@@ -50,6 +50,10 @@ export interface NativeRoutines {
    * info for the first block that did not converge.
    */
   smallesteigenvalues(q: number, n: number, s: Float64Array, out: Float64Array): Result;
+  /** out[j] += Σᵢ w[i]·a[j·nc + i] (a m × nc row-major), each product rounded and added in order of i. */
+  weightedrowsums(m: number, nc: number, a: Float64Array, w: Float64Array, out: Float64Array): Result;
+  /** out[j·nc + i] = a[j·nc + i]·s[i] (m × nc row-major). */
+  scaledcolumns(m: number, nc: number, a: Float64Array, s: Float64Array, out: Float64Array): Result;
   /**
    * σ, σ′, σ″ of activation number `kind` (order of ACTIVATIONS) at U = X̃·Wᵀ (m × nc row-major; X̃ m × k,
    * W nc × k); null outputs are skipped.

@@ -3,6 +3,8 @@
  * form of SPEC §4 and Jᵀ·v, streamed over neuron chunks.
  */
 import { gemm, syrk } from '../linalg/blas.js';
+import { checkKernelStatus } from '../linalg/call.js';
+import { native } from '../linalg/native.js';
 import { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
 import type { TwoLayerNetwork } from '../model/network.js';
@@ -22,10 +24,7 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
     const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
     // cᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·|cᵢ|.
     const scaled = workspace.array('scaledSlope', m * nc);
-    const size = net.c.subarray(from, to).map(Math.abs);
-    for (let j = 0; j < m; j++) {
-      for (let i = 0; i < nc; i++) scaled[j * nc + i] = slope![j * nc + i]! * size[i]!;
-    }
+    checkKernelStatus('scaledcolumns', native.scaledcolumns(m, nc, slope!, net.c.subarray(from, to).map(Math.abs), scaled), 'nothing (it allocates none)');
     syrk(new Matrix(m, nc, value!), { out: values, beta: 1 });
     syrk(new Matrix(m, nc, scaled), { out: slopes, beta: 1 });
   }

@@ -282,11 +282,7 @@ export class TwoLayerNetwork {
       const { value } = this.features(xt, from, to, { value: true }, workspace);
       // A plain sum in neuron order, not a gemm: the terms of a symmetric pair
       // (c, w, b), (−c, w, b) then cancel exactly and f(·; θ₀) is exactly 0.
-      for (let j = 0; j < m; j++) {
-        let f = out[j]!;
-        for (let i = 0; i < nc; i++) f += this.c[from + i]! * value![j * nc + i]!;
-        out[j] = f;
-      }
+      checkKernelStatus('weightedrowsums', native.weightedrowsums(m, nc, value!, this.c.subarray(from, to), out), 'nothing (it allocates none)');
     }
     const s = this.scale;
     for (let j = 0; j < m; j++) out[j] = out[j]! * s;
