@@ -21,7 +21,7 @@
 //   W3  one Gauss–Newton step, kernel path, λ = 1e-3             flops 2·M²·N
 //   W4  eigen-decomposition of a Gauss–Newton 𝒦_N (computed once by nntk, written
 //       as .npy): all pairs, and eigenvalues only
-//   W5  the canonical spectral-bias training (SPEC §6): Newton with nntk's defaults
+//   W5  the canonical spectral-bias training (docs/math.md §6): Newton with nntk's defaults
 //       to |r|/|y| ≤ 1e-6 — time and steps; checked by convergence, not by θ
 //   W6  latency: one full-Hessian Newton step at M = 32, N = 128 (µs, median of many)
 //   W7  width scaling: one full-Hessian kernel-path step, N = 2^from … 2^to,
@@ -1298,7 +1298,7 @@ function renderMarkdown(r) {
       L.push(`- eigenvectors compared (sign-aligned) for the ${res.nntk.vectorsCompared} eigenvalues with a relative gap > 1e-6; backward error max|K·vᵢ − λᵢvᵢ|/max|λ|: nntk ${fmtSci(res.nntk.residual)}, ${res.peers.filter((p) => p.residual !== undefined).map((p) => `${p.variant} ${fmtSci(p.residual)}`).join(', ')}`);
     }
     if (w === 'W5') {
-      L.push(`- every system runs nntk's default Newton (README): Gauss–Newton with adaptive Levenberg–Marquardt damping from λ_floor = 1e-12 (Nielsen's factor after a gain > ½, never raised on an accepted step; rejection at gain ≤ 1e-4), switching to the full Hessian (λ ≥ the certified auto λ) once the residual fell by less than 2× over 5 accepted steps, kernel path; stop at |r|/|y| ≤ ${res.sizes.tol}. The residuals in the table are recomputed by nntk from each system's final parameters. Steps are attempted steps (accepted in parentheses below); trajectories differ by round-off, so steps may differ.`);
+      L.push(`- every system runs nntk's default Newton as W5's peers implement it (docs/method.md, Training): Gauss–Newton with adaptive Levenberg–Marquardt damping from λ_floor = 1e-12, never raised on an accepted step, rejection at gain ≤ 1e-4, switching to the full Hessian (λ ≥ the certified auto λ) once the residual stalls, kernel path; stop at |r|/|y| ≤ ${res.sizes.tol}. The residuals in the table are recomputed by nntk from each system's final parameters. Steps are attempted steps (accepted in parentheses below); trajectories differ by round-off, so steps may differ.`);
       L.push(`- nntk: ${res.nntk.steps} steps (${res.nntk.acceptedSteps} accepted, ${res.nntk.reason}); per step (F full, G Gauss–Newton, - rejected): ${res.nntk.hessians}`);
       for (const p of res.peers) if (!p.error) L.push(`- ${p.system}: ${p.steps} steps (${p.acceptedSteps} accepted, ${p.reason})${p.compileSeconds ? `, JAX compile ${fmtSeconds(p.compileSeconds)}` : ''}`);
     }

@@ -3,7 +3,7 @@
 // Cases: scikit-learn's bundled diabetes (442×10), breast_cancer (569×30) and
 // digits as an even/odd task (1797×64), inputs standardised
 // (bench/python/w8_cases.py writes them at bench time), and the circle of
-// SPEC §6 (M = 64, y = sin kt, k = 1, 2, 4, 8, 16); activations relu, tanh,
+// docs/math.md §6 (M = 64, y = sin kt, k = 1, 2, 4, 8, 16); activations relu, tanh,
 // sin, softplus; widths 1024 and 4096. Every system starts from the same .npy
 // parameters (TwoLayerNetwork.initialize, seed 0, one set per data set and
 // width) and stops at |r|/|y| ≤ tol, 100 accepted steps, 1000 attempts or
@@ -125,7 +125,7 @@ async function prepare(h, dir, quick) {
     fs.mkdirSync(path.join(dataDir, name), { recursive: true });
     await api.writeNpy(path.join(dataDir, name, 'X.npy'), { shape: [M, 2], data: X });
     await api.writeNpy(path.join(dataDir, name, 'y.npy'), { shape: [M], data: y });
-    datasets.push({ name, M, d: 2, source: 'SPEC §6 circle' });
+    datasets.push({ name, M, d: 2, source: 'docs/math.md §6 circle' });
   }
   const cases = [];
   for (const ds of datasets) {

@@ -1,4 +1,4 @@
-// Width benchmarks for the kernel path (SPEC §3–4): what a wide network costs.
+// Width benchmarks for the kernel path (docs/math.md §3–4): what a wide network costs.
 //
 //   node bench/width.mjs million [--width 1000000] [--points 1024] [--dim 2]
 //     𝒦_GD, 𝒦_N (full Hessian) and one full-Hessian kernel-path Newton step at

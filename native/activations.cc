@@ -70,7 +70,7 @@ void Scalar(Activation kind, double x, double* value, double* slope,
       break;
     }
     case Activation::kRelu:
-      // σ′(0) = 0 by convention (SPEC §1).
+      // σ′(0) = 0 by convention (docs/math.md §1).
       v = x > 0 ? x : 0;
       d = x > 0 ? 1 : 0;
       c = 0;

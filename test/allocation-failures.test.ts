@@ -7,7 +7,7 @@
  * The failures are forced with the addon's test-only __failNextAllocation
  * (native/faults.h): the next call of the named kernel sees its allocation
  * number `skip` return null. Results are compared bitwise: same inputs and
- * thread count give the same bits (README, threads), so any stale workspace
+ * thread count give the same bits (docs/linalg.md, Threads), so any stale workspace
  * entry would show.
  */
 import { afterEach, describe, expect, it } from 'vitest';

@@ -6,9 +6,9 @@
  *   bitwise (the command must add no arithmetic of its own: same code, same
  *   Node.js, same BLAS thread count → the same bits);
  * - the NTK file also agrees with an independent numpy computation from the
- *   .npy files (J built column by column from SPEC §2, K = J·Jᵀ/M) to 1e-12
+ *   .npy files (J built column by column from docs/math.md §2, K = J·Jᵀ/M) to 1e-12
  *   relative: the two differ only in summation order (numpy's gemm over J vs
- *   the library's structured dsyrk + Hadamard form of SPEC §4), an error of
+ *   the library's structured dsyrk + Hadamard form of docs/math.md §4), an error of
  *   a few ε·‖K‖ for these O(1) entries, while any wrong factor or missing
  *   term would be O(1);
  * - eigenpairs agree with numpy.linalg.eigh: values to 1e-12·‖K‖, vectors up

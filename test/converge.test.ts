@@ -131,7 +131,7 @@ describe('nntk converge, end to end (N = 2^6 … 2^8, 2 seeds, 8 points)', () =>
       const references = newtonReference(requests);
       const distances = references.map((r) => relativeDifference(r.ntk, limit!.K));
       const distance = distances.reduce((a, b) => a + b) / distances.length;
-      // ‖ΔK_N‖ ≤ 2·ntkError·‖K_N‖ (both implementations); ‖ΔK∞‖_F ≤ M·(7e-12·max|K∞| + Kerror) (the README's tanh accuracy at
+      // ‖ΔK_N‖ ≤ 2·ntkError·‖K_N‖ (both implementations); ‖ΔK∞‖_F ≤ M·(7e-12·max|K∞| + Kerror) (docs/method.md's tanh accuracy at
       // |x| = 1, n ≥ 256, plus the reference's bound); d = ‖K_N − K∞‖/‖K∞‖ moves by ≤ (‖ΔK_N‖ + (1 + d)‖ΔK∞‖)/‖K∞‖.
       const limitError = M * (7e-12 * Math.max(...limit!.K.map(Math.abs)) + limit!.Kerror);
       const tolerance = Math.max(...references.map((r, i) => (2 * r.ntkError * norm(r.ntk) + (1 + distances[i]!) * limitError) / limitNorm));

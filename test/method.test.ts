@@ -1,14 +1,14 @@
 /**
- * The identities of SPEC §3–4 on small random cases, against the independent
+ * The identities of docs/math.md §3–4 on small random cases, against the independent
  * numpy implementation of test/reference/newton_reference.py (f, J, S, H, g
- * from test/reference/two_layer.py, written from the SPEC alone; the solves
+ * from test/reference/two_layer.py, written from docs/math.md alone; the solves
  * and eigenvalues by numpy), with tolerances from the round-off bounds it
  * reports (κ, the perturbations of H + λI and g):
  * - the dense and kernel Newton paths give numpy's δ = (H + λI)⁻¹g;
  * - the structured 𝒦_GD equals numpy's J·Jᵀ/M;
  * - 𝒦_N equals numpy's J·(H + λI)⁻¹·Jᵀ/M, and so do the cross-kernels;
  * - Gauss–Newton NNTK eigenvalues lie in (0, 1);
- * - `auto` λ is the README's rule applied to numpy's minᵢ λ_min(Sᵢ), and its
+ * - `auto` λ is docs/math.md §3's rule applied to numpy's minᵢ λ_min(Sᵢ), and its
  *   certificate is numpy's minᵢ λ_min(Sᵢ + λI);
  * - project and stepFactors compute Vᵀv and 1 − step·μ.
  */

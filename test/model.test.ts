@@ -1,8 +1,8 @@
 /**
- * The two-layer network (lib/model/network.ts) against SPEC §1–2.
+ * The two-layer network (lib/model/network.ts) against docs/math.md §1–2.
  *
  * 1. Agreement with an independent numpy implementation,
- *    test/reference/two_layer.py (written from SPEC.md): f, the Jacobian
+ *    test/reference/two_layer.py (written from docs/math.md): f, the Jacobian
  *    assembled from jacobianBlock over several neuron ranges, the blocks Sᵢ of
  *    secondOrderBlocks, and g = Jᵀr/M, H = JᵀJ/M + blockdiag(S) built from
  *    those TypeScript pieces; for every activation × bias on/off × β ∈ {½, 1}
@@ -41,7 +41,7 @@ const EPS = Number.EPSILON;
 const TOL = {
   /**
    * TypeScript vs numpy, relative max error. Both sides evaluate the same
-   * closed formulas (SPEC §2) in float64; they differ only in summation order
+   * closed formulas (docs/math.md §2) in float64; they differ only in summation order
    * (OpenBLAS gemm vs numpy's matmul/einsum, pre-activations u = w·x̃ of d+1
    * terms, f of N terms, S and H of M terms) and in the last bit of σ, σ′, σ″
    * (V8's Math.tanh/exp/sin vs glibc; fdlibm erf vs cephes erf, both < 1–2
@@ -184,7 +184,7 @@ const cases: Case[] = [];
     });
   });
   // relu exactly at its kink: u = 0 for neuron 1 everywhere (wᵢ = 0, bᵢ = 0)
-  // and for every neuron at x = 0 without bias. SPEC: σ′(0) = 0, σ″ = 0.
+  // and for every neuron at x = 0 without bias. docs/math.md: σ′(0) = 0, σ″ = 0.
   for (const bias of [true, false]) {
     const config: NetworkConfig = { width: 4, dim: 2, activation: 'relu', beta: 0.5, bias };
     const net = TwoLayerNetwork.fromArrays(config, {

@@ -1,5 +1,5 @@
 /**
- * Runs test/reference/newton_reference.py (numpy, written from SPEC §2–4
+ * Runs test/reference/newton_reference.py (numpy, written from docs/math.md §2–4
  * alone) on networks of the test suite and returns what it computed: Newton
  * directions, kernels, certificates, the gradient-descent step, and the
  * round-off bounds that make the comparisons' tolerances.

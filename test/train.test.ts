@@ -25,7 +25,7 @@ function relativeResidual(net: TwoLayerNetwork, X: Matrix, y: Float64Array): num
   return Math.sqrt(num / den);
 }
 
-describe('the canonical experiment (SPEC §6: M = 64, N = 4096, tanh, library defaults)', () => {
+describe('the canonical experiment (docs/math.md §6: M = 64, N = 4096, tanh, library defaults)', () => {
   it.each([1, 2, 4, 8, 16])('Newton reaches |r|/|y| ≤ 1e-6 within 100 accepted steps for k = %i', (k) => {
     const { X, y } = circleData(64, k);
     const net = TwoLayerNetwork.initialize(tanh(4096));

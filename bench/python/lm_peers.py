@@ -15,7 +15,7 @@ loss (for the harness's cross-check), reached or not, accepted steps,
 attempts, wall seconds (JAX: after compiling, compile time apart), the final
 relative residual and the final parameters' .npy files.
 
-The model is SPEC §1: f(x) = N^(−β) Σᵢ cᵢ σ(wᵢ·x + bᵢ), r = f(X) − y,
+The model is docs/math.md §1: f(x) = N^(−β) Σᵢ cᵢ σ(wᵢ·x + bᵢ), r = f(X) − y,
 L = |r|²/(2M). The LM step is the textbook one in Woodbury form (P ≫ M):
 
     δ = Jᵀ (J Jᵀ + μ I)⁻¹ r,   θ ← θ − δ,
@@ -91,7 +91,7 @@ class NumpySystem:
         return self.np.asarray(a)
 
     def act(self, name, u):
-        """σ(u), σ′(u) (SPEC §1; relu′(0) = 0)."""
+        """σ(u), σ′(u) (docs/math.md §1; relu′(0) = 0)."""
         np = self.np
         if name == "relu":
             return np.maximum(u, 0.0), (u > 0).astype(np.float64)

@@ -15,13 +15,13 @@ The inputs are the harness's .npy files: X (M×d), y (M), c (N), W (N×d),
 b (N) and meta.json ({"beta": …, "activation": "tanh"}); for W4 the matrix
 K.npy. Every system reads the very same bytes.
 
-Conventions are those of SPEC.md: f(x) = N^(−β) Σᵢ cᵢ tanh(wᵢ·x + bᵢ),
+Conventions are those of docs/math.md: f(x) = N^(−β) Σᵢ cᵢ tanh(wᵢ·x + bᵢ),
 θ neuron-major in blocks [cᵢ, wᵢ, bᵢ] of q = d + 2, L = |r|²/(2M),
 𝒦_GD = J·Jᵀ/M, δ = (H + λI)⁻¹·g by the kernel path
 δ = A⁻¹·Jᵀ·(M·I + Q)⁻¹·r with A = S + λI, Q = J·A⁻¹·Jᵀ (Gauss–Newton: A = λI).
 
 Variants (per system):
-  structured  the hand-written formulas (SPEC §3–4) in that system's arrays:
+  structured  the hand-written formulas (docs/math.md §3–4) in that system's arrays:
               batched q×q Cholesky of the (N, q, q) stack, einsum/matmul, an
               M×M Cholesky solve; streamed over neuron chunks (--chunk-mib per
               M×chunk×q array) so that the memory does not grow with M·N.
@@ -301,7 +301,7 @@ def jt_times(o, Xt, c, V, D1, v, s):
 
 
 def gram_part(o, Xt, c, V, D1):
-    """Σᵢ σσᵀ and Σᵢ cᵢ²σ′σ′ᵀ over these neurons (the two dsyrk of SPEC §4)."""
+    """Σᵢ σσᵀ and Σᵢ cᵢ²σ′σ′ᵀ over these neurons (the two dsyrk of docs/math.md §4)."""
     return o.gram(V), o.gram(D1 * o.abs(c))
 
 
@@ -416,7 +416,7 @@ class Structured:
         return delta, gdot, r
 
     def _gram(self, Xt, c, inner, raw):
-        """J·Jᵀ/s² (the bracket of SPEC §4)."""
+        """J·Jᵀ/s² (the bracket of docs/math.md §4)."""
         G1 = G2 = None
         gram = self._fn("gram", raw)
         for lo, hi in self.chunks:
@@ -485,7 +485,7 @@ class Structured:
         return self._residual(self.Xt, self.y, c, inner, raw=True)
 
     def min_eigenvalue_s(self, c, inner, r):
-        """minᵢ λ_min(Sᵢ): what the `auto` λ of SPEC §3 needs."""
+        """minᵢ λ_min(Sᵢ): what the `auto` λ of docs/math.md §3 needs."""
         o = self.o
         lo_ = None
         for lo, hi in self.chunks:
@@ -856,7 +856,7 @@ def workload_w4(args, o, meta, matrix):
 
 
 def workload_w5(args, o, meta, arrays):
-    """The canonical training (SPEC §6) with nntk's default Newton (README): Gauss–Newton with
+    """The canonical training (docs/math.md §6) with nntk's default Newton (README): Gauss–Newton with
     adaptive LM damping (never raised on an accepted step), switching to the full Hessian (λ never
     below the certified auto λ) for the rest of the run once the residual fell by less than 2× over
     5 accepted steps; 100 accepted steps, 1000 attempts."""

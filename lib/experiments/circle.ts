@@ -1,7 +1,7 @@
 import { Matrix } from '../linalg/matrix.js';
 
 /**
- * The data of SPEC §6: M points on the unit circle, xⱼ = (cos tⱼ, sin tⱼ)
+ * The data of docs/math.md §6: M points on the unit circle, xⱼ = (cos tⱼ, sin tⱼ)
  * with tⱼ = 2πj/M, and the target y = sin(k·t).
  */
 export function circleData(m: number, k: number): { X: Matrix; y: Float64Array } {

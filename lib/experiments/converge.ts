@@ -1,5 +1,5 @@
 /**
- * Finite width against the infinite-width limit (SPEC §5): how fast 𝒦_GD and
+ * Finite width against the infinite-width limit (docs/math.md §5): how fast 𝒦_GD and
  * 𝒦_N approach their limits as N grows, whether S + λ_N·I stays positive
  * definite under the width-scaling rule λ_N = λ₀·N^(−γ), how far Newton
  * training moves θ (the lazy regime), and how closely the Newton flow of the

@@ -1,5 +1,5 @@
 /**
- * The spectral-bias experiment of SPEC §6: gradient descent against
+ * The spectral-bias experiment of docs/math.md §6: gradient descent against
  * regularized Newton on y = sin(k·t) over the circle, for several k, from the
  * same initial network; and the spectra that explain the outcome.
  */

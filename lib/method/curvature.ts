@@ -1,5 +1,5 @@
 /**
- * The block-diagonal second-order part S of the Hessian at θ (SPEC §2), with
+ * The block-diagonal second-order part S of the Hessian at θ (docs/math.md §2), with
  * the smallest eigenvalue of each block: what the kernel path needs to factor
  * A = S + λI block by block, and what `auto` λ and its certificate use.
  */

@@ -1,6 +1,6 @@
 /**
  * Products with the Jacobian that never build it: J·Jᵀ in the structured
- * form of SPEC §4 and Jᵀ·v, streamed over neuron chunks.
+ * form of docs/math.md §4 and Jᵀ·v, streamed over neuron chunks.
  */
 import { gemm, syrk } from '../linalg/blas.js';
 import { checkKernelStatus } from '../linalg/call.js';
@@ -11,7 +11,7 @@ import type { TwoLayerNetwork } from '../model/network.js';
 import { kernelPathBytes, requireMemory } from './memory.js';
 
 /**
- * J·Jᵀ = N^(−2β)·[Σᵢ σ(uᵢ)σ(uᵢ)ᵀ + (Σᵢ cᵢ² σ′(uᵢ)σ′(uᵢ)ᵀ) ⊙ X̃X̃ᵀ] (SPEC §4): two
+ * J·Jᵀ = N^(−2β)·[Σᵢ σ(uᵢ)σ(uᵢ)ᵀ + (Σᵢ cᵢ² σ′(uᵢ)σ′(uᵢ)ᵀ) ⊙ X̃X̃ᵀ] (docs/math.md §4): two
  * dsyrk per chunk and one Hadamard product. Full symmetric M×M result.
  */
 export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new Workspace()): Matrix {

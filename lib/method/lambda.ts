@@ -1,5 +1,5 @@
 /**
- * The regularization λ of SPEC §3: fixed, width-scaled λ₀·N^(−γ), or `auto`.
+ * The regularization λ of docs/math.md §3: fixed, width-scaled λ₀·N^(−γ), or `auto`.
  * `auto` is the smallest λ ≥ λ_floor for which A = S + λI is positive
  * definite with a margin: λ = λ_floor + 1.1·max(0, −minᵢ λ_min(Sᵢ)), so that
  * the certificate minᵢ λ_min(Sᵢ + λI) is at least λ_floor and at least a

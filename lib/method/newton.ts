@@ -1,5 +1,5 @@
 /**
- * Regularized Newton directions δ = (H + λI)⁻¹·g (SPEC §3), full Hessian or
+ * Regularized Newton directions δ = (H + λI)⁻¹·g (docs/math.md §3), full Hessian or
  * Gauss–Newton, by two exact routes:
  * - dense: form H + λI (P×P), dpotrf, dpotrs — the reference for small P;
  * - kernel: with A = S + λI (block-diagonal, factored block by block) and
@@ -26,7 +26,7 @@ export type NewtonPath = 'dense' | 'kernel';
 export const DENSE_LIMIT_BYTES = 2 * 2 ** 30;
 
 export interface NewtonDirection {
-  /** δ = (H + λI)⁻¹·g, flat neuron-major (SPEC §1). */
+  /** δ = (H + λI)⁻¹·g, flat neuron-major (docs/math.md §1). */
   direction: Float64Array;
   lambda: number;
   path: NewtonPath;

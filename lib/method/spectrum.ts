@@ -1,5 +1,5 @@
 /**
- * Spectra of the kernels (SPEC §6). In the eigenbasis (μₖ, vₖ) of 𝒦 the
+ * Spectra of the kernels (docs/math.md §6). In the eigenbasis (μₖ, vₖ) of 𝒦 the
  * linearised residual of a flow obeys ⟨vₖ, r(t)⟩ = e^(−μₖ t)⟨vₖ, r(0)⟩; a
  * discrete step multiplies it by (1 − η·μₖ) (gradient descent, 𝒦_GD) or
  * (1 − α·μₖ) (Newton, 𝒦_N). The projections of the target on the vₖ and

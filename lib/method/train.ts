@@ -1,5 +1,5 @@
 /**
- * Training loops: regularized Newton with adaptive damping (SPEC §3) and
+ * Training loops: regularized Newton with adaptive damping (docs/math.md §3) and
  * gradient descent. Both stop at a relative residual |r|/|y| ≤ tol, or at a
  * step or time budget, or on abort, and always return the last accepted
  * parameters with the whole history.
@@ -202,7 +202,7 @@ const LAMBDA_CEILING = 1e20;
  * When 'auto' gives up on Gauss–Newton: the relative residual fell by less
  * than a factor STALL_FACTOR over the last STALL_WINDOW accepted steps. At
  * that rate (2× per 15 steps) reaching 1e-6 from 1 would take 300 steps, three
- * default budgets; on the circle at high frequencies (SPEC §6) Gauss–Newton
+ * default budgets; on the circle at high frequencies (docs/math.md §6) Gauss–Newton
  * stalls this way far from the target while the full Hessian converges. A
  * shorter window (5) switched on transient plateaus of the damped steps
  * (relu and tanh on the circle at k = 4 and 8, W8), after which the full

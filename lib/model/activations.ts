@@ -2,7 +2,7 @@ import { checkKernelStatus } from '../linalg/call.js';
 import { native } from '../linalg/native.js';
 
 /**
- * The activations of SPEC §1, with σ, σ′, σ″:
+ * The activations of docs/math.md §1, with σ, σ′, σ″:
  *   tanh      σ = tanh u                 σ′ = 1 − σ²          σ″ = −2σσ′
  *   sigmoid   σ = 1/(1 + e^(−u))         σ′ = σ(1 − σ)        σ″ = σ′(1 − 2σ)
  *   sin       σ = sin u                  σ′ = cos u           σ″ = −sin u

@@ -1,10 +1,10 @@
 /**
- * The two-layer network of SPEC §1: f(x; θ) = N^(−β) Σᵢ cᵢ σ(wᵢ·x + bᵢ).
+ * The two-layer network of docs/math.md §1: f(x; θ) = N^(−β) Σᵢ cᵢ σ(wᵢ·x + bᵢ).
  *
  * Parameters are held as `c` (N) and `inner` (N × k, row i = [wᵢ, bᵢ], or wᵢ
  * alone without bias; k = d + 1 or d), so that the pre-activations of a
  * chunk of neurons are one gemm, U = X̃·innerᵀ, with X̃ = [X, 1]. The flat θ
- * of SPEC §1 (neuron-major blocks [cᵢ, wᵢ, bᵢ] of q = k + 1) is produced on
+ * of docs/math.md §1 (neuron-major blocks [cᵢ, wᵢ, bᵢ] of q = k + 1) is produced on
  * demand. Nothing here holds the M×P Jacobian: every derived quantity is
  * computed for a range of neurons.
  */
@@ -178,7 +178,7 @@ export class TwoLayerNetwork {
     return Float64Array.from({ length: this.config.width }, (_, i) => this.inner[i * k + k - 1]!);
   }
 
-  /** θ, the flat neuron-major parameter vector of SPEC §1 (a copy). */
+  /** θ, the flat neuron-major parameter vector of docs/math.md §1 (a copy). */
   parameters(): Float64Array {
     const q = this.blockSize;
     const k = this.innerDim;
@@ -338,7 +338,7 @@ export class TwoLayerNetwork {
 
   /**
    * The blocks Sᵢ = (1/M) Σⱼ rⱼ ∇²_θᵢ f(xⱼ) of neurons [from, to), each q×q
-   * row-major, one after another (SPEC §2).
+   * row-major, one after another (docs/math.md §2).
    */
   secondOrderBlocks(xt: Matrix, residual: Float64Array, features: NeuronFeatures): Float64Array {
     const { from, to, slope, curvature } = features;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent numpy reference for the Newton system of SPEC.md §3–4 and the
+"""Independent numpy reference for the Newton system of docs/math.md §3–4 and the
 gradient-descent step of §6, with the round-off bounds a comparison needs.
 
     python3 test/reference/newton_reference.py DIR [DIR ...]
@@ -10,7 +10,7 @@ request.json {"lambda": {"full": λ, "gauss-newton": λ}}; it receives
 newton-reference.json with
 
     auto      {"lambda", "certificate", "minEigenvalue", "curvatureError"}:
-              μ = minᵢ λ_min(Sᵢ) by eigvalsh of every q×q block, the README's
+              μ = minᵢ λ_min(Sᵢ) by eigvalsh of every q×q block, docs/math.md §3's
               rule λ = λ_floor + 1.1·max(0, −μ), the certificate
               minᵢ λ_min(Sᵢ + λI), and a bound on the error of μ in either
               implementation (below)

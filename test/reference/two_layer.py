@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent numpy reference for the two-layer network of SPEC.md §1–2.
+"""Independent numpy reference for the two-layer network of docs/math.md §1–2.
 
     python3 test/reference/two_layer.py DIR [DIR ...]
 
@@ -16,7 +16,7 @@ and receives the outputs
     H.npy  (P×P)  ∇²L = JᵀJ/M + S,   L = |f(X) − y|² / (2M)
     g.npy  (P)    ∇L = Jᵀr/M
 
-Written from the SPEC alone (not from the TypeScript): the derivatives are the
+Written from docs/math.md alone (not from the TypeScript): the derivatives are the
 formulas of §2,
 
     ∂f/∂cᵢ = N^(−β) σ(u)               ∂f/∂(wᵢ, bᵢ) = N^(−β) cᵢ σ′(u) x̃
@@ -58,7 +58,7 @@ def activation(name, u):
         d1 = TWO_OVER_SQRT_PI * np.exp(-u * u)
         return erf(u), d1, -2.0 * u * d1
     if name == "relu":
-        # SPEC §1: σ′(0) = 0 and σ″ ≡ 0.
+        # docs/math.md §1: σ′(0) = 0 and σ″ ≡ 0.
         return np.where(u > 0, u, 0.0), np.where(u > 0, 1.0, 0.0), np.zeros_like(u)
     raise ValueError(f"unknown activation {name!r}")
 
@@ -85,7 +85,7 @@ def load_case(directory):
 
 
 def derivatives(config, c, W, b, X, y):
-    """f, J, S, H, g of SPEC §2 at the points X, and the magnitudes the round-off bounds need:
+    """f, J, S, H, g of docs/math.md §2 at the points X, and the magnitudes the round-off bounds need:
 
     rho   (M)    N^(−β) Σᵢ |cᵢ σ(uᵢ)| + |y|: bounds |r| and the terms r is summed from
     Sabs  (P×P)  (1/M) Σⱼ ρⱼ |∇²_θ f(xⱼ)|, entrywise: bounds |S| and its terms

@@ -1,5 +1,5 @@
 /**
- * `nntk converge`: finite width against the infinite-width limit (SPEC §5),
+ * `nntk converge`: finite width against the infinite-width limit (docs/math.md §5),
  * with a table, JSON and SVG figures. The experiment runs in a worker
  * (experimentrunner) so that Ctrl-C can stop it and still write what is done.
  */

@@ -1,5 +1,5 @@
 /**
- * `nntk demo`: the spectral-bias experiment of SPEC §6, with a table, JSON
+ * `nntk demo`: the spectral-bias experiment of docs/math.md §6, with a table, JSON
  * and SVG figures. The experiment runs in a worker (experimentrunner) so
  * that Ctrl-C can stop it and still write what is done.
  */

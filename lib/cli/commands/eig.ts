@@ -1,4 +1,4 @@
-/** `nntk eig`: eigenvalues (and eigenvectors) of a symmetric kernel (SPEC §6). */
+/** `nntk eig`: eigenvalues (and eigenvectors) of a symmetric kernel (docs/math.md §6). */
 import { Matrix, spectrum, transpose, type SpectrumOptions } from '../../index.js';
 import { number, optional, required, text } from '../args.js';
 import { readSquare, writeMatrix, writeVector } from '../arrays.js';

@@ -1,4 +1,4 @@
-/** `nntk init`: a new model directory with seeded parameters (SPEC §1). */
+/** `nntk init`: a new model directory with seeded parameters (docs/math.md §1). */
 import { ACTIVATIONS, TwoLayerNetwork } from '../../index.js';
 import { choice, flag, number, optional, required, text, withDefault } from '../args.js';
 import { defineCommand } from '../command.js';

@@ -1,4 +1,4 @@
-/** `nntk limit`: the infinite-width NTK or Newton NTK at the points X (SPEC §5). */
+/** `nntk limit`: the infinite-width NTK or Newton NTK at the points X (docs/math.md §5). */
 import { ACTIVATIONS, DEFAULT_QUADRATURE_NODES, limitKernel, MAX_QUADRATURE_NODES, Matrix, type LimitKernelOptions } from '../../index.js';
 import { choice, flag, number, optional, required, text, withDefault } from '../args.js';
 import { readArray, shapeText, writeMatrix } from '../arrays.js';

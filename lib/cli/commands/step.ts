@@ -1,4 +1,4 @@
-/** `nntk step`: one regularized Newton step θ⁺ = θ − α·δ (SPEC §3). */
+/** `nntk step`: one regularized Newton step θ⁺ = θ − α·δ (docs/math.md §3). */
 import { chooseLambda, NewtonSystem, type Hessian, type NewtonPath } from '../../index.js';
 import { choice, flag, lambda, number, optional, required, text, withDefault } from '../args.js';
 import { readPoints, readTargets, writeVector } from '../arrays.js';

@@ -1,6 +1,6 @@
 /**
  * `nntk train`: regularized Newton or gradient descent to a relative residual
- * (SPEC §3, §6), through trainAsync (a worker thread) so that SIGINT, progress and checkpoint
+ * (docs/math.md §3, §6), through trainAsync (a worker thread) so that SIGINT, progress and checkpoint
  * writes keep working while the synchronous training loop runs. The model
  * goes to --out as a unit (writeModel), with train.json: the run record
  * (method, reason, residual, steps, seconds, lr, history) that --resume
