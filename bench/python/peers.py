@@ -857,14 +857,15 @@ def workload_w4(args, o, meta, matrix):
 
 def workload_w5(args, o, meta, arrays):
     """The canonical training (docs/math.md §6) with nntk's default Newton (README): Gauss–Newton with
-    adaptive LM damping (never raised on an accepted step), switching to the full Hessian (λ never
-    below the certified auto λ) for the rest of the run once the residual fell by less than 2× over
-    5 accepted steps; 100 accepted steps, 1000 attempts."""
+    adaptive LM damping (λ ÷10 after a gain > ¾, ÷3 after a gain in (¼, ¾], never raised on an
+    accepted step; at the first rejected Gauss–Newton attempt λ jumps to τ·max diag 𝒦_GD, τ = 1e-3),
+    switching to the full Hessian (λ never below the certified auto λ) for the rest of the run once
+    the residual fell by less than 2× over 15 accepted steps; 100 accepted steps, 1000 attempts."""
     import numpy as np
     engine = setup_engine(args, o, meta, arrays, "structured")
     c0, inner0 = params(o, arrays)
     floor, margin, ceiling = 1e-12, 0.1, 1e20
-    window, factor = 5, 2.0
+    window, factor, tau = 15, 2.0, 1e-3
     m = engine.m
     q = engine.q
     y = arrays["y"]
@@ -888,6 +889,7 @@ def workload_w5(args, o, meta, arrays):
         history = [rel]
         accepted_residuals = [rel]
         curvature = "gauss-newton"
+        rescaled = False
         reason = None
         while True:
             if rel <= args.tol:
@@ -917,8 +919,10 @@ def workload_w5(args, o, meta, arrays):
             if math.isfinite(loss1) and gain > 1e-4:
                 c, inner, r, loss, rel = c1, inner1, r1, loss1, rel1
                 accepted_steps += 1
-                if gain > 0.5:
-                    damping = max(floor, damping * max(1 / 3, 1 - (2 * gain - 1) ** 3))
+                if gain > 0.75:
+                    damping = max(floor, damping / 10)
+                elif gain > 0.25:
+                    damping = max(floor, damping / 3)
                 growth = 2.0
                 accepted_residuals.append(rel)
                 if len(accepted_residuals) > window and accepted_residuals[-1 - window] < factor * rel:
@@ -926,6 +930,10 @@ def workload_w5(args, o, meta, arrays):
             else:
                 damping = max(damping, lam) * growth
                 growth *= 2
+                if not rescaled and curvature == "gauss-newton":
+                    ntk = o.to_numpy(engine.ntk(c, inner))
+                    damping = max(damping, floor, tau * float(np.max(np.diag(ntk))))
+                    rescaled = True
             history.append(rel)
             if damping > ceiling:
                 reason = "stalled"
