@@ -3,15 +3,13 @@
  * with a table, JSON and SVG figures. The experiment runs in a worker
  * (experimentrunner) so that Ctrl-C can stop it and still write what is done.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { convergeFigures, type ConvergeResult } from '../../experiments/converge.js';
 import { writeFileAtomic } from '../../index.js';
 import { flag, number, optional, text, withDefault } from '../args.js';
 import { defineCommand } from '../command.js';
 import { runExperiment } from '../experimentrunner.js';
 import { EXIT, UsageError } from '../failures.js';
-import { note } from '../report.js';
+import { clearStatus, note, noteOverStatus, status, writeFigures } from '../report.js';
 
 export const converge = defineCommand({
   name: 'converge',
@@ -48,26 +46,20 @@ written; exit 130. A second Ctrl-C quits at once without writing.`,
   },
   async run(o) {
     if (o.to - o.from < 1) throw new UsageError('--to must exceed --from (a slope needs two widths)');
-    const tty = process.stderr.isTTY;
     const result = await runExperiment<ConvergeResult>(
       { experiment: 'converge', options: { exponents: [o.from, o.to], seeds: o.seeds, points: o.points } },
       (message) => {
-        if (!o.quiet && message.kind === 'converge-progress') process.stderr.write(`${tty ? '\r\x1b[2K' : ''}nntk converge: ${message.message}${tty ? '' : '\n'}`);
+        if (!o.quiet && message.kind === 'converge-progress') status('converge', message.message);
       },
-      () => process.stderr.write(`${tty ? '\r\x1b[2K' : ''}nntk converge: interrupted: stopping at the next seed, then writing the widths done (Ctrl-C again to quit at once without writing)\n`),
+      () => noteOverStatus('converge', 'interrupted: stopping at the next seed, then writing the widths done (Ctrl-C again to quit at once without writing)'),
     );
-    if (!o.quiet && tty) process.stderr.write('\r\x1b[2K');
+    if (!o.quiet) clearStatus();
     process.stdout.write(table(result));
     if (o.json !== undefined) {
       const { partial, rows, slopes, config, discretization } = result;
       await writeFileAtomic(o.json, `${JSON.stringify({ partial, rows, slopes, config, discretization }, null, 1)}\n`);
     }
-    const figures = convergeFigures(result);
-    if (o.out !== undefined && Object.keys(figures).length > 0) {
-      await mkdir(o.out, { recursive: true });
-      for (const [name, svg] of Object.entries(figures)) await writeFileAtomic(join(o.out, name), svg);
-      note('converge', `wrote the figures to ${o.out}`);
-    }
+    if (o.out !== undefined) await writeFigures('converge', o.out, convergeFigures(result));
     if (!result.partial) return EXIT.ok;
     note('converge', `interrupted: ${result.rows.length} of ${o.to - o.from + 1} widths done; wrote what is done`);
     return EXIT.interrupted;

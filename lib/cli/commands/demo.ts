@@ -3,8 +3,6 @@
  * and SVG figures. The experiment runs in a worker (experimentrunner) so
  * that Ctrl-C can stop it and still write what is done.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { demoFigures, type DemoResult } from '../../experiments/demo.js';
 import { writeFileAtomic, type HistoryEntry } from '../../index.js';
 import { flag, number, optional, text, withDefault } from '../args.js';
@@ -12,7 +10,7 @@ import { defineCommand } from '../command.js';
 import { runExperiment } from '../experimentrunner.js';
 import { EXIT } from '../failures.js';
 import { Progress } from '../progress.js';
-import { note } from '../report.js';
+import { note, writeFigures } from '../report.js';
 
 export const demo = defineCommand({
   name: 'demo',
@@ -78,11 +76,7 @@ second Ctrl-C quits at once without writing.`,
       const { partial, rows, config, lr, spectra } = result;
       await writeFileAtomic(o.json, `${JSON.stringify({ partial, rows, config, lr, spectra }, null, 1)}\n`);
     }
-    if (o.out !== undefined) {
-      await mkdir(o.out, { recursive: true });
-      for (const [name, svg] of Object.entries(demoFigures(result))) await writeFileAtomic(join(o.out, name), svg);
-      note('demo', `wrote the figures to ${o.out}`);
-    }
+    if (o.out !== undefined) await writeFigures('demo', o.out, demoFigures(result));
     if (!result.partial) return EXIT.ok;
     note('demo', `interrupted: ${result.rows.length} of ${2 * result.config.ks.length} runs done; wrote what is done`);
     return EXIT.interrupted;

@@ -5,8 +5,6 @@
  * and SVG figures. Runs in the experiment worker so that Ctrl-C can stop it
  * and still write what is done.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { uniformityFigures } from '../../experiments/uniformity-figures.js';
 import type { UniformityResult } from '../../experiments/uniformity.js';
 import { writeFileAtomic } from '../../index.js';
@@ -14,7 +12,7 @@ import { flag, number, optional, text, withDefault } from '../args.js';
 import { defineCommand } from '../command.js';
 import { runExperiment } from '../experimentrunner.js';
 import { EXIT, UsageError } from '../failures.js';
-import { note } from '../report.js';
+import { clearStatus, note, noteOverStatus, status, writeFigures } from '../report.js';
 
 export const uniformity = defineCommand({
   name: 'uniformity',
@@ -61,29 +59,23 @@ Ctrl-C quits at once without writing.`,
   },
   async run(o) {
     if (o.to < o.from) throw new UsageError('--to must be at least --from');
-    const tty = process.stderr.isTTY;
     const result = await runExperiment<UniformityResult>(
       {
         experiment: 'uniformity',
         options: { exponents: [o.from, o.to], seeds: o.seeds, points: o.points, lambda0: o.lambda0, gamma: o.gamma, newtonSteps: o.newtonSteps, gdSteps: o.gdSteps },
       },
       (message) => {
-        if (!o.quiet && message.kind === 'uniformity-progress') process.stderr.write(`${tty ? '\r\x1b[2K' : ''}nntk uniformity: ${message.message}${tty ? '' : '\n'}`);
+        if (!o.quiet && message.kind === 'uniformity-progress') status('uniformity', message.message);
       },
-      () => process.stderr.write(`${tty ? '\r\x1b[2K' : ''}nntk uniformity: interrupted: stopping at the next run, then writing the runs done (Ctrl-C again to quit at once without writing)\n`),
+      () => noteOverStatus('uniformity', 'interrupted: stopping at the next run, then writing the runs done (Ctrl-C again to quit at once without writing)'),
     );
-    if (!o.quiet && tty) process.stderr.write('\r\x1b[2K');
+    if (!o.quiet) clearStatus();
     process.stdout.write(uniformityTable(result));
     if (o.json !== undefined) {
       const { partial, config, runs, limits, ratios, fits } = result;
       await writeFileAtomic(o.json, `${JSON.stringify({ partial, config, runs, limits, ratios, fits }, null, 1)}\n`);
     }
-    const figures = uniformityFigures(result);
-    if (o.out !== undefined && Object.keys(figures).length > 0) {
-      await mkdir(o.out, { recursive: true });
-      for (const [name, svg] of Object.entries(figures)) await writeFileAtomic(join(o.out, name), svg);
-      note('uniformity', `wrote the figures to ${o.out}`);
-    }
+    if (o.out !== undefined) await writeFigures('uniformity', o.out, uniformityFigures(result));
     if (!result.partial) return EXIT.ok;
     note('uniformity', `interrupted: ${result.runs.length} runs done; wrote what is done`);
     return EXIT.interrupted;
@@ -115,9 +107,9 @@ export function uniformityTable(result: UniformityResult): string {
         const ran = runs.filter((r) => r.steps !== null);
         const seconds = ran.length === 0 ? null : ran.reduce((s, r) => s + r.seconds, 0) / ran.length;
         const limit = result.limits.find((l) => l.width === width && l.k === k && l.method === method)?.predicted ?? null;
-        const status = done.length === runs.length ? '' : ` ${[...new Set(runs.filter((r) => r.status !== 'converged').map((r) => r.status))].join(',')}`;
+        const unfinished = done.length === runs.length ? '' : ` ${[...new Set(runs.filter((r) => r.status !== 'converged').map((r) => r.status))].join(',')}`;
         lines.push(
-          `${String(width).padStart(7)}  ${method.padEnd(15)} ${String(k).padStart(2)} ${(steps === null ? '-' : steps.toFixed(1)).padStart(9)}  ${`${done.length}/${runs.length}`.padEnd(5)} ${count(pred === null ? null : Math.round(pred)).padStart(12)} ${count(targetPred === null ? null : Math.round(targetPred)).padStart(12)} ${count(limit).padStart(12)} ${(seconds === null ? '-' : seconds.toFixed(2)).padStart(8)}${status}`,
+          `${String(width).padStart(7)}  ${method.padEnd(15)} ${String(k).padStart(2)} ${(steps === null ? '-' : steps.toFixed(1)).padStart(9)}  ${`${done.length}/${runs.length}`.padEnd(5)} ${count(pred === null ? null : Math.round(pred)).padStart(12)} ${count(targetPred === null ? null : Math.round(targetPred)).padStart(12)} ${count(limit).padStart(12)} ${(seconds === null ? '-' : seconds.toFixed(2)).padStart(8)}${unfinished}`,
         );
       }
     }
