@@ -24,4 +24,4 @@ export type { KernelKind, KernelResult } from './method/kernel-result.js';
 export { limitKernel, gaussHermite, CLOSED_FORM_ACTIVATIONS, DEFAULT_QUADRATURE_NODES, MAX_QUADRATURE_NODES } from './method/limits.js';
 export type { LimitKernelOptions, LimitKind, LimitMethod, GaussHermiteRule } from './method/limits.js';
 export { trainAsync } from './method/train-async.js';
-export type { TrainAsyncOptions, NewtonTrainAsyncOptions, GradientTrainAsyncOptions, TrainCheckpoint } from './method/train-async.js';
+export type { TrainAsyncOptions, NewtonTrainAsyncOptions, GradientTrainAsyncOptions, TrainCheckpoint, TrainAsyncExtras } from './method/train-async.js';

@@ -22,7 +22,8 @@ export interface TrainCheckpoint {
   lr: number | undefined;
 }
 
-interface AsyncExtras {
+/** What trainAsync takes beside train's own options (its onProgress runs on the caller's thread). */
+export interface TrainAsyncExtras {
   /**
    * Called on the caller's thread with history entries, in step order: the
    * initial entry (step 0), then at most one entry every `progressInterval`
@@ -40,8 +41,8 @@ interface AsyncExtras {
   checkpoint?: { steps?: number; seconds?: number; onCheckpoint: (checkpoint: TrainCheckpoint) => void };
 }
 
-export type NewtonTrainAsyncOptions = Omit<NewtonTrainOptions, 'onProgress'> & AsyncExtras;
-export type GradientTrainAsyncOptions = Omit<GradientTrainOptions, 'onProgress'> & AsyncExtras;
+export type NewtonTrainAsyncOptions = Omit<NewtonTrainOptions, 'onProgress'> & TrainAsyncExtras;
+export type GradientTrainAsyncOptions = Omit<GradientTrainOptions, 'onProgress'> & TrainAsyncExtras;
 export type TrainAsyncOptions = NewtonTrainAsyncOptions | GradientTrainAsyncOptions;
 
 const ASYNC_KEYS = ['progressInterval', 'checkpoint'];
