@@ -79,6 +79,26 @@ export class AllocationError extends NntkError {
   }
 }
 
+/**
+ * An adaptive quadrature could not meet its tolerance: `index` is the worst
+ * entry (row, column), `error` its estimated absolute error, `target` the
+ * absolute error that was asked for.
+ */
+export class QuadratureError extends NntkError {
+  readonly routine: string;
+  readonly index: readonly number[];
+  readonly error: number;
+  readonly target: number;
+
+  constructor(routine: string, index: readonly number[], error: number, target: number) {
+    super(`${routine}: the quadrature of entry [${index.join(', ')}] reached an estimated error of ${error.toExponential(2)}, above the target ${target.toExponential(2)}; loosen the tolerance`);
+    this.routine = routine;
+    this.index = index;
+    this.error = error;
+    this.target = target;
+  }
+}
+
 /** A computation refused before allocating: its estimated memory is beyond the limit. */
 export class MemoryLimitError extends NntkError {
   readonly bytes: number;
