@@ -39,6 +39,8 @@ const COEFFICIENT_LIMIT = 13.5;
 const GAUSSIAN_LIMIT = 9.5;
 /** The widest panel: half-width 0.3 keeps hₙ, n ≤ MAX_TERMS, resolved by the 16-point rule (ω r = √n·0.3 ≤ 7.4). */
 const MAX_PANEL = 0.6;
+/** The most panels of one rule: beyond, the integrand is too oscillatory or too sharp for this rule. */
+const MAX_PANELS = 2000;
 /** The longest series. */
 export const MAX_TERMS = 600;
 
@@ -93,9 +95,16 @@ function gaussLegendre(m: number): Rule {
  * distance t from the centre has width max(2δ/3, t/2) (≤ MAX_PANEL), so its
  * half-width is at most a third of its distance to any singularity.
  */
-function breakpoints(center: number, delta: number, limit: number): number[] {
+function breakpoints(center: number, delta: number, limit: number, oscillating: boolean): number[] | null {
   const c = Math.min(limit, Math.max(-limit, center));
   const fine = Math.min(MAX_PANEL, (2 * delta) / 3);
+  if (oscillating) {
+    // sin(s z) oscillates with period 2π/s everywhere: panels of width 6/s throughout (half-width × frequency = 3).
+    const width = Math.min(MAX_PANEL, 6 * delta);
+    const count = Math.ceil((2 * limit) / width);
+    if (count > MAX_PANELS) return null;
+    return Array.from({ length: count + 1 }, (_, i) => -limit + (2 * limit * i) / count);
+  }
   const right: number[] = [];
   for (let t = c; t < limit; ) {
     t = Math.min(limit, t + Math.min(MAX_PANEL, Math.max(fine, 0.5 * (t - c))));
@@ -106,7 +115,13 @@ function breakpoints(center: number, delta: number, limit: number): number[] {
     t = Math.max(-limit, t - Math.min(MAX_PANEL, Math.max(fine, 0.5 * (c - t))));
     left.push(t);
   }
+  if (left.length + right.length > MAX_PANELS) return null;
   return [...left.reverse(), c, ...right].filter((t, i, all) => i === 0 || t > all[i - 1]!);
+}
+
+/** The mesh for φ(s·) refined around `center`, or null when it would need more than MAX_PANELS panels. */
+function mesh(activation: Activation, center: number, s: number, limit: number): number[] | null {
+  return breakpoints(center, singularityDistance(activation) / Math.max(s, 1e-300), limit, activation === 'sin');
 }
 
 /** The composite m-point rule on the panels, weights times the standard normal density. */
@@ -151,7 +166,8 @@ export interface Coefficients {
 
 /** E[φ(s z)²] and E[φ′(s z)²] (1-D adaptive rule) with their error estimate. */
 export function energies(activation: Activation, s: number): [number, number, number, number] {
-  const edges = breakpoints(0, singularityDistance(activation) / Math.max(s, 1e-300), GAUSSIAN_LIMIT);
+  const edges = mesh(activation, 0, s, GAUSSIAN_LIMIT);
+  if (edges === null) return [NaN, NaN, Infinity, Infinity];
   const out: number[][] = [];
   for (const m of ORDERS) {
     const { nodes, weights } = gaussianRule(edges, m);
@@ -177,7 +193,12 @@ export function energies(activation: Activation, s: number): [number, number, nu
  * ≤ 1.09 in magnitude, with the rest of the density in the weight.
  */
 export function coefficients(activation: Activation, s: number, valueTarget: number, slopeTarget: number): Coefficients {
-  const edges = breakpoints(0, singularityDistance(activation) / Math.max(s, 1e-300), COEFFICIENT_LIMIT);
+  const edges = mesh(activation, 0, s, COEFFICIENT_LIMIT);
+  if (edges === null) {
+    // No series: every pair goes to the conditional rule.
+    const none = new Float64Array(0);
+    return { value: none, slope: none, terms: 0, valueTail: none, slopeTail: none, valueEnergy: NaN, slopeEnergy: NaN, valueError: Infinity, slopeError: Infinity, energyError: Infinity, complete: false };
+  }
   const sets = ORDERS.map((m) => {
     const { nodes, weights } = gaussianRule(edges, m);
     const u = nodes.map((z) => s * z);
@@ -268,10 +289,12 @@ export function coefficients(activation: Activation, s: number, valueTarget: num
  * |ρ| = 1 reduces to one 1-D rule.
  */
 export function conditional(activation: Activation, a: number, b: number, rho: number, sine: number): [number, number, number, number] {
-  const delta = singularityDistance(activation);
   const tau = b * sine;
+  const outerEdges = mesh(activation, 0, Math.max(a, b * Math.abs(rho)), GAUSSIAN_LIMIT);
+  const innerProbe = tau === 0 ? [] : mesh(activation, 0, tau, GAUSSIAN_LIMIT);
+  if (outerEdges === null || innerProbe === null) return [NaN, NaN, Infinity, Infinity];
   const results = ORDERS.map((m) => {
-    const outer = gaussianRule(breakpoints(0, delta / Math.max(a, b * Math.abs(rho), 1e-300), GAUSSIAN_LIMIT), m);
+    const outer = gaussianRule(outerEdges, m);
     const no = outer.nodes.length;
     const ua = outer.nodes.map((z) => a * z);
     const fa = new Float64Array(no);
@@ -294,7 +317,7 @@ export function conditional(activation: Activation, a: number, b: number, rho: n
     for (let k = 0; k < no; k++) {
       const mu = b * rho * outer.nodes[k]!;
       // The inner integrand bends where mu + τ w = 0: refine there.
-      const rule = gaussianRule(breakpoints(-mu / tau, delta / tau, GAUSSIAN_LIMIT), m);
+      const rule = gaussianRule(mesh(activation, -mu / tau, tau, GAUSSIAN_LIMIT)!, m);
       const u = rule.nodes.map((w) => mu + tau * w);
       const f = new Float64Array(u.length);
       const g = new Float64Array(u.length);

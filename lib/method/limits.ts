@@ -644,7 +644,8 @@ class SeriesKernel {
     let inputsMax = 0;
     for (const p of test === null ? [train] : [train, test]) {
       for (let i = 0; i < p.m; i++) {
-        const [ef, eg] = energies(o.activation, p.norm[i]!);
+        const [ef, eg, errorF, errorG] = energies(o.activation, p.norm[i]!);
+        if (!Number.isFinite(errorF + errorG)) throw new QuadratureError('limitKernel', [i, i], Infinity, NaN);
         let x2 = 0;
         for (let c = 0; c < p.k; c++) x2 += p.augmented[i * p.k + c]! ** 2;
         scale = Math.max(scale, ef + eg * x2);
@@ -722,6 +723,7 @@ class SeriesKernel {
           v = vv + dd * g.inputs;
           error = ev + ed * inputs + 8 * Number.EPSILON * (Math.abs(vv) + Math.abs(dd) * inputs);
         }
+        if (!(error <= this.target)) throw new QuadratureError('limitKernel', [i, j], error, this.target);
         if (!Number.isFinite(v)) throw new NonFiniteError('limitKernel', 'K∞', [i, j], v);
         if (error > worst) {
           worst = error;
