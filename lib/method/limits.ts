@@ -45,7 +45,7 @@
  * derivative formula. Measured accuracy: see DEFAULT_QUADRATURE_NODES.
  */
 import { NonFiniteError, QuadratureError } from '../errors.js';
-import { coefficients, conditional, energies, type Coefficients } from './hermite-series.js';
+import { coefficients, conditional, type Coefficients } from './hermite-series.js';
 import { potrf, potrs, posv } from '../linalg/cholesky.js';
 import { syevd } from '../linalg/eigen.js';
 import { checkMatrix, Matrix } from '../linalg/matrix.js';
@@ -632,20 +632,24 @@ function scale(a: Matrix, factor: number): Matrix {
 class SeriesKernel {
   private readonly o: Checked;
   private readonly target: number;
-  private readonly valueTarget: number;
-  private readonly slopeTarget: number;
   private readonly cache = new Map<number, Coefficients>();
 
   constructor(o: Checked, train: Points, test: Points | null) {
     this.o = o;
+    const sets = test === null ? [train] : [train, test];
+    const scales = [...new Set(sets.flatMap((p) => Array.from(p.norm)))];
+    const table = coefficients(o.activation, scales);
+    const index = new Map(scales.map((s, i) => [s, i]));
     let scale = 0;
     let valueMax = 0;
     let slopeMax = 0;
     let inputsMax = 0;
-    for (const p of test === null ? [train] : [train, test]) {
+    for (const p of sets) {
       for (let i = 0; i < p.m; i++) {
-        const [ef, eg, errorF, errorG] = energies(o.activation, p.norm[i]!);
-        if (!Number.isFinite(errorF + errorG)) throw new QuadratureError('limitKernel', [i, i], Infinity, NaN);
+        const at = index.get(p.norm[i]!)!;
+        const ef = table.valueEnergy[at]!;
+        const eg = table.slopeEnergy[at]!;
+        if (!Number.isFinite(ef + eg)) throw new QuadratureError('limitKernel', [i, i], Infinity, NaN);
         let x2 = 0;
         for (let c = 0; c < p.k; c++) x2 += p.augmented[i * p.k + c]! ** 2;
         scale = Math.max(scale, ef + eg * x2);
@@ -659,17 +663,13 @@ class SeriesKernel {
     // The series is run SLACK times further than the tolerance needs where that takes no more than
     // MAX_TERMS terms (the terms are cheap; the coefficients are accurate to ≈ 1e-16).
     const t = (this.target * SLACK) / 4;
-    this.valueTarget = valueMax > 0 ? (t * t) / valueMax : Infinity;
-    this.slopeTarget = slopeMax > 0 && inputsMax > 0 ? (t / inputsMax) ** 2 / slopeMax : Infinity;
+    const valueTarget = valueMax > 0 ? (t * t) / valueMax : Infinity;
+    const slopeTarget = slopeMax > 0 && inputsMax > 0 ? (t / inputsMax) ** 2 / slopeMax : Infinity;
+    table.cut(valueTarget, slopeTarget).forEach((c, i) => this.cache.set(scales[i]!, c));
   }
 
   private coefficientsAt(s: number): Coefficients {
-    let c = this.cache.get(s);
-    if (c === undefined) {
-      c = coefficients(this.o.activation, s, this.valueTarget, this.slopeTarget);
-      this.cache.set(s, c);
-    }
-    return c;
+    return this.cache.get(s)!;
   }
 
   matrix(rowPoints: Points, cols: Points | null): { kernel: Matrix; error: number } {
@@ -716,6 +716,11 @@ class SeriesKernel {
               break;
             }
           }
+        }
+        if (g.sin === 0 && g.cos === 1 && g.a === g.b && ci.terms > 0) {
+          // x̃ = x̃′ up to round-off (the diagonal): E[φ(s z)²] + E[φ′(s z)²]·x̃·x̃′.
+          v = ci.valueEnergy + ci.slopeEnergy * g.inputs;
+          error = ci.energyError * Math.max(1, inputs) + 8 * Number.EPSILON * Math.abs(v);
         }
         if (!(error <= half)) {
           // |ρ| = 1, or the series would need more terms: the conditional nested rule.
