@@ -53,6 +53,18 @@ interface Rule {
 
 const legendre = new Map<number, Rule>();
 
+/** [P_m(x), P′_m(x)] from the three-term recurrence. */
+function legendreAt(m: number, x: number): [number, number] {
+  let p0 = 1;
+  let p1 = x;
+  for (let k = 2; k <= m; k++) {
+    const p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
+    p0 = p1;
+    p1 = p2;
+  }
+  return [p1, (m * (x * p1 - p0)) / (x * x - 1)];
+}
+
 /** The m-point Gauss–Legendre rule on [−1, 1] (Newton on the Legendre recurrence). */
 function gaussLegendre(m: number): Rule {
   const cached = legendre.get(m);
@@ -61,28 +73,13 @@ function gaussLegendre(m: number): Rule {
   const weights = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     let x = Math.cos((Math.PI * (i + 0.75)) / (m + 0.5));
-    let dp = 0;
     for (let it = 0; it < 100; it++) {
-      let p0 = 1;
-      let p1 = x;
-      for (let k = 2; k <= m; k++) {
-        const p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
-        p0 = p1;
-        p1 = p2;
-      }
-      dp = (m * (x * p1 - p0)) / (x * x - 1);
-      const step = p1 / dp;
+      const [p, dp] = legendreAt(m, x);
+      const step = p / dp;
       x -= step;
       if (Math.abs(step) < 1e-16) break;
     }
-    let p0 = 1;
-    let p1 = x;
-    for (let k = 2; k <= m; k++) {
-      const p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
-      p0 = p1;
-      p1 = p2;
-    }
-    dp = (m * (x * p1 - p0)) / (x * x - 1);
+    const [, dp] = legendreAt(m, x);
     nodes[i] = x;
     weights[i] = 2 / ((1 - x * x) * dp * dp);
   }
