@@ -56,7 +56,8 @@ import { checkFiniteArray } from '../model/data.js';
 export const CLOSED_FORM_ACTIVATIONS: readonly Activation[] = ['relu', 'erf', 'sin'];
 
 /**
- * Gauss–Hermite nodes per axis by default: 512. The rule must resolve σ(a·z),
+ * Gauss–Hermite nodes per axis of the fixed rule (relu with method
+ * 'quadrature', or an explicit quadratureNodes): 512. The rule must resolve σ(a·z),
  * whose features have width ≈ 1/a in z (a² = σ_w²|x|² + σ_b²), with node
  * spacing ≈ π/√(2n) near 0: the n needed for a given accuracy grows like a².
  * Measured (max error relative to the kernel's largest entry, σ_w = σ_b = 1,
