@@ -79,6 +79,31 @@ export class AllocationError extends NntkError {
   }
 }
 
+/**
+ * An adaptive quadrature could not meet its tolerance: `index` is the worst
+ * entry (row, column), `error` its estimated absolute error (Infinity when
+ * the rule cannot even be set up), `target` the absolute error asked for
+ * (NaN when unknown).
+ */
+export class QuadratureError extends NntkError {
+  readonly routine: string;
+  readonly index: readonly number[];
+  readonly error: number;
+  readonly target: number;
+
+  constructor(routine: string, index: readonly number[], error: number, target: number) {
+    super(
+      Number.isFinite(error)
+        ? `${routine}: the quadrature of entry [${index.join(', ')}] reached an estimated error of ${error.toExponential(2)}, above the target ${target.toExponential(2)}: the tolerance cannot be met for these inputs`
+        : `${routine}: the quadrature of entry [${index.join(', ')}] cannot be done: its integrand varies too fast for the rule (scale too large)`,
+    );
+    this.routine = routine;
+    this.index = index;
+    this.error = error;
+    this.target = target;
+  }
+}
+
 /** A computation refused before allocating: its estimated memory is beyond the limit. */
 export class MemoryLimitError extends NntkError {
   readonly bytes: number;

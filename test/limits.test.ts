@@ -35,6 +35,14 @@
  *   (K∞/M)(λI + K∞/M)⁻¹ computed in numpy from that reference K∞, within
  *   the perturbation bound of the solve; it is exactly symmetric, its
  *   eigenvalues lie in (0, 1);
+ * - the adaptive Hermite-series rule (the default for tanh, sigmoid and
+ *   softplus) at |x|σ_w ∈ {0.5, 3, 10}, with and without bias, equals nested
+ *   scipy quad (test/reference/limit_nested_quad.py) to its own error
+ *   estimate plus the reference's bound, the estimate is within the default
+ *   tolerance 1e-10·max|K∞|, and so is the actual error; the derivative
+ *   kernel E[σ′(u)σ′(u′)] is checked on its own by scaling x by 2 and σ_w
+ *   by 1/2 (same Σ, x̃·x̃′ changed); an unreachable tolerance throws
+ *   QuadratureError;
  * - `nntk limit` writes bitwise what the API computes, --help exits 0, bad
  *   arguments exit 2.
  */
@@ -49,7 +57,9 @@ import {
   formatNpy,
   gaussHermite,
   limitKernel,
+  limitKernelEstimate,
   Matrix,
+  QuadratureError,
   NonFiniteError,
   kernel,
   readNpy,
@@ -214,7 +224,7 @@ describe('Gauss–Hermite quadrature against the closed forms', () => {
   ];
   for (const activation of ['erf', 'sin'] as const) {
     for (const [name, extra] of settings) {
-      it(`${activation}, ${name}: quadrature (512 nodes per axis) = closed form to 1e-10, |x| ≤ 3, square and cross`, () => {
+      it(`${activation}, ${name}: the adaptive quadrature = closed form to 1e-10, |x| ≤ 3, square and cross`, () => {
         const closed = limitKernel(X3, { activation, ...extra });
         const quad = limitKernel(X3, { activation, ...extra, method: 'quadrature' });
         expect(relativeError(quad, closed)).toBeLessThan(1e-10);
@@ -512,5 +522,101 @@ describe('nntk limit (the command)', () => {
       expect(r.status, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toMatch(/^nntk: limit: [^\n]*\n$/);
     }
+  });
+});
+
+interface NestedReference {
+  A: number[][];
+  B: number[][];
+  inputs: number[][];
+  error: number[][];
+  errorA: number[][];
+  errorB: number[][];
+}
+
+describe('the adaptive Hermite-series rule against nested scipy quad (test/reference/limit_nested_quad.py)', () => {
+  const cases: Array<{ activation: Activation; scale: number; bias: boolean }> = [];
+  for (const activation of ['tanh', 'sigmoid', 'softplus'] as const) {
+    for (const scale of [0.5, 3, 10]) for (const bias of [true, false]) cases.push({ activation, scale, bias });
+  }
+  // Three points of norm `scale` (σ_w = 1): two at angle 0.05 (ρ ≈ 0.999: the series is long there), one at 2.5.
+  const points = (r: number): number[][] => [[r, 0], [r * Math.cos(0.05), r * Math.sin(0.05)], [r * Math.cos(2.5), r * Math.sin(2.5)]];
+  const references = new Map<string, Promise<NestedReference>>();
+  const key = (c: (typeof cases)[number]): string => `${c.activation} ${c.scale} ${c.bias}`;
+  beforeAll(() => {
+    for (const c of cases) {
+      const request = JSON.stringify({ activation: c.activation, X: points(c.scale), sigmaW: 1, sigmaB: 1, bias: c.bias });
+      references.set(
+        key(c),
+        new Promise((resolve, reject) => {
+          // The reference's numpy has its own OpenBLAS: a core type forced for nntk's (e.g. SkylakeX on a CPU without AVX-512) must not reach it.
+          const { OPENBLAS_CORETYPE: _coretype, ...env } = process.env;
+          const child = execFile('python3', [join(ROOT, 'test/reference/limit_nested_quad.py')], { maxBuffer: 1 << 24, env }, (error, stdout) => {
+            if (error) reject(error);
+            else resolve(JSON.parse(stdout) as NestedReference);
+          });
+          child.stdin!.end(request);
+        }),
+      );
+    }
+  });
+  const tolerance = 1e-10;
+  for (const c of cases) {
+    it(`${c.activation}, |x|σ_w = ${c.scale}, ${c.bias ? 'bias' : 'no bias'}: K∞ and E[σ′σ′] within the estimate plus the reference's bound; estimate and actual error ≤ 1e-10·max|K∞|`, async () => {
+      const ref = await references.get(key(c))!;
+      const m = 3;
+      const X = Matrix.from(points(c.scale));
+      const first = limitKernelEstimate(X, { activation: c.activation, bias: c.bias });
+      // Same Σ (2x with σ_w/2), x̃·x̃′ = 4x·x′ (+1): separates the two expectations.
+      const second = limitKernelEstimate(Matrix.from(points(2 * c.scale)), { activation: c.activation, bias: c.bias, sigmaW: 0.5 });
+      let largest = 0;
+      for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) largest = Math.max(largest, Math.abs(ref.A[i]![j]! + ref.B[i]![j]! * ref.inputs[i]![j]!));
+      const estimate = first.errorEstimate * m;
+      expect(estimate).toBeLessThanOrEqual(tolerance * largest);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < m; j++) {
+          const exact = ref.A[i]![j]! + ref.B[i]![j]! * ref.inputs[i]![j]!;
+          const actual = Math.abs(first.kernel.get(i, j) * m - exact);
+          // Rounding of the /M and the comparison: a few ε of the largest entry.
+          const rounding = 8 * Number.EPSILON * largest;
+          expect(actual, `K∞[${i}, ${j}]`).toBeLessThanOrEqual(estimate + ref.error[i]![j]! + rounding);
+          expect(actual, `K∞[${i}, ${j}] actual`).toBeLessThanOrEqual(tolerance * largest);
+          const p1 = ref.inputs[i]![j]!;
+          const p2 = 4 * (p1 - (c.bias ? 1 : 0)) + (c.bias ? 1 : 0);
+          const slope = ((second.kernel.get(i, j) - first.kernel.get(i, j)) * m) / (p2 - p1);
+          const slopeBound = (estimate + second.errorEstimate * m + 2 * rounding) / Math.abs(p2 - p1) + ref.errorB[i]![j]!;
+          expect(Math.abs(slope - ref.B[i]![j]!), `E[σ′σ′][${i}, ${j}]`).toBeLessThanOrEqual(slopeBound);
+        }
+      }
+    }, 120_000);
+  }
+
+  it('sin by quadrature at |x|σ_w = 30 (oscillating: a uniform mesh) matches its closed form to the estimate, ≤ 1e-10', () => {
+    const X = Matrix.from(points(30));
+    const quad = limitKernelEstimate(X, { activation: 'sin', method: 'quadrature' });
+    const closed = limitKernel(X, { activation: 'sin' });
+    const largest = Math.max(...closed.data.map(Math.abs));
+    expect(quad.errorEstimate).toBeLessThanOrEqual(1e-10 * largest);
+    expect(maxDifference(quad.kernel.data, closed.data)).toBeLessThanOrEqual(quad.errorEstimate + 8 * Number.EPSILON * largest);
+  });
+
+  it('an integrand beyond the rule (sin at |x|σ_w = 1000, method quadrature) throws QuadratureError naming the entry', () => {
+    const X = Matrix.from(points(1000));
+    let caught: unknown;
+    try {
+      limitKernel(X, { activation: 'sin', method: 'quadrature' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(QuadratureError);
+    expect((caught as QuadratureError).index).toEqual([0, 0]);
+    expect((caught as QuadratureError).message).toMatch(/entry \[0, 0\]/);
+  });
+
+  it('rejects a tolerance outside [1e-14, 1)', () => {
+    const X = Matrix.from(points(1));
+    expect(() => limitKernel(X, { activation: 'tanh', tolerance: 0 })).toThrow(RangeError);
+    expect(() => limitKernel(X, { activation: 'tanh', tolerance: 1 })).toThrow(RangeError);
+    expect(() => limitKernel(X, { activation: 'tanh', tolerance: Number.NaN })).toThrow(RangeError);
   });
 });

@@ -28,7 +28,13 @@
  *          (the sinh form for |Σ₁₂| < 1/2, where the difference would cancel;
  *          the exponentials otherwise, where sinh could overflow)
  *
- * Any activation: the tensor-product Gauss–Hermite rule on z ~ N(0, I₂) with
+ * Any other activation (and any, with method 'quadrature'): by default the
+ * adaptive Hermite-series rule of lib/method/hermite-series.ts, to
+ * `tolerance` relative to max|K∞| with an error estimate
+ * ({@link limitKernelEstimate}); relu (not smooth) and an explicit
+ * `quadratureNodes` use the fixed rule below.
+ *
+ * The fixed rule: the tensor-product Gauss–Hermite rule on z ~ N(0, I₂) with
  * u = a·z₁, u′ = b·(cos θ·z₁ + sin θ·z₂) — that is u = L·z with L the
  * Cholesky factor [[a, 0], [b cos θ, b sin θ]] of Σ, which stays defined in
  * the rank-one case (sin θ = 0: x ∥ x′) and for a = 0. Node pairs whose
@@ -38,7 +44,8 @@
  * Newton's method on the orthonormal Hermite recurrence, weights from the
  * derivative formula. Measured accuracy: see DEFAULT_QUADRATURE_NODES.
  */
-import { NonFiniteError } from '../errors.js';
+import { NonFiniteError, QuadratureError } from '../errors.js';
+import { coefficients, conditional, type Coefficients } from './hermite-series.js';
 import { potrf, potrs, posv } from '../linalg/cholesky.js';
 import { syevd } from '../linalg/eigen.js';
 import { checkMatrix, Matrix } from '../linalg/matrix.js';
@@ -49,7 +56,8 @@ import { checkFiniteArray } from '../model/data.js';
 export const CLOSED_FORM_ACTIVATIONS: readonly Activation[] = ['relu', 'erf', 'sin'];
 
 /**
- * Gauss–Hermite nodes per axis by default: 512. The rule must resolve σ(a·z),
+ * Gauss–Hermite nodes per axis of the fixed rule (relu with method
+ * 'quadrature', or an explicit quadratureNodes): 512. The rule must resolve σ(a·z),
  * whose features have width ≈ 1/a in z (a² = σ_w²|x|² + σ_b²), with node
  * spacing ≈ π/√(2n) near 0: the n needed for a given accuracy grows like a².
  * Measured (max error relative to the kernel's largest entry, σ_w = σ_b = 1,
@@ -72,6 +80,9 @@ export const DEFAULT_QUADRATURE_NODES = 512;
 /** The largest number of Gauss–Hermite nodes per axis accepted (at 1024 the outer weights are already below 1e-300). */
 export const MAX_QUADRATURE_NODES = 1024;
 
+/** The adaptive rule's default relative tolerance (see {@link LimitKernelOptions.tolerance}). */
+export const DEFAULT_TOLERANCE = 1e-10;
+
 export type LimitKind = 'ntk' | 'nntk';
 export type LimitMethod = 'auto' | 'closed-form' | 'quadrature';
 
@@ -89,8 +100,20 @@ export interface LimitKernelOptions {
   lambda?: number;
   /** Test points as rows: the cross-kernel, M2 × M, still divided by M = rows of X. */
   X2?: Matrix;
-  /** Gauss–Hermite nodes per axis, 1 … 1024. Default {@link DEFAULT_QUADRATURE_NODES}. */
+  /**
+   * Gauss–Hermite nodes per axis, 1 … 1024: selects the fixed tensor-product
+   * rule instead of the adaptive one. Default: unset (the adaptive rule),
+   * except for relu with method 'quadrature', which always uses the fixed
+   * rule with {@link DEFAULT_QUADRATURE_NODES}.
+   */
   quadratureNodes?: number;
+  /**
+   * The adaptive rule's target: the estimated absolute error of every entry
+   * of K∞ at most `tolerance`·max|K∞| (max|K∞| = the largest K∞(x, x) of the
+   * points involved, which is max|K∞| for the square kernel). A
+   * {@link QuadratureError} when it cannot be met. In [1e-14, 1). Default 1e-10.
+   */
+  tolerance?: number;
   /**
    * 'auto' (default): the closed form for relu, erf and sin, quadrature
    * otherwise. 'closed-form' refuses other activations; 'quadrature' uses the
@@ -123,15 +146,48 @@ export function gaussHermite(n: number): GaussHermiteRule {
  * Square results are exactly symmetric.
  */
 export function limitKernel(X: Matrix, options: LimitKernelOptions): Matrix {
+  return limitKernelEstimate(X, options).kernel;
+}
+
+/** {@link limitKernel}'s result with the quadrature's error estimate. */
+export interface LimitKernelEstimate {
+  kernel: Matrix;
+  /**
+   * The largest estimated absolute error over the entries of K∞/M (of the
+   * square and the cross-kernel; for 'nntk' that of K∞/M before the solve).
+   * 0 for the closed forms (exact up to round-off); NaN for the fixed
+   * Gauss–Hermite rule, which has no estimate.
+   */
+  errorEstimate: number;
+}
+
+/** {@link limitKernel} with the error estimate of its quadrature. */
+export function limitKernelEstimate(X: Matrix, options: LimitKernelOptions): LimitKernelEstimate {
   const o = checkLimitOptions(X, options);
   const m = X.rows;
   const train = points(X, o);
-  const cross = o.X2 === undefined ? null : scale(kernelMatrix(points(o.X2, o), train, o), 1 / m);
-  if (o.kind === 'ntk' && cross !== null) return cross;
-  const gram = scale(kernelMatrix(train, null, o), 1 / m);
-  if (o.kind === 'ntk') return gram;
+  const testPoints = o.X2 === undefined ? null : points(o.X2, o);
+  const series = o.series ? new SeriesKernel(o, train, testPoints) : null;
+  let errorEstimate = o.quadrature && !o.series ? NaN : 0;
+  const compute = (rows: Points, cols: Points | null): Matrix => {
+    if (series === null) return scale(kernelMatrix(rows, cols, o), 1 / m);
+    const r = series.matrix(rows, cols);
+    errorEstimate = Math.max(errorEstimate, r.error / m);
+    return scale(r.kernel, 1 / m);
+  };
+  const cross = testPoints === null ? null : compute(testPoints, train);
+  if (o.kind === 'ntk' && cross !== null) return { kernel: cross, errorEstimate };
+  const gram = compute(train, null);
+  if (o.kind === 'ntk') return { kernel: gram, errorEstimate };
+  const kernel = newtonLimit(gram, cross, o.lambda!);
+  return { kernel, errorEstimate };
+}
+
+/** (K + λI)⁻¹-weighted: the limit Newton kernel from K∞/M (and the cross-kernel). */
+function newtonLimit(gram: Matrix, cross: Matrix | null, lambda: number): Matrix {
+  const m = gram.rows;
   const a = gram.clone();
-  for (let i = 0; i < m; i++) a.data[i * m + i] = a.data[i * m + i]! + o.lambda!;
+  for (let i = 0; i < m; i++) a.data[i * m + i] = a.data[i * m + i]! + lambda;
   if (cross !== null) return potrs(potrf(a), cross);
   // K and (λI + K)⁻¹ commute: the product is symmetric; average away the round-off.
   const k = posv(a, gram);
@@ -158,6 +214,9 @@ interface Checked {
   X2: Matrix | undefined;
   nodes: number;
   quadrature: boolean;
+  /** The adaptive Hermite-series rule (else the fixed Gauss–Hermite one when quadrature). */
+  series: boolean;
+  tolerance: number;
 }
 
 function checkLimitOptions(X: Matrix, options: LimitKernelOptions): Checked {
@@ -191,6 +250,9 @@ function checkLimitOptions(X: Matrix, options: LimitKernelOptions): Checked {
   }
   const nodes = options.quadratureNodes ?? DEFAULT_QUADRATURE_NODES;
   checkNodes(where, nodes);
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  if (typeof tolerance !== 'number') throw new TypeError(`${where}: tolerance must be a number, got ${typeof tolerance}`);
+  if (!(tolerance >= 1e-14 && tolerance < 1)) throw new RangeError(`${where}: tolerance must be in [1e-14, 1), got ${tolerance}`);
   const method = options.method ?? 'auto';
   if (method !== 'auto' && method !== 'closed-form' && method !== 'quadrature') {
     throw new RangeError(`${where}: method must be 'auto', 'closed-form' or 'quadrature', got ${String(method)}`);
@@ -199,7 +261,9 @@ function checkLimitOptions(X: Matrix, options: LimitKernelOptions): Checked {
   if (method === 'closed-form' && !closed) {
     throw new RangeError(`${where}: ${activation} has no closed-form limit kernel (closed forms: ${CLOSED_FORM_ACTIVATIONS.join(', ')}); use quadrature`);
   }
-  return { activation, sigmaW, sigmaB, bias, kind, lambda, X2, nodes, quadrature: method === 'quadrature' || !closed };
+  const quadrature = method === 'quadrature' || !closed;
+  const series = quadrature && options.quadratureNodes === undefined && activation !== 'relu';
+  return { activation, sigmaW, sigmaB, bias, kind, lambda, X2, nodes, quadrature, series, tolerance };
 }
 
 function sigma(where: string, name: string, value: unknown): number {
@@ -392,6 +456,9 @@ interface PairRule {
 
 const PRUNE = 1e-24;
 
+/** The series' truncation target as a fraction of its error budget, where reachable within MAX_TERMS. */
+const SLACK = 1e-4;
+
 class Quadrature {
   private readonly rule: PairRule;
   private readonly activation: Activation;
@@ -552,4 +619,127 @@ const SQRT = Float64Array.from({ length: MAX_QUADRATURE_NODES + 1 }, (_, k) => M
 function scale(a: Matrix, factor: number): Matrix {
   for (let i = 0; i < a.data.length; i++) a.data[i] = a.data[i]! * factor;
   return a;
+}
+
+// ---------------------------------------------------------------------------
+// The adaptive Hermite-series rule
+
+/**
+ * K∞ by the Hermite series of lib/method/hermite-series.ts, to the
+ * tolerance relative to the largest K∞(x, x) = E[φ(s z)²] + E[φ′(s z)²]|x̃|²
+ * of the points: half of the budget for the truncation of the series, half
+ * for the coefficients' quadrature. Coefficients are cached per scale s.
+ */
+class SeriesKernel {
+  private readonly o: Checked;
+  private readonly target: number;
+  private readonly cache = new Map<number, Coefficients>();
+
+  constructor(o: Checked, train: Points, test: Points | null) {
+    this.o = o;
+    const sets = test === null ? [train] : [train, test];
+    const scales = [...new Set(sets.flatMap((p) => Array.from(p.norm)))];
+    const table = coefficients(o.activation, scales);
+    const index = new Map(scales.map((s, i) => [s, i]));
+    let scale = 0;
+    let valueMax = 0;
+    let slopeMax = 0;
+    let inputsMax = 0;
+    for (const p of sets) {
+      for (let i = 0; i < p.m; i++) {
+        const at = index.get(p.norm[i]!)!;
+        const ef = table.valueEnergy[at]!;
+        const eg = table.slopeEnergy[at]!;
+        if (!Number.isFinite(ef + eg)) throw new QuadratureError('limitKernel', [i, i], Infinity, NaN);
+        let x2 = 0;
+        for (let c = 0; c < p.k; c++) x2 += p.augmented[i * p.k + c]! ** 2;
+        scale = Math.max(scale, ef + eg * x2);
+        valueMax = Math.max(valueMax, ef);
+        slopeMax = Math.max(slopeMax, eg);
+        inputsMax = Math.max(inputsMax, x2);
+      }
+    }
+    this.target = o.tolerance * scale;
+    // With the other point's tail ≤ its energy, a tail ≤ (t/2)²/E_max bounds the pair's truncation by t/2.
+    // The series is run SLACK times further than the tolerance needs where that takes no more than
+    // MAX_TERMS terms (the terms are cheap; the coefficients are accurate to ≈ 1e-16).
+    const t = (this.target * SLACK) / 4;
+    const valueTarget = valueMax > 0 ? (t * t) / valueMax : Infinity;
+    const slopeTarget = slopeMax > 0 && inputsMax > 0 ? (t / inputsMax) ** 2 / slopeMax : Infinity;
+    table.cut(valueTarget, slopeTarget).forEach((c, i) => this.cache.set(scales[i]!, c));
+  }
+
+  private coefficientsAt(s: number): Coefficients {
+    return this.cache.get(s)!;
+  }
+
+  matrix(rowPoints: Points, cols: Points | null): { kernel: Matrix; error: number } {
+    const symmetric = cols === null;
+    const colPoints = cols ?? rowPoints;
+    const mr = rowPoints.m;
+    const mc = colPoints.m;
+    const out = new Matrix(mr, mc);
+    const rowCoefficients = Array.from({ length: mr }, (_, i) => this.coefficientsAt(rowPoints.norm[i]!));
+    const colCoefficients = symmetric ? rowCoefficients : Array.from({ length: mc }, (_, j) => this.coefficientsAt(colPoints.norm[j]!));
+    const g = newPair();
+    let worst = 0;
+    let worstAt: [number, number] = [0, 0];
+    const half = this.target / 2;
+    for (let i = 0; i < mr; i++) {
+      const ci = rowCoefficients[i]!;
+      const end = symmetric ? i + 1 : mc;
+      for (let j = 0; j < end; j++) {
+        pair(rowPoints, i, colPoints, j, g);
+        const cj = colCoefficients[j]!;
+        const inputs = Math.abs(g.inputs);
+        let v = NaN;
+        let error = Infinity;
+        if (g.sin !== 0) {
+          // The series, while its tail bound is above half the budget.
+          const rho = g.cos;
+          const r = Math.abs(rho);
+          const n = Math.min(ci.terms, cj.terms);
+          const tight = half * SLACK;
+          let power = 1;
+          let vv = 0;
+          let dd = 0;
+          for (let k = 0; k < n; k++) {
+            vv += ci.value[k]! * cj.value[k]! * power;
+            dd += ci.slope[k]! * cj.slope[k]! * power;
+            power *= rho;
+            const tail = r === 0 ? 0 : Math.abs(power) * (Math.sqrt(ci.valueTail[k]! * cj.valueTail[k]!) + inputs * Math.sqrt(ci.slopeTail[k]! * cj.slopeTail[k]!));
+            if (tail <= tight || (k === n - 1 && tail <= half)) {
+              v = vv + dd * g.inputs;
+              const coefficientError =
+                ci.valueError * Math.sqrt(cj.valueEnergy) + cj.valueError * Math.sqrt(ci.valueEnergy) +
+                inputs * (ci.slopeError * Math.sqrt(cj.slopeEnergy) + cj.slopeError * Math.sqrt(ci.slopeEnergy));
+              error = tail + coefficientError + 8 * Number.EPSILON * (k + 1) * Math.sqrt((ci.valueEnergy + inputs * ci.slopeEnergy) * (cj.valueEnergy + inputs * cj.slopeEnergy));
+              break;
+            }
+          }
+        }
+        if (g.sin === 0 && g.cos === 1 && g.a === g.b && ci.terms > 0) {
+          // x̃ = x̃′ up to round-off (the diagonal): E[φ(s z)²] + E[φ′(s z)²]·x̃·x̃′.
+          v = ci.valueEnergy + ci.slopeEnergy * g.inputs;
+          error = ci.energyError * Math.max(1, inputs) + 8 * Number.EPSILON * Math.abs(v);
+        }
+        if (!(error <= half)) {
+          // |ρ| = 1, or the series would need more terms: the conditional nested rule.
+          const [vv, dd, ev, ed] = conditional(this.o.activation, g.a, g.b, g.cos, g.sin);
+          v = vv + dd * g.inputs;
+          error = ev + ed * inputs + 8 * Number.EPSILON * (Math.abs(vv) + Math.abs(dd) * inputs);
+        }
+        if (!(error <= this.target)) throw new QuadratureError('limitKernel', [i, j], error, this.target);
+        if (!Number.isFinite(v)) throw new NonFiniteError('limitKernel', 'K∞', [i, j], v);
+        if (error > worst) {
+          worst = error;
+          worstAt = [i, j];
+        }
+        out.data[i * mc + j] = v;
+        if (symmetric) out.data[j * mc + i] = v;
+      }
+    }
+    if (!(worst <= this.target)) throw new QuadratureError('limitKernel', worstAt, worst, this.target);
+    return { kernel: out, error: worst };
+  }
 }
