@@ -1,5 +1,5 @@
 /**
- * The infinite-width kernels of SPEC §5 (lib/method/limits.ts):
+ * The infinite-width kernels of docs/math.md §5 (lib/method/limits.ts):
  *
  * - the closed forms (relu, erf, sin) and the quadrature (tanh) are the
  *   limits of the empirical NTK: the average over S = 8 seeds of kernel(net, X)

@@ -1,5 +1,5 @@
 /**
- * The infinite-width kernels of SPEC §5 (β = 1/2, at initialisation):
+ * The infinite-width kernels of docs/math.md §5 (β = 1/2, at initialisation):
  *
  *   K∞(x, x′) = E[σ(u)σ(u′)] + E[c²]·E[σ′(u)σ′(u′)]·x̃·x̃′,   E[c²] = 1,
  *   (u, u′) ~ N(0, Σ),  Σ = [[|v|², v·v′], [v·v′, |v′|²]],  v = [σ_w x; σ_b] (σ_w x without bias),
@@ -140,7 +140,7 @@ export function gaussHermite(n: number): GaussHermiteRule {
 }
 
 /**
- * The limit kernel of SPEC §5 with the normalisation of `nntk kernel`:
+ * The limit kernel of docs/math.md §5 with the normalisation of `nntk kernel`:
  * K∞(X, X)/M ('ntk', M × M), K∞(X2, X)/M with `X2` (M2 × M), and for 'nntk'
  * (K∞/M)(λI + K∞/M)⁻¹, or (K∞(X2, X)/M)(λI + K∞(X, X)/M)⁻¹ with `X2`.
  * Square results are exactly symmetric.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference for the infinite-width kernels of SPEC.md §5, by
+"""Independent reference for the infinite-width kernels of docs/math.md §5, by
 scipy's adaptive quadrature (QUADPACK), for any activation.
 
     python3 test/reference/limit_quadrature.py DIR
@@ -21,7 +21,7 @@ and receives limits.json, one entry per config:
     minA       λ_min(λI + K/M), normN ‖N‖₂, kappaA κ₂(λI + K/M): what the
                error of K and of the solve can grow by in N
 
-Written from the SPEC alone:
+Written from docs/math.md alone:
 
     K∞(x, x′) = E[σ(u)σ(u′)] + E[σ′(u)σ′(u′)]·x̃·x̃′,  (u, u′) ~ N(0, Σ),
     Σ = [[σ_w²|x|² + σ_b², σ_w² x·x′ + σ_b²], [·, σ_w²|x′|² + σ_b²]]
