@@ -1,7 +1,7 @@
 // An ESM user of the installed package: train a tiny network by regularized
 // Newton, compute its NTK, and check the numbers against exact properties.
 import assert from 'node:assert/strict';
-import { Matrix, TwoLayerNetwork, train, ntk, eigh, cholesky } from 'nntk';
+import { Matrix, TwoLayerNetwork, train, kernel, eigh, cholesky } from 'nntk';
 
 const m = 8;
 const X = new Matrix(m, 2);
@@ -16,7 +16,7 @@ const result = train(net, X, y, { method: 'newton', tol: 1e-8, maxSteps: 50 });
 assert.equal(result.reason, 'converged', `training stopped: ${result.reason}`);
 assert.ok(result.residual <= 1e-8, `relative residual ${result.residual}`);
 
-const K = ntk(result.net, X);
+const { kernel: K } = kernel(result.net, X);
 assert.deepEqual([K.rows, K.cols], [m, m]);
 for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) assert.equal(K.get(i, j), K.get(j, i), 'the NTK is symmetric');
 // A Gram matrix is positive semidefinite: its eigenvalues are ≥ −p(n)·ε·‖K‖₂ (LAPACK's backward error).
