@@ -21,7 +21,8 @@ export { spectrum, project, stepFactors, type SpectrumOptions } from './method/s
 export { train, DivergenceError, defaultLearningRate } from './method/train.js';
 export type { TrainOptions, NewtonTrainOptions, GradientTrainOptions, TrainResult, HistoryEntry, StopReason } from './method/train.js';
 export type { KernelKind, KernelResult } from './method/kernel-result.js';
-export { limitKernel, limitKernelEstimate, gaussHermite, CLOSED_FORM_ACTIVATIONS, DEFAULT_QUADRATURE_NODES, DEFAULT_TOLERANCE, MAX_QUADRATURE_NODES, type LimitKernelEstimate } from './method/limits.js';
+export { limitKernel, gaussHermite, CLOSED_FORM_ACTIVATIONS, DEFAULT_QUADRATURE_NODES, DEFAULT_TOLERANCE, MAX_QUADRATURE_NODES } from './method/limits.js';
+export { limitNewtonKernel } from './method/limit-newton.js';
 export type { LimitKernelOptions, LimitKind, LimitMethod, GaussHermiteRule } from './method/limits.js';
 export { trainAsync } from './method/train-async.js';
 export type { TrainAsyncOptions, NewtonTrainAsyncOptions, GradientTrainAsyncOptions, TrainCheckpoint, TrainAsyncExtras } from './method/train-async.js';

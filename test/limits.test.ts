@@ -57,7 +57,7 @@ import {
   formatNpy,
   gaussHermite,
   limitKernel,
-  limitKernelEstimate,
+  limitNewtonKernel,
   Matrix,
   QuadratureError,
   NonFiniteError,
@@ -67,6 +67,7 @@ import {
   TwoLayerNetwork,
   writeNpy,
   type Activation,
+  type KernelResult,
   type LimitKernelOptions,
 } from '../lib/index.js';
 
@@ -157,7 +158,7 @@ describe('the limit is the mean of the empirical NTK at large width', () => {
   ];
   for (const [activation, options] of cases) {
     it(`${activation}, ${options.bias ? 'bias' : 'no bias'}, σ_w = ${options.sigmaW}${options.bias ? `, σ_b = ${options.sigmaB}` : ''}: |mean of ${S} seeds − K∞/M| ≤ 10·max|K∞/M|/√(N·S)`, () => {
-      const limit = limitKernel(XS, { activation, ...options });
+      const limit = limitKernel(XS, { activation, ...options }).kernel;
       const { mean } = empirical(activation, N, S, XS, options, limit);
       const ratio = (relativeError(mean, limit) * Math.sqrt(N * S));
       expect(ratio).toBeLessThan(10);
@@ -172,8 +173,8 @@ describe('the limit is the mean of the empirical NTK at large width', () => {
   it('the conventions of the cross-kernels match kernel(net, X2, X) for ntk and the Gauss–Newton nntk (tanh, λ = 0.1, N = 4096, mean of 8 seeds, within 5%)', () => {
     const X2 = Matrix.from([[0.3, -0.2], [1.1, 0.4], [-0.7, 0.9]]);
     const lambda = 0.1;
-    const limitNtk = limitKernel(XS, { activation: 'tanh', X2 });
-    const limitNntk = limitKernel(XS, { activation: 'tanh', X2, kind: 'nntk', lambda });
+    const limitNtk = limitKernel(X2, XS, { activation: 'tanh' }).kernel;
+    const limitNntk = limitKernel(X2, XS, { activation: 'tanh', kind: 'nntk', lambda }).kernel;
     const meanNtk = new Matrix(3, XS.rows);
     const meanNntk = new Matrix(3, XS.rows);
     for (let seed = 0; seed < 8; seed++) {
@@ -192,7 +193,7 @@ describe('the limit is the mean of the empirical NTK at large width', () => {
   for (const activation of ['tanh', 'relu'] as const) {
     it(`${activation}: the relative Frobenius distance decays like N^(−1/2) (slope in [−0.65, −0.35] between N = 1024 and 16384)`, () => {
       const options = { bias: true, sigmaW: 1, sigmaB: 1 };
-      const limit = limitKernel(XS, { activation, ...options });
+      const limit = limitKernel(XS, { activation, ...options }).kernel;
       const small = empirical(activation, 1024, 8, XS, options, limit).distance;
       const large = empirical(activation, 16384, 8, XS, options, limit).distance;
       const slope = Math.log(large / small) / Math.log(16);
@@ -225,25 +226,25 @@ describe('Gauss–Hermite quadrature against the closed forms', () => {
   for (const activation of ['erf', 'sin'] as const) {
     for (const [name, extra] of settings) {
       it(`${activation}, ${name}: the adaptive quadrature = closed form to 1e-10, |x| ≤ 3, square and cross`, () => {
-        const closed = limitKernel(X3, { activation, ...extra });
-        const quad = limitKernel(X3, { activation, ...extra, method: 'quadrature' });
+        const closed = limitKernel(X3, { activation, ...extra }).kernel;
+        const quad = limitKernel(X3, { activation, ...extra, method: 'quadrature' }).kernel;
         expect(relativeError(quad, closed)).toBeLessThan(1e-10);
         expect(isExactlySymmetric(quad) && isExactlySymmetric(closed)).toBe(true);
-        const cross = limitKernel(X3, { activation, ...extra, X2 });
-        expect(relativeError(limitKernel(X3, { activation, ...extra, X2, method: 'quadrature' }), cross)).toBeLessThan(1e-10);
+        const cross = limitKernel(X2, X3, { activation, ...extra }).kernel;
+        expect(relativeError(limitKernel(X2, X3, { activation, ...extra, method: 'quadrature' }).kernel, cross)).toBeLessThan(1e-10);
       });
     }
   }
 
   it('relu: quadrature converges only like n^(−1/2) (kink and jump); within the README’s 7e-3 at 512 nodes', () => {
-    const closed = limitKernel(X3, { activation: 'relu' });
-    const quad = limitKernel(X3, { activation: 'relu', method: 'quadrature' });
+    const closed = limitKernel(X3, { activation: 'relu' }).kernel;
+    const quad = limitKernel(X3, { activation: 'relu', method: 'quadrature' }).kernel;
     expect(relativeError(quad, closed)).toBeLessThan(7e-3);
   });
 
   it('a cross-kernel with X2 = X equals the square kernel (to the quadrature error for tanh: x and x′ swap roles)', () => {
-    expect(relativeError(limitKernel(XS, { activation: 'relu', X2: XS }), limitKernel(XS, { activation: 'relu' }))).toBeLessThan(1e-15);
-    expect(relativeError(limitKernel(XS, { activation: 'tanh', X2: XS }), limitKernel(XS, { activation: 'tanh' }))).toBeLessThan(1e-12);
+    expect(relativeError(limitKernel(XS, XS, { activation: 'relu' }).kernel, limitKernel(XS, { activation: 'relu' }).kernel)).toBeLessThan(1e-15);
+    expect(relativeError(limitKernel(XS, XS, { activation: 'tanh' }).kernel, limitKernel(XS, { activation: 'tanh' }).kernel)).toBeLessThan(1e-12);
   });
 });
 
@@ -258,13 +259,13 @@ describe('against numpy', () => {
       for (const bias of [true, false]) configs.push({ activation, bias, sigmaW: bias ? 0.9 : 1.1, sigmaB: 1.2 });
     }
     for (const [i, c] of configs.entries()) {
-      await writeNpy(path(`K${i}.npy`), { shape: [X3.rows, X3.rows], data: limitKernel(X3, c).data });
-      const n = limitKernel(X3, { ...c, kind: 'nntk', lambda });
+      await writeNpy(path(`K${i}.npy`), { shape: [X3.rows, X3.rows], data: limitKernel(X3, c).kernel.data });
+      const n = limitKernel(X3, { ...c, kind: 'nntk', lambda }).kernel;
       expect(isExactlySymmetric(n)).toBe(true);
       // X3 has repeated and parallel points (K∞ singular); the spectrum is checked on 9 distinct, pairwise independent points.
-      const { values } = spectrum(limitKernel(XC, { ...c, kind: 'nntk', lambda }), { vectors: false });
+      const { values } = spectrum(limitKernel(XC, { ...c, kind: 'nntk', lambda }).kernel, { vectors: false });
       expect(Array.from(values).every((v) => v > 0 && v < 1), `${c.activation}, bias ${c.bias}: ${values[0]} … ${values[values.length - 1]}`).toBe(true);
-      await writeNpy(path(`C${i}.npy`), { shape: [2, X3.rows], data: limitKernel(X3, { ...c, X2 }).data });
+      await writeNpy(path(`C${i}.npy`), { shape: [2, X3.rows], data: limitKernel(X2, X3, c).kernel.data });
     }
     writeFileSync(path('configs.json'), JSON.stringify(configs));
     const script = `
@@ -394,10 +395,10 @@ describe('against adaptive quadrature (scipy, test/reference/limit_quadrature.py
       it(`${label}, ${method}: K∞/M (square and cross, |x| ≤ 3) within the stated accuracy plus the reference's error bound`, async () => {
         const ref = (await quadratureReference)[i]!;
         const accuracy = STATED_ACCURACY[c.activation][method];
-        const K = limitKernel(XQ, { ...c, method });
+        const K = limitKernel(XQ, { ...c, method }).kernel;
         // The library's stated error relative to the largest entry, plus the reference's own bound per entry.
         expect(maxDifference(K.data, ref.K)).toBeLessThanOrEqual(accuracy * maxAbs(K.data) + ref.Kerror);
-        const cross = limitKernel(XQ, { ...c, method, X2: XQ2 });
+        const cross = limitKernel(XQ2, XQ, { ...c, method }).kernel;
         expect(maxDifference(cross.data, ref.cross)).toBeLessThanOrEqual(accuracy * maxAbs(K.data) + ref.crossError);
       }, REFERENCE_WAIT_MS);
     }
@@ -410,11 +411,80 @@ describe('against adaptive quadrature (scipy, test/reference/limit_quadrature.py
       const deltaK = M * (STATED_ACCURACY[c.activation].auto * maxAbs(Float64Array.from(ref.K)) + Math.max(ref.Kerror, ref.crossError));
       const tolerance = (deltaK * (1 + ref.normN)) / ref.minA + 2 * 4 * M * 2.2e-16 * ref.kappaA * ref.normN;
       expect(tolerance).toBeLessThan(1e-2);
-      expect(maxDifference(limitKernel(XQ, { ...c, kind: 'nntk', lambda: QUADRATURE_LAMBDA }).data, ref.N)).toBeLessThanOrEqual(tolerance);
-      const cross = limitKernel(XQ, { ...c, kind: 'nntk', lambda: QUADRATURE_LAMBDA, X2: XQ2 });
+      expect(maxDifference(limitKernel(XQ, { ...c, kind: 'nntk', lambda: QUADRATURE_LAMBDA }).kernel.data, ref.N)).toBeLessThanOrEqual(tolerance);
+      const cross = limitKernel(XQ2, XQ, { ...c, kind: 'nntk', lambda: QUADRATURE_LAMBDA }).kernel;
       expect(maxDifference(cross.data, ref.Ncross)).toBeLessThanOrEqual(tolerance);
     }, REFERENCE_WAIT_MS);
   }
+});
+
+describe('limitKernel(X1, X2?, options) and limitNewtonKernel: the KernelResult convention of kernel()', () => {
+  const Xt = Matrix.from([[0.3, -0.2], [1.1, 0.4], [-0.7, 0.9]]);
+  const bits = (m: Matrix) => Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+  const lambda = 0.05;
+  for (const activation of ['erf', 'tanh'] as const) {
+    it(`${activation}: limitNewtonKernel(limitKernel(X), λ) is bitwise limitKernel(X, { kind: 'nntk', λ }), and with the cross NTK bitwise limitKernel(X1, X, { kind: 'nntk', λ })`, () => {
+      const ntk = limitKernel(XS, { activation });
+      const square = limitKernel(XS, { activation, kind: 'nntk', lambda });
+      const fromNtk = limitNewtonKernel(ntk, lambda);
+      expect(bits(fromNtk.kernel).equals(bits(square.kernel))).toBe(true);
+      expect([fromNtk.kind, fromNtk.lambda, square.kind, square.lambda]).toEqual(['nntk', lambda, 'nntk', lambda]);
+      const crossNtk = limitKernel(Xt, XS, { activation });
+      const cross = limitKernel(Xt, XS, { activation, kind: 'nntk', lambda });
+      const crossFromNtk = limitNewtonKernel(ntk, lambda, crossNtk);
+      expect([cross.kernel.rows, cross.kernel.cols]).toEqual([Xt.rows, XS.rows]);
+      expect(bits(crossFromNtk.kernel).equals(bits(cross.kernel))).toBe(true);
+      expect(crossFromNtk.errorEstimate).toBe(Math.max(ntk.errorEstimate!, crossNtk.errorEstimate!));
+    });
+  }
+
+  it('limitNewtonKernel leaves its inputs unchanged (the solves work on copies)', () => {
+    const ntk = limitKernel(XS, { activation: 'erf' });
+    const cross = limitKernel(Xt, XS, { activation: 'erf' });
+    const before = [ntk.kernel.clone(), cross.kernel.clone()];
+    limitNewtonKernel(ntk, lambda);
+    limitNewtonKernel(ntk, lambda, cross);
+    expect(bits(ntk.kernel).equals(bits(before[0]!)) && bits(cross.kernel).equals(bits(before[1]!))).toBe(true);
+  });
+
+  it('the rows are X1 and the columns (and the 1/M) the training set X2: limitKernel(X1, X2) is the transpose of limitKernel(X2, X1) scaled by M1/M2 (closed form, to round-off)', () => {
+    const a = limitKernel(Xt, XS, { activation: 'relu' }).kernel;
+    const b = limitKernel(XS, Xt, { activation: 'relu' }).kernel;
+    expect([a.rows, a.cols, b.rows, b.cols]).toEqual([Xt.rows, XS.rows, XS.rows, Xt.rows]);
+    let worst = 0;
+    let largest = 0;
+    for (let i = 0; i < a.rows; i++) {
+      for (let j = 0; j < a.cols; j++) {
+        worst = Math.max(worst, Math.abs(a.get(i, j) * XS.rows - b.get(j, i) * Xt.rows));
+        largest = Math.max(largest, Math.abs(a.get(i, j) * XS.rows));
+      }
+    }
+    // x and x′ swap roles in the formulas: a few rounding errors of the largest entry.
+    expect(worst).toBeLessThanOrEqual(64 * Number.EPSILON * largest);
+  });
+
+  it('errorEstimate: (k + 32)ε for the closed forms (k = d + 1 with bias, d without), NaN for the fixed rule, ≤ tolerance for the adaptive rule', () => {
+    const d = XS.cols;
+    expect(limitKernel(XS, { activation: 'erf' }).errorEstimate).toBe((d + 1 + 32) * Number.EPSILON);
+    expect(limitKernel(XS, { activation: 'sin', bias: false }).errorEstimate).toBe((d + 32) * Number.EPSILON);
+    expect(limitKernel(XS, { activation: 'tanh', quadratureNodes: 64 }).errorEstimate).toBeNaN();
+    const adaptive = limitKernel(XS, { activation: 'tanh', tolerance: 1e-8 }).errorEstimate!;
+    expect(adaptive > 0 && adaptive <= 1e-8).toBe(true);
+  });
+
+  it('limitNewtonKernel rejects a Newton kernel as input, a non-square ntk, a cross-kernel over other points and λ ≤ 0, naming the argument', () => {
+    const ntk = limitKernel(XS, { activation: 'erf' });
+    const cross = limitKernel(Xt, XS, { activation: 'erf' });
+    const nntk = limitNewtonKernel(ntk, lambda);
+    expect(() => limitNewtonKernel(nntk, lambda)).toThrow(/ntk must be a limit NTK/);
+    expect(() => limitNewtonKernel(cross, lambda)).toThrow(/ntk must be the square kernel/);
+    expect(() => limitNewtonKernel(ntk, lambda, limitKernel(XS, Xt, { activation: 'erf' }))).toThrow(/cross must have the/);
+    expect(() => limitNewtonKernel(ntk, lambda, nntk)).toThrow(/cross must be a limit NTK/);
+    expect(() => limitNewtonKernel(ntk, 0)).toThrow(RangeError);
+    expect(() => limitNewtonKernel(ntk, Number.NaN)).toThrow(RangeError);
+    expect(() => limitNewtonKernel(ntk, '1' as unknown as number)).toThrow(TypeError);
+    expect(() => limitNewtonKernel(Matrix.from([[1]]) as unknown as KernelResult, lambda)).toThrow(TypeError);
+  });
 });
 
 describe('validation', () => {
@@ -432,14 +502,17 @@ describe('validation', () => {
       ['nntk with λ = 0', () => limitKernel(X, { activation: 'erf', kind: 'nntk', lambda: 0 }), RangeError],
       ['nntk with λ = ∞', () => limitKernel(X, { activation: 'erf', kind: 'nntk', lambda: Infinity }), RangeError],
       ['ntk with λ', () => limitKernel(X, { activation: 'erf', lambda: 1 }), RangeError],
-      ['X2 with another d', () => limitKernel(X, { activation: 'erf', X2: Matrix.from([[1, 2, 3]]) }), RangeError],
+      ['X2 with another d', () => limitKernel(X, Matrix.from([[1, 2, 3]]), { activation: 'erf' }), RangeError],
+      ['X2 not a matrix after X1', () => limitKernel(X, 'X2' as unknown as Matrix, { activation: 'erf' }), TypeError],
+      ['a misspelt option', () => limitKernel(X, { activation: 'erf', sigma_w: 1 } as unknown as LimitKernelOptions), TypeError],
+      ['the removed X2 option', () => limitKernel(X, { activation: 'erf', X2: X } as unknown as LimitKernelOptions), TypeError],
       ['X not a matrix', () => limitKernel({ rows: 2, cols: 2, data: [1, 0, 0, 1] } as unknown as Matrix, { activation: 'erf' }), TypeError],
       ['0 nodes', () => limitKernel(X, { activation: 'tanh', quadratureNodes: 0 }), RangeError],
       ['1.5 nodes', () => limitKernel(X, { activation: 'tanh', quadratureNodes: 1.5 }), RangeError],
       ['2048 nodes', () => limitKernel(X, { activation: 'tanh', quadratureNodes: 2048 }), RangeError],
       ['no closed form for tanh', () => limitKernel(X, { activation: 'tanh', method: 'closed-form' }), RangeError],
       ['NaN in X', () => limitKernel(Matrix.from([[1, NaN]]), { activation: 'erf' }), NonFiniteError],
-      ['∞ in X2', () => limitKernel(X, { activation: 'erf', X2: Matrix.from([[1, -Infinity]]) }), NonFiniteError],
+      ['∞ in X2', () => limitKernel(X, Matrix.from([[1, -Infinity]]), { activation: 'erf' }), NonFiniteError],
     ];
     for (const [name, call, type] of bad) expect(call, name).toThrow(type);
   });
@@ -448,16 +521,16 @@ describe('validation', () => {
     const X = Matrix.from([[1, 2], [-0.5, 0.25]]);
     const zero = { sigmaW: 0, sigmaB: 0 };
     for (const activation of ['relu', 'sin'] as const) {
-      const K = limitKernel(X, { activation, ...zero });
+      const K = limitKernel(X, { activation, ...zero }).kernel;
       // sin: E[cos 0 cos 0] = 1 for the slope term.
       if (activation === 'relu') expect(Array.from(K.data)).toEqual([0, 0, 0, 0]);
       else expect(relativeError(K, Matrix.from([[6 / 2, 1 / 2], [1 / 2, 1.3125 / 2]]))).toBeLessThan(1e-15);
     }
-    const erfK = limitKernel(X, { activation: 'erf', ...zero });
+    const erfK = limitKernel(X, { activation: 'erf', ...zero }).kernel;
     const c = 4 / Math.PI / 2;
     expect(relativeError(erfK, Matrix.from([[6 * c, c], [c, 1.3125 * c]]))).toBeLessThan(1e-15);
     // The quadrature handles the rank-0 and rank-1 cases too.
-    expect(relativeError(limitKernel(X, { activation: 'erf', ...zero, method: 'quadrature' }), erfK)).toBeLessThan(1e-13);
+    expect(relativeError(limitKernel(X, { activation: 'erf', ...zero, method: 'quadrature' }).kernel, erfK)).toBeLessThan(1e-13);
   });
 });
 
@@ -475,18 +548,20 @@ describe('nntk limit (the command)', () => {
     await writeNpy(path('d3.npy'), { shape: [1, 3], data: Float64Array.from([1, 2, 3]) });
   }, 120_000);
 
-  it('writes bitwise the matrix of limitKernel (ntk, nntk, cross, no bias, σ, quadrature nodes)', async () => {
-    const cases: Array<[string[], LimitKernelOptions]> = [
+  it('writes bitwise the matrix of limitKernel(X2, X) (ntk, nntk, cross rows for --x2, no bias, σ, quadrature nodes, tolerance)', async () => {
+    const cases: Array<[string[], LimitKernelOptions, Matrix?]> = [
       [['--activation', 'tanh'], { activation: 'tanh' }],
-      [['--activation', 'relu', '--kind', 'nntk', '--lambda', '0.05', '--x2', 'XS2.npy'], { activation: 'relu', kind: 'nntk', lambda: 0.05, X2 }],
+      [['--activation', 'relu', '--kind', 'nntk', '--lambda', '0.05', '--x2', 'XS2.npy'], { activation: 'relu', kind: 'nntk', lambda: 0.05 }, X2],
       [['--activation', 'erf', '--no-bias', '--sigma-w', '1.5', '--kind', 'nntk', '--lambda', '1e-3'], { activation: 'erf', bias: false, sigmaW: 1.5, kind: 'nntk', lambda: 1e-3 }],
-      [['--activation', 'softplus', '--sigma-b', '0.5', '--quadrature-nodes', '64', '--x2', 'XS2.npy'], { activation: 'softplus', sigmaB: 0.5, quadratureNodes: 64, X2 }],
+      [['--activation', 'softplus', '--sigma-b', '0.5', '--quadrature-nodes', '64', '--x2', 'XS2.npy'], { activation: 'softplus', sigmaB: 0.5, quadratureNodes: 64 }, X2],
+      [['--activation', 'tanh', '--tolerance', '1e-6', '--x2', 'XS2.npy', '--kind', 'nntk', '--lambda', '0.1'], { activation: 'tanh', tolerance: 1e-6, kind: 'nntk', lambda: 0.1 }, X2],
     ];
-    for (const [i, [args, options]] of cases.entries()) {
+    for (const [i, [args, options, rows]] of cases.entries()) {
       const r = run('--x', 'XS.npy', ...args, '--out', `L${i}.npy`);
       expect([r.status, r.stderr, r.stdout], args.join(' ')).toEqual([0, '', '']);
       const file = await readNpy(path(`L${i}.npy`));
-      const K = limitKernel(XS, options);
+      // --x is the training set; the rows are the --x2 points, as in `nntk kernel`.
+      const K = (rows === undefined ? limitKernel(XS, options) : limitKernel(rows, XS, options)).kernel;
       expect(file.shape).toEqual([K.rows, K.cols]);
       expect(Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength).equals(Buffer.from(K.data.buffer, K.data.byteOffset, K.data.byteLength)), args.join(' ')).toBe(true);
     }
@@ -509,6 +584,8 @@ describe('nntk limit (the command)', () => {
       ['--x', 'XS.npy', '--activation', 'tanh', '--sigma-w', '-1', '--out', 'u.npy'],
       ['--x', 'XS.npy', '--activation', 'tanh', '--kind', 'nntk', '--lambda', '0', '--out', 'u.npy'],
       ['--x', 'XS.npy', '--activation', 'tanh', '--quadrature-nodes', '0', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--tolerance', '1', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--tolerance', '1e-15', '--out', 'u.npy'],
       ['--activation', 'tanh', '--out', 'u.npy'],
       ['--x', 'XS.npy', '--activation', 'tanh', '--out', 'u.npy', 'extra'],
     ];
@@ -566,12 +643,15 @@ describe('the adaptive Hermite-series rule against nested scipy quad (test/refer
       const ref = await references.get(key(c))!;
       const m = 3;
       const X = Matrix.from(points(c.scale));
-      const first = limitKernelEstimate(X, { activation: c.activation, bias: c.bias });
+      const first = limitKernel(X, { activation: c.activation, bias: c.bias });
       // Same Σ (2x with σ_w/2), x̃·x̃′ = 4x·x′ (+1): separates the two expectations.
-      const second = limitKernelEstimate(Matrix.from(points(2 * c.scale)), { activation: c.activation, bias: c.bias, sigmaW: 0.5 });
+      const second = limitKernel(Matrix.from(points(2 * c.scale)), { activation: c.activation, bias: c.bias, sigmaW: 0.5 });
+      // errorEstimate is relative to max|K∞| = the largest K∞(x, x): back to absolute errors of K∞.
+      const absolute = (r: KernelResult) => r.errorEstimate! * Math.max(...Array.from({ length: m }, (_, i) => r.kernel.get(i, i) * m));
       let largest = 0;
       for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) largest = Math.max(largest, Math.abs(ref.A[i]![j]! + ref.B[i]![j]! * ref.inputs[i]![j]!));
-      const estimate = first.errorEstimate * m;
+      const estimate = absolute(first);
+      expect(first.errorEstimate).toBeLessThanOrEqual(tolerance);
       expect(estimate).toBeLessThanOrEqual(tolerance * largest);
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < m; j++) {
@@ -584,7 +664,7 @@ describe('the adaptive Hermite-series rule against nested scipy quad (test/refer
           const p1 = ref.inputs[i]![j]!;
           const p2 = 4 * (p1 - (c.bias ? 1 : 0)) + (c.bias ? 1 : 0);
           const slope = ((second.kernel.get(i, j) - first.kernel.get(i, j)) * m) / (p2 - p1);
-          const slopeBound = (estimate + second.errorEstimate * m + 2 * rounding) / Math.abs(p2 - p1) + ref.errorB[i]![j]!;
+          const slopeBound = (estimate + absolute(second) + 2 * rounding) / Math.abs(p2 - p1) + ref.errorB[i]![j]!;
           expect(Math.abs(slope - ref.B[i]![j]!), `E[σ′σ′][${i}, ${j}]`).toBeLessThanOrEqual(slopeBound);
         }
       }
@@ -593,11 +673,11 @@ describe('the adaptive Hermite-series rule against nested scipy quad (test/refer
 
   it('sin by quadrature at |x|σ_w = 30 (oscillating: a uniform mesh) matches its closed form to the estimate, ≤ 1e-10', () => {
     const X = Matrix.from(points(30));
-    const quad = limitKernelEstimate(X, { activation: 'sin', method: 'quadrature' });
-    const closed = limitKernel(X, { activation: 'sin' });
+    const quad = limitKernel(X, { activation: 'sin', method: 'quadrature' });
+    const closed = limitKernel(X, { activation: 'sin' }).kernel;
     const largest = Math.max(...closed.data.map(Math.abs));
-    expect(quad.errorEstimate).toBeLessThanOrEqual(1e-10 * largest);
-    expect(maxDifference(quad.kernel.data, closed.data)).toBeLessThanOrEqual(quad.errorEstimate + 8 * Number.EPSILON * largest);
+    expect(quad.errorEstimate).toBeLessThanOrEqual(1e-10);
+    expect(maxDifference(quad.kernel.data, closed.data)).toBeLessThanOrEqual((quad.errorEstimate! + 8 * Number.EPSILON) * largest);
   });
 
   it('an integrand beyond the rule (sin at |x|σ_w = 1000, method quadrature) throws QuadratureError naming the entry', () => {

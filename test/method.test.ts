@@ -266,9 +266,9 @@ describe('M = 0: no points', () => {
 
   it('the limit kernels of no points are empty: 0×0, and 0×M or M×0 across (they need no network and no loss)', () => {
     const shape = (k: Matrix) => [k.rows, k.cols];
-    expect(shape(limitKernel(empty(2), { activation: 'erf' }))).toEqual([0, 0]);
-    expect(shape(limitKernel(X, { activation: 'erf', X2: empty(2) }))).toEqual([0, 3]);
-    expect(shape(limitKernel(empty(2), { activation: 'erf', X2: X }))).toEqual([3, 0]);
+    expect(shape(limitKernel(empty(2), { activation: 'erf' }).kernel)).toEqual([0, 0]);
+    expect(shape(limitKernel(X, empty(2), { activation: 'erf' }).kernel)).toEqual([3, 0]);
+    expect(shape(limitKernel(empty(2), X, { activation: 'erf' }).kernel)).toEqual([0, 3]);
   });
 
   it('the spectrum of a 0×0 kernel is empty, and so is the projection on no eigenvectors (valid empty results)', () => {

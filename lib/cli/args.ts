@@ -118,6 +118,8 @@ interface NumberRange {
   above?: number;
   /** Inclusive upper bound. */
   max?: number;
+  /** Exclusive upper bound. */
+  below?: number;
 }
 
 export function number(range: NumberRange = {}): (text: string, flag: string) => number {
@@ -128,6 +130,7 @@ export function number(range: NumberRange = {}): (text: string, flag: string) =>
     if (range.min !== undefined && !(value >= range.min)) throw new UsageError(`${flag} must be ≥ ${range.min}, got ${text}`);
     if (range.above !== undefined && !(value > range.above)) throw new UsageError(`${flag} must be > ${range.above}, got ${text}`);
     if (range.max !== undefined && !(value <= range.max)) throw new UsageError(`${flag} must be ≤ ${range.max}, got ${text}`);
+    if (range.below !== undefined && !(value < range.below)) throw new UsageError(`${flag} must be < ${range.below}, got ${text}`);
     return value;
   };
 }

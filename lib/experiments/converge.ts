@@ -9,6 +9,7 @@ import { gemm } from '../linalg/blas.js';
 import { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
 import { chooseLambda } from '../method/lambda.js';
+import { limitNewtonKernel } from '../method/limit-newton.js';
 import { limitKernel } from '../method/limits.js';
 import { kernel } from '../method/kernels.js';
 import { NewtonSystem } from '../method/newton.js';
@@ -84,14 +85,15 @@ export function runConverge(options: ConvergeOptions = {}): ConvergeResult {
     time: options.time ?? 2,
   };
   const { X, y } = circleData(config.points, config.k);
-  const limitNtk = limitKernel(X, { activation: config.activation });
+  const limit = limitKernel(X, { activation: config.activation });
+  const limitNtk = limit.kernel;
   const rows: ConvergeRow[] = [];
   let discretization = 0;
   const signal = options.signal;
   widths: for (let e = config.exponents[0]; e <= config.exponents[1]; e++) {
     const width = 2 ** e;
     const lambda = config.lambda0 * width ** -config.gamma;
-    const limitNewton = limitKernel(X, { activation: config.activation, kind: 'nntk', lambda });
+    const limitNewton = limitNewtonKernel(limit, lambda).kernel;
     const flowLimit = limitFlow(limitNewton, config.alpha, config.time);
     const sums = { ntk: 0, nntk: 0, movement: 0, flow: 0 };
     let certificate = Infinity;

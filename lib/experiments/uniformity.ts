@@ -206,7 +206,7 @@ function checkConfig(c: Config): void {
 
 /** K∞(X, X)/M for the tanh networks of this experiment (σ_w = σ_b = 1, with bias): the one call of the limit kernel. */
 function limitNtk(X: Matrix): Matrix {
-  return limitKernel(X, { activation: 'tanh' });
+  return limitKernel(X, { activation: 'tanh' }).kernel;
 }
 
 /**

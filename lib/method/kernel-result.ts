@@ -23,3 +23,32 @@ export interface KernelResult {
   /** Limit kernels: the estimated largest error of an entry, relative to max|K∞|. */
   errorEstimate?: number;
 }
+
+/**
+ * The argument convention of the kernel entry points, `f(X1, X2?, options)`
+ * and `f(X1, options)`: a second argument with rows and data is X2.
+ */
+export function splitKernelArguments<O>(routine: string, second: Matrix | O | undefined, third: O | undefined): { X2: Matrix | undefined; options: O | undefined } {
+  const isMatrix = typeof second === 'object' && second !== null && 'rows' in second && 'data' in second;
+  if (isMatrix) return { X2: second as Matrix, options: third };
+  if (second === undefined) return { X2: undefined, options: third };
+  if (third !== undefined) throw new TypeError(`${routine}: X2 must be a Matrix (or undefined) when options follow it`);
+  return { X2: undefined, options: second as O };
+}
+
+/**
+ * Makes the square K exactly symmetric by averaging K[i, j] and K[j, i], in
+ * place: for products A·B⁻¹ of commuting symmetric matrices, which are
+ * symmetric up to the solve's round-off. Returns K.
+ */
+export function symmetrize(K: Matrix): Matrix {
+  const m = K.rows;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (K.data[i * m + j]! + K.data[j * m + i]!);
+      K.data[i * m + j] = v;
+      K.data[j * m + i] = v;
+    }
+  }
+  return K;
+}

@@ -15,7 +15,7 @@ import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { checkOptionKeys, keysOf } from '../options.js';
 import { jacobianCrossGram, jacobianGram } from './jacobian.js';
-import type { KernelKind, KernelResult } from './kernel-result.js';
+import { splitKernelArguments, symmetrize, type KernelKind, type KernelResult } from './kernel-result.js';
 import { checkLambdaPolicy, chooseLambda, type LambdaPolicy } from './lambda.js';
 import { NewtonSystem, whitenedJacobian, type Hessian } from './newton.js';
 
@@ -52,7 +52,7 @@ const KERNEL_OPTIONS = keysOf<KernelOptions>({ kind: true, lambda: true, hessian
 export function kernel(net: TwoLayerNetwork, X1: Matrix, X2?: Matrix, options?: KernelOptions): KernelResult;
 export function kernel(net: TwoLayerNetwork, X1: Matrix, options?: KernelOptions): KernelResult;
 export function kernel(net: TwoLayerNetwork, X1: Matrix, second?: Matrix | KernelOptions, third?: KernelOptions): KernelResult {
-  const { X2, options } = splitArguments(second, third);
+  const { X2, options = {} } = splitKernelArguments<KernelOptions>('kernel', second, third);
   checkOptionKeys('kernel', options, KERNEL_OPTIONS);
   const kind = options.kind ?? 'ntk';
   const dim = net.config.dim;
@@ -66,15 +66,6 @@ export function kernel(net: TwoLayerNetwork, X1: Matrix, second?: Matrix | Kerne
   }
   if (kind === 'nntk') return { ...newtonKernel(net, X1, X2, options), kind };
   throw new RangeError(`kernel: kind must be 'ntk' or 'nntk', got ${String(kind)}`);
-}
-
-/** kernel(net, X1, X2?, options?) and kernel(net, X1, options?): a third argument with rows and data is X2. */
-function splitArguments(second: Matrix | KernelOptions | undefined, third: KernelOptions | undefined): { X2: Matrix | undefined; options: KernelOptions } {
-  const isMatrix = typeof second === 'object' && second !== null && 'rows' in second && 'data' in second;
-  if (isMatrix) return { X2: second as Matrix, options: third ?? {} };
-  if (second === undefined) return { X2: undefined, options: third ?? {} };
-  if (third !== undefined) throw new TypeError('kernel: X2 must be a Matrix (or undefined) when options follow it');
-  return { X2: undefined, options: second };
 }
 
 /** 𝒦_GD(X1, X2) = J(X1)·J(X2)ᵀ/M, M = X2.rows (X2 = X1 when absent, by the structured Gram). */
@@ -104,17 +95,8 @@ function newtonKernel(net: TwoLayerNetwork, X1: Matrix, X2: Matrix | undefined, 
 /** Q·(M·I + Q)⁻¹ at the system's points, symmetrised. */
 function squareNewtonKernel(system: NewtonSystem, lambda: number, hessian: Hessian): Matrix {
   const { Q, factor } = system.kernelSystem(lambda, hessian);
-  const K = potrs(factor, Q.clone());
   // Q and (M·I + Q)⁻¹ commute, so the product is symmetric: average away the round-off.
-  const m = system.m;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < i; j++) {
-      const v = 0.5 * (K.data[i * m + j]! + K.data[j * m + i]!);
-      K.data[i * m + j] = v;
-      K.data[j * m + i] = v;
-    }
-  }
-  return K;
+  return symmetrize(potrs(factor, Q.clone()));
 }
 
 /** Q*·(M·I + Q)⁻¹ with Q* = J(X*)·A⁻¹·Jᵀ, one row per point of X*. */

@@ -31,7 +31,7 @@
  * Any other activation (and any, with method 'quadrature'): by default the
  * adaptive Hermite-series rule of lib/method/hermite-series.ts, to
  * `tolerance` relative to max|K∞| with an error estimate
- * ({@link limitKernelEstimate}); relu (not smooth) and an explicit
+ * (the result's errorEstimate); relu (not smooth) and an explicit
  * `quadratureNodes` use the fixed rule below.
  *
  * The fixed rule: the tensor-product Gauss–Hermite rule on z ~ N(0, I₂) with
@@ -46,11 +46,13 @@
  */
 import { NonFiniteError, QuadratureError } from '../errors.js';
 import { coefficients, conditional, type Coefficients } from './hermite-series.js';
-import { potrf, potrs, posv } from '../linalg/cholesky.js';
 import { syevd } from '../linalg/eigen.js';
 import { checkMatrix, Matrix } from '../linalg/matrix.js';
 import { ACTIVATIONS, evaluate, type Activation } from '../model/activations.js';
 import { checkFiniteArray } from '../model/data.js';
+import { checkOptionKeys, keysOf } from '../options.js';
+import { splitKernelArguments, type KernelResult } from './kernel-result.js';
+import { limitNewtonKernel } from './limit-newton.js';
 
 /** The activations with closed-form limit kernels. */
 export const CLOSED_FORM_ACTIVATIONS: readonly Activation[] = ['relu', 'erf', 'sin'];
@@ -98,8 +100,6 @@ export interface LimitKernelOptions {
   kind?: LimitKind;
   /** λ > 0, required for 'nntk' (and refused for 'ntk'). */
   lambda?: number;
-  /** Test points as rows: the cross-kernel, M2 × M, still divided by M = rows of X. */
-  X2?: Matrix;
   /**
    * Gauss–Hermite nodes per axis, 1 … 1024: selects the fixed tensor-product
    * rule instead of the adaptive one. Default: unset (the adaptive rule),
@@ -122,6 +122,18 @@ export interface LimitKernelOptions {
   method?: LimitMethod;
 }
 
+const LIMIT_KERNEL_OPTIONS = keysOf<LimitKernelOptions>({
+  activation: true,
+  sigmaW: true,
+  sigmaB: true,
+  bias: true,
+  kind: true,
+  lambda: true,
+  quadratureNodes: true,
+  tolerance: true,
+  method: true,
+});
+
 export interface GaussHermiteRule {
   /** Ascending nodes, symmetric about 0. */
   nodes: Float64Array;
@@ -140,65 +152,54 @@ export function gaussHermite(n: number): GaussHermiteRule {
 }
 
 /**
- * The limit kernel of docs/math.md §5 with the normalisation of `nntk kernel`:
- * K∞(X, X)/M ('ntk', M × M), K∞(X2, X)/M with `X2` (M2 × M), and for 'nntk'
- * (K∞/M)(λI + K∞/M)⁻¹, or (K∞(X2, X)/M)(λI + K∞(X, X)/M)⁻¹ with `X2`.
- * Square results are exactly symmetric.
+ * The limit kernel of docs/math.md §5 with the convention of `kernel()`:
+ * X1.rows × X2.rows (X1.rows × X1.rows without X2), row i for the point
+ * X1[i]; the training set is X2 when given, else X1, and K∞ is divided by
+ * its number of rows M. 'ntk': K∞(X1, X2)/M; 'nntk':
+ * (K∞(X1, X2)/M)(λI + K∞(X2, X2)/M)⁻¹, computed by {@link limitNewtonKernel}
+ * from the limit NTKs, bitwise as that function returns it. Square results
+ * are exactly symmetric.
+ *
+ * errorEstimate: the estimated largest error of an entry of K∞, relative to
+ * max|K∞| (the largest K∞(x, x) of the points involved). The adaptive rule's
+ * own estimate (≤ tolerance, else a {@link QuadratureError}); for the closed
+ * forms a rounding-level bound, (k + 32)·ε with k = d + 1 entries of [σ_w x; σ_b]
+ * (d without bias): the dot products' γ_k and the few dozen correctly rounded
+ * operations of the formulas; NaN for the fixed Gauss–Hermite rule, which has
+ * no estimate. For 'nntk' that of K∞ before the solve.
+ *
+ * @example
+ * const { kernel: K } = limitKernel(X, { activation: 'relu' });                           // K∞(X, X)/M, M × M
+ * const { kernel: Kx } = limitKernel(Xtest, X, { activation: 'tanh' });                   // K∞(Xtest, X)/M, M2 × M
+ * const N = limitKernel(X, { activation: 'erf', kind: 'nntk', lambda: 1e-3 });            // (K∞/M)(λI + K∞/M)⁻¹
  */
-export function limitKernel(X: Matrix, options: LimitKernelOptions): Matrix {
-  return limitKernelEstimate(X, options).kernel;
-}
-
-/** {@link limitKernel}'s result with the quadrature's error estimate. */
-export interface LimitKernelEstimate {
-  kernel: Matrix;
-  /**
-   * The largest estimated absolute error over the entries of K∞/M (of the
-   * square and the cross-kernel; for 'nntk' that of K∞/M before the solve).
-   * 0 for the closed forms (exact up to round-off); NaN for the fixed
-   * Gauss–Hermite rule, which has no estimate.
-   */
-  errorEstimate: number;
-}
-
-/** {@link limitKernel} with the error estimate of its quadrature. */
-export function limitKernelEstimate(X: Matrix, options: LimitKernelOptions): LimitKernelEstimate {
-  const o = checkLimitOptions(X, options);
-  const m = X.rows;
-  const train = points(X, o);
-  const testPoints = o.X2 === undefined ? null : points(o.X2, o);
-  const series = o.series ? new SeriesKernel(o, train, testPoints) : null;
-  let errorEstimate = o.quadrature && !o.series ? NaN : 0;
-  const compute = (rows: Points, cols: Points | null): Matrix => {
-    if (series === null) return scale(kernelMatrix(rows, cols, o), 1 / m);
-    const r = series.matrix(rows, cols);
-    errorEstimate = Math.max(errorEstimate, r.error / m);
-    return scale(r.kernel, 1 / m);
-  };
-  const cross = testPoints === null ? null : compute(testPoints, train);
-  if (o.kind === 'ntk' && cross !== null) return { kernel: cross, errorEstimate };
-  const gram = compute(train, null);
-  if (o.kind === 'ntk') return { kernel: gram, errorEstimate };
-  const kernel = newtonLimit(gram, cross, o.lambda!);
-  return { kernel, errorEstimate };
-}
-
-/** (K + λI)⁻¹-weighted: the limit Newton kernel from K∞/M (and the cross-kernel). */
-function newtonLimit(gram: Matrix, cross: Matrix | null, lambda: number): Matrix {
-  const m = gram.rows;
-  const a = gram.clone();
-  for (let i = 0; i < m; i++) a.data[i * m + i] = a.data[i * m + i]! + lambda;
-  if (cross !== null) return potrs(potrf(a), cross);
-  // K and (λI + K)⁻¹ commute: the product is symmetric; average away the round-off.
-  const k = posv(a, gram);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < i; j++) {
-      const v = 0.5 * (k.data[i * m + j]! + k.data[j * m + i]!);
-      k.data[i * m + j] = v;
-      k.data[j * m + i] = v;
-    }
+export function limitKernel(X1: Matrix, X2?: Matrix, options?: LimitKernelOptions): KernelResult;
+export function limitKernel(X1: Matrix, options: LimitKernelOptions): KernelResult;
+export function limitKernel(X1: Matrix, second?: Matrix | LimitKernelOptions, third?: LimitKernelOptions): KernelResult {
+  const { X2, options } = splitKernelArguments<LimitKernelOptions>('limitKernel', second, third);
+  const o = checkLimitOptions(X1, X2, options);
+  if (o.kind === 'nntk') {
+    // The NTKs as limitKernel(X2) and limitKernel(X1, X2) compute them, each with its own error target.
+    const ntkOptions: Checked = { ...o, kind: 'ntk', lambda: undefined };
+    const ntk = limitNtk(X2 ?? X1, undefined, ntkOptions);
+    const cross = X2 === undefined ? undefined : limitNtk(X1, X2, ntkOptions);
+    return limitNewtonKernel(ntk, o.lambda!, cross);
   }
-  return k;
+  return limitNtk(X1, X2, o);
+}
+
+/** K∞(X1, X2)/M (K∞(X1, X1)/M without X2), M = rows of the training set, with its error estimate. */
+function limitNtk(X1: Matrix, X2: Matrix | undefined, o: Checked): KernelResult {
+  const train = points(X2 ?? X1, o);
+  const m = train.m;
+  const rows = X2 === undefined ? null : points(X1, o);
+  if (o.series) {
+    const series = new SeriesKernel(o, train, rows);
+    const r = rows === null ? series.matrix(train, null) : series.matrix(rows, train);
+    return { kernel: scale(r.kernel, 1 / m), kind: 'ntk', errorEstimate: series.relative(r.error) };
+  }
+  const kernel = scale(rows === null ? kernelMatrix(train, null, o) : kernelMatrix(rows, train, o), 1 / m);
+  return { kernel, kind: 'ntk', errorEstimate: o.quadrature ? NaN : (train.k + 32) * Number.EPSILON };
 }
 
 // ---------------------------------------------------------------------------
@@ -211,7 +212,6 @@ interface Checked {
   bias: boolean;
   kind: LimitKind;
   lambda: number | undefined;
-  X2: Matrix | undefined;
   nodes: number;
   quadrature: boolean;
   /** The adaptive Hermite-series rule (else the fixed Gauss–Hermite one when quadrature). */
@@ -219,11 +219,17 @@ interface Checked {
   tolerance: number;
 }
 
-function checkLimitOptions(X: Matrix, options: LimitKernelOptions): Checked {
+function checkLimitOptions(X1: Matrix, X2: Matrix | undefined, options: LimitKernelOptions | undefined): Checked {
   const where = 'limitKernel';
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object with at least an activation`);
-  checkMatrix(where, 'X', X);
-  checkFiniteArray(where, 'X', X.data, X.cols);
+  checkOptionKeys(where, options, LIMIT_KERNEL_OPTIONS);
+  checkMatrix(where, 'X1', X1);
+  checkFiniteArray(where, 'X1', X1.data, X1.cols);
+  if (X2 !== undefined) {
+    checkMatrix(where, 'X2', X2);
+    if (X2.cols !== X1.cols) throw new RangeError(`${where}: X2 must have d = ${X1.cols} columns like X1, got ${X2.rows}×${X2.cols}`);
+    checkFiniteArray(where, 'X2', X2.data, X2.cols);
+  }
   const { activation } = options;
   if (!(ACTIVATIONS as readonly unknown[]).includes(activation)) {
     throw new RangeError(`${where}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(activation)}`);
@@ -242,12 +248,6 @@ function checkLimitOptions(X: Matrix, options: LimitKernelOptions): Checked {
   } else if (lambda !== undefined) {
     throw new RangeError(`${where}: lambda applies to kind 'nntk' only`);
   }
-  const { X2 } = options;
-  if (X2 !== undefined) {
-    checkMatrix(where, 'X2', X2);
-    if (X2.cols !== X.cols) throw new RangeError(`${where}: X2 must have d = ${X.cols} columns like X, got ${X2.rows}×${X2.cols}`);
-    checkFiniteArray(where, 'X2', X2.data, X2.cols);
-  }
   const nodes = options.quadratureNodes ?? DEFAULT_QUADRATURE_NODES;
   checkNodes(where, nodes);
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
@@ -263,7 +263,7 @@ function checkLimitOptions(X: Matrix, options: LimitKernelOptions): Checked {
   }
   const quadrature = method === 'quadrature' || !closed;
   const series = quadrature && options.quadratureNodes === undefined && activation !== 'relu';
-  return { activation, sigmaW, sigmaB, bias, kind, lambda, X2, nodes, quadrature, series, tolerance };
+  return { activation, sigmaW, sigmaB, bias, kind, lambda, nodes, quadrature, series, tolerance };
 }
 
 function sigma(where: string, name: string, value: unknown): number {
@@ -667,6 +667,11 @@ class SeriesKernel {
     const valueTarget = valueMax > 0 ? (t * t) / valueMax : Infinity;
     const slopeTarget = slopeMax > 0 && inputsMax > 0 ? (t / inputsMax) ** 2 / slopeMax : Infinity;
     table.cut(valueTarget, slopeTarget).forEach((c, i) => this.cache.set(scales[i]!, c));
+  }
+
+  /** An absolute error of K∞ relative to max|K∞| of the points (the target's scale). */
+  relative(error: number): number {
+    return this.target > 0 ? (error / this.target) * this.o.tolerance : 0;
   }
 
   private coefficientsAt(s: number): Coefficients {

@@ -1,5 +1,5 @@
 /** `nntk limit`: the infinite-width NTK or Newton NTK at the points X (docs/math.md §5). */
-import { ACTIVATIONS, DEFAULT_QUADRATURE_NODES, limitKernel, MAX_QUADRATURE_NODES, Matrix, type LimitKernelOptions } from '../../index.js';
+import { ACTIVATIONS, DEFAULT_TOLERANCE, limitKernel, MAX_QUADRATURE_NODES, Matrix, type LimitKernelOptions } from '../../index.js';
 import { choice, flag, number, optional, required, text, withDefault } from '../args.js';
 import { readArray, shapeText, writeMatrix } from '../arrays.js';
 import { defineCommand } from '../command.js';
@@ -9,7 +9,7 @@ export const limit = defineCommand({
   name: 'limit',
   summary: 'Write the infinite-width (beta = 1/2) NTK or Newton NTK at the points X.',
   synopsis:
-    '--x X.npy [--x2 X2.npy] --activation A [--sigma-w S] [--sigma-b S] [--no-bias] [--kind ntk|nntk] [--lambda L] [--quadrature-nodes N] --out K.npy',
+    '--x X.npy [--x2 X2.npy] --activation A [--sigma-w S] [--sigma-b S] [--no-bias] [--kind ntk|nntk] [--lambda L] [--quadrature-nodes N] [--tolerance T] --out K.npy',
   description: `
 The limit as the width N -> infinity, at initialisation (c ~ N(0,1),
 w ~ N(0, sigma_w^2 I), b ~ N(0, sigma_b^2)), of the kernels of 'nntk kernel':
@@ -19,13 +19,14 @@ with x~ = [x; 1] (x~ . x~' = x.x' + 1); with --no-bias the sb^2 terms are absent
 and x~ = x.
 --kind ntk:  K = K_inf / M                               (M x M; the limit of K_GD)
 --kind nntk: K = (K_inf/M) (lambda I + K_inf/M)^-1       (M x M; the limit Newton NTK, fixed lambda > 0)
-With --x2, the cross-kernel with the points of X2 as rows (M2 x M), still
-divided by M = the number of rows of X: K_inf(X2, X)/M, or for nntk
-(K_inf(X2, X)/M) (lambda I + K_inf(X, X)/M)^-1.
+--x is the training set. With --x2, as in 'nntk kernel', the rows are the
+points of X2 (M2 x M), still divided by M = the number of rows of X:
+K_inf(X2, X)/M, or for nntk (K_inf(X2, X)/M) (lambda I + K_inf(X, X)/M)^-1.
 relu, erf and sin use closed forms (arc-cosine kernels for relu); tanh, sigmoid
-and softplus a 2-D Gauss-Hermite rule with N nodes per axis (default
-${DEFAULT_QUADRATURE_NODES}: relative error <= 1e-10 for erf and sin when |x| <= 3; tanh about 1e-6
-at |x| = 3 and 1e-14 at |x| = 1). Inputs: X.npy (M x d), X2.npy (M2 x d), float64.`,
+and softplus an adaptive Hermite-series rule to --tolerance T relative to
+max|K_inf| (default ${DEFAULT_TOLERANCE}; an error when it cannot be met), or with
+--quadrature-nodes N a fixed 2-D Gauss-Hermite rule with N nodes per axis
+(no error estimate). Inputs: X.npy (M x d), X2.npy (M2 x d), float64.`,
   options: {
     x: required('X.npy', 'training points, M x d', text),
     x2: optional('X2.npy', 'test points (rows of a cross-kernel), M2 x d', text),
@@ -35,18 +36,20 @@ at |x| = 3 and 1e-14 at |x| = 1). Inputs: X.npy (M x d), X2.npy (M2 x d), float6
     noBias: flag('a network without biases'),
     kind: withDefault('KIND', 'ntk or nntk', choice(['ntk', 'nntk'] as const), 'ntk'),
     lambda: optional('L', 'a fixed lambda > 0 (needed by --kind nntk)', number({ above: 0 })),
-    quadratureNodes: optional('N', `Gauss-Hermite nodes per axis, 1 to ${MAX_QUADRATURE_NODES} (default ${DEFAULT_QUADRATURE_NODES}; tanh, sigmoid, softplus)`, number({ integer: true, min: 1, max: MAX_QUADRATURE_NODES })),
+    quadratureNodes: optional('N', `the fixed Gauss-Hermite rule with N nodes per axis, 1 to ${MAX_QUADRATURE_NODES} (tanh, sigmoid, softplus; default: the adaptive rule)`, number({ integer: true, min: 1, max: MAX_QUADRATURE_NODES })),
+    tolerance: withDefault('T', 'the adaptive rule\'s error target relative to max|K_inf|, in [1e-14, 1)', number({ min: 1e-14, below: 1 }), DEFAULT_TOLERANCE),
     out: required('K.npy', 'kernel file to write', text),
   },
   async run(o) {
     if (o.kind === 'ntk' && o.lambda !== undefined) throw new UsageError('--lambda applies to --kind nntk only');
     if (o.kind === 'nntk' && o.lambda === undefined) throw new UsageError('--kind nntk needs --lambda L (a fixed lambda > 0)');
     const X = await readInputs(o.x, null);
-    const options: LimitKernelOptions = { activation: o.activation, sigmaW: o.sigmaW, sigmaB: o.sigmaB, bias: !o.noBias, kind: o.kind };
+    const options: LimitKernelOptions = { activation: o.activation, sigmaW: o.sigmaW, sigmaB: o.sigmaB, bias: !o.noBias, kind: o.kind, tolerance: o.tolerance };
     if (o.lambda !== undefined) options.lambda = o.lambda;
     if (o.quadratureNodes !== undefined) options.quadratureNodes = o.quadratureNodes;
-    if (o.x2 !== undefined) options.X2 = await readInputs(o.x2, X.cols);
-    await writeMatrix(o.out, limitKernel(X, options));
+    const X2 = o.x2 === undefined ? undefined : await readInputs(o.x2, X.cols);
+    const K = X2 === undefined ? limitKernel(X, options) : limitKernel(X2, X, options);
+    await writeMatrix(o.out, K.kernel);
     return EXIT.ok;
   },
 });
