@@ -23,6 +23,7 @@ export type { TrainOptions, NewtonTrainOptions, GradientTrainOptions, TrainResul
 export type { KernelKind, KernelResult } from './method/kernel-result.js';
 export { limitKernel, gaussHermite, CLOSED_FORM_ACTIVATIONS, DEFAULT_QUADRATURE_NODES, DEFAULT_TOLERANCE, MAX_QUADRATURE_NODES } from './method/limits.js';
 export { limitNewtonKernel } from './method/limit-newton.js';
+export { limitKernelAsync } from './method/limit-async.js';
 export type { LimitKernelOptions, LimitKind, LimitMethod, GaussHermiteRule } from './method/limits.js';
 export { trainAsync } from './method/train-async.js';
 export type { TrainAsyncOptions, NewtonTrainAsyncOptions, GradientTrainAsyncOptions, TrainCheckpoint, TrainAsyncExtras } from './method/train-async.js';
