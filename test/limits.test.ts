@@ -611,9 +611,9 @@ interface NestedReference {
   errorB: number[][];
 }
 
-describe('the adaptive Hermite-series rule against nested scipy quad (test/reference/limit_nested_quad.py)', () => {
+describe('the limit kernels — adaptive rule and closed forms — against nested scipy quad up to |x|σ_w = 10 (test/reference/limit_nested_quad.py)', () => {
   const cases: Array<{ activation: Activation; scale: number; bias: boolean }> = [];
-  for (const activation of ['tanh', 'sigmoid', 'softplus'] as const) {
+  for (const activation of ['tanh', 'sigmoid', 'softplus', 'erf', 'sin', 'relu'] as const) {
     for (const scale of [0.5, 3, 10]) for (const bias of [true, false]) cases.push({ activation, scale, bias });
   }
   // Three points of norm `scale` (σ_w = 1): two at angle 0.05 (ρ ≈ 0.999: the series is long there), one at 2.5.

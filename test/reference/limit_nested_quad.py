@@ -44,6 +44,13 @@ def functions(name):
         return (lambda u: float(expit(u))), (lambda u: float(expit(u) * expit(-u))), one, one
     if name == "softplus":
         return (lambda u: float(np.logaddexp(0.0, u))), (lambda u: float(expit(u))), (lambda a: math.log(2.0) + a * PDF), one
+    if name == "erf":
+        return math.erf, (lambda u: 2.0 / math.sqrt(math.pi) * math.exp(-u * u)), one, (lambda a: 2.0 / math.sqrt(math.pi))
+    if name == "sin":
+        return math.sin, math.cos, one, one
+    if name == "relu":
+        # The kink at u = 0 is where both rules split (z₁ = 0 outside, the conditional root inside).
+        return (lambda u: max(0.0, u)), (lambda u: 1.0 if u > 0 else 0.0), (lambda a: a * PDF), one
     raise SystemExit(f"unknown activation {name}")
 
 
