@@ -27,3 +27,5 @@ export { limitKernelAsync } from './method/limit-async.js';
 export type { LimitKernelOptions, LimitKind, LimitMethod, GaussHermiteRule } from './method/limits.js';
 export { trainAsync } from './method/train-async.js';
 export type { TrainAsyncOptions, NewtonTrainAsyncOptions, GradientTrainAsyncOptions, TrainCheckpoint, TrainAsyncExtras } from './method/train-async.js';
+export { KernelPredictor, type KernelPredictorOptions, type PredictionTime } from './method/kernel-predictor.js';
+export { networkPrediction, limitPrediction, type Prediction, type PredictorOptions, type NetworkPredictorOptions, type LimitPredictorOptions } from './method/predictors.js';
