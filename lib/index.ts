@@ -20,6 +20,7 @@ export { kernel, type KernelOptions } from './method/kernels.js';
 export { spectrum, project, stepFactors, type SpectrumOptions } from './method/spectrum.js';
 export { train, DivergenceError, defaultLearningRate } from './method/train.js';
 export type { TrainOptions, NewtonTrainOptions, GradientTrainOptions, TrainResult, HistoryEntry, StopReason } from './method/train.js';
+export type { ValidationSet } from './method/validation.js';
 export type { KernelKind, KernelResult } from './method/kernel-result.js';
 export { limitKernel, gaussHermite, CLOSED_FORM_ACTIVATIONS, DEFAULT_QUADRATURE_NODES, DEFAULT_TOLERANCE, MAX_QUADRATURE_NODES } from './method/limits.js';
 export { limitNewtonKernel } from './method/limit-newton.js';
