@@ -119,6 +119,8 @@ export class KernelPredictor {
   private dual(when: PredictionTime): Matrix {
     const phi = schedule('KernelPredictor', when);
     if (phi === null) return this.limit();
+    // φ_{s,a} ≡ s·a for s ≤ 1: one step is w = a·r₀ exactly (f₁(X*) = f₀(X*) − a·𝒦*·r₀), with no decomposition.
+    if ('steps' in when && when.steps <= 1) return new Matrix(this.m, this.residual.cols, this.residual.data.map((v) => v * when.steps * when.stepSize));
     const { values, vectors: v } = this.eigen();
     // w = V·diag(φ(μ))·Vᵀ·r₀.
     const coordinates = gemm(v, this.residual, { transA: true });
