@@ -131,6 +131,19 @@ describe('nntk train with a validation set', () => {
     expect(bits((await readNpy(path('trained/W.npy'))).data).equals(bits(expected.net.W.data))).toBe(true);
   });
 
+  it('--x-val with --resume: "best" is the lowest validation loss over the whole run, its step numbered in the whole history', async () => {
+    const common = ['--model', 'model', '--x', 'X.npy', '--y', 'y.npy', '--method', 'gd', '--x-val', 'X.npy', '--y-val', 'yv.npy', '--out', 'resumed', '--quiet'];
+    ok('train', ...common, '--max-steps', '6');
+    ok('train', ...common, '--max-steps', '12', '--resume');
+    const record = JSON.parse(readFileSync(path('resumed/train.json'), 'utf8')) as { best: { step: number; validationLoss: number }; history: { validationLoss: number; accepted: boolean }[] };
+    expect(record.history.length).toBe(13);
+    const lowest = Math.min(...record.history.map((e) => e.validationLoss));
+    expect(record.best.validationLoss).toBe(lowest);
+    expect(record.history[record.best.step]!.validationLoss).toBe(lowest);
+    // The opposite-sign targets make the lowest loss an early one: the first part's, which the second must not forget.
+    expect(record.best.step).toBeLessThan(6);
+  });
+
   it('--patience without a validation set, --x-val without --y-val, --patience with --resume: usage errors', () => {
     const base = ['train', '--model', 'model', '--x', 'X.npy', '--y', 'y.npy', '--method', 'gd', '--out', 'v'];
     for (const [extra, message] of [

@@ -156,7 +156,7 @@ last, whatever the reason training stopped (not with --resume).`,
       const steps = whole.at(-1)!.acceptedSteps;
       // With patience the model written is the best one, and the residual recorded is its own.
       const residual = o.patience !== undefined && result !== undefined ? result.residual : lastOf(whole, (e) => e.accepted)!.residual;
-      const best = result?.best === undefined ? {} : { best: { ...result.best, step: result.best.step + done.attempts, acceptedSteps: result.best.acceptedSteps + done.steps } };
+      const best = o.xVal === undefined ? {} : { best: bestOf(whole) };
       return { method: o.method, reason, residual, steps, attempts: whole.length - 1, seconds: done.seconds + seconds, ...(lrUsed === undefined ? {} : { lr: lrUsed }), ...best, history: whole };
     };
     const save = async (model: TwoLayerNetwork, run: RunRecord) => {
@@ -194,6 +194,19 @@ last, whatever the reason training stopped (not with --resume).`,
     return EXIT.ok;
   },
 });
+
+/**
+ * The accepted entry of the lowest validation loss over the whole run (resumed parts included),
+ * the earliest of equals: the rule by which train keeps its best parameters.
+ */
+function bestOf(history: readonly HistoryEntry[]): { step: number; acceptedSteps: number; validationLoss: number } {
+  // A resumed part that had no validation set has no scores: only the scored entries compete.
+  let best: { step: number; acceptedSteps: number; validationLoss: number } | null = null;
+  for (const { accepted, validationLoss, step, acceptedSteps } of history) {
+    if (accepted && validationLoss !== undefined && (best === null || validationLoss < best.validationLoss)) best = { step, acceptedSteps, validationLoss };
+  }
+  return best!;
+}
 
 /**
  * Runs trainAsync; the first SIGINT aborts it at the next step boundary, a second one has the default
