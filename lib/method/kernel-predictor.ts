@@ -10,15 +10,17 @@
  *     φ(μ) = 1/μ                       (t → ∞)
  *
  * which for 𝒦 = 𝒦_GD is neural-tangents' predict.gradient_descent_mse and for
- * 𝒦 = 𝒦_N the Newton flow (docs/math.md §9). One eigen-decomposition serves every
- * finite t and s; t → ∞ uses one Cholesky factorisation.
+ * 𝒦 = 𝒦_N the Newton flow (docs/math.md §9). One eigen-decomposition (spectrum's
+ * dsyevd) serves every finite t and s; t → ∞ uses one Cholesky factorisation.
  */
 import { NotPositiveDefiniteError } from '../errors.js';
 import { gemm } from '../linalg/blas.js';
-import { choFactor, choSolve, eigh, type ChoFactor, type Eigh } from '../linalg/decompositions.js';
+import { choFactor, choSolve, type ChoFactor } from '../linalg/decompositions.js';
+import type { Eigen } from '../linalg/eigen.js';
 import { checkMatrix, Matrix, type MatrixLike } from '../linalg/matrix.js';
 import { checkFiniteArray } from '../model/data.js';
 import { checkOptionKeys, keysOf } from '../options.js';
+import { spectrum } from './spectrum.js';
 
 /**
  * When to predict: after the flow dθ/dt = −(preconditioned) gradient has run
@@ -55,7 +57,7 @@ export class KernelPredictor {
   private readonly kernel: Matrix;
   private readonly residual: Matrix;
   private readonly vector: boolean;
-  private decomposition: Eigh | null = null;
+  private decomposition: Eigen | null = null;
   private factor: ChoFactor | null = null;
 
   /**
@@ -122,14 +124,14 @@ export class KernelPredictor {
     // φ_{s,a} ≡ s·a for s ≤ 1: one step is w = a·r₀ exactly (f₁(X*) = f₀(X*) − a·𝒦*·r₀), with no decomposition.
     if ('steps' in when && when.steps <= 1) return new Matrix(this.m, this.residual.cols, this.residual.data.map((v) => v * when.steps * when.stepSize));
     const { values, vectors: v } = this.eigen();
-    // w = V·diag(φ(μ))·Vᵀ·r₀.
-    const coordinates = gemm(v, this.residual, { transA: true });
+    // w = Vᵀ·diag(φ(μ))·V·r₀, the eigenvectors the rows of V.
+    const coordinates = gemm(v!, this.residual);
     const c = coordinates.cols;
     for (let k = 0; k < this.m; k++) {
       const f = phi(values[k]!);
       for (let j = 0; j < c; j++) coordinates.data[k * c + j] = coordinates.data[k * c + j]! * f;
     }
-    return gemm(v, coordinates);
+    return gemm(v!, coordinates, { transA: true });
   }
 
   private limit(): Matrix {
@@ -145,8 +147,9 @@ export class KernelPredictor {
     return choSolve(this.factor, this.residual);
   }
 
-  private eigen(): Eigh {
-    this.decomposition ??= eigh(this.kernel, { driver: 'evd' });
+  /** All pairs by dsyevd (dsyevr should it not converge), as spectrum() computes them. */
+  private eigen(): Eigen {
+    this.decomposition ??= spectrum(this.kernel);
     return this.decomposition;
   }
 }
