@@ -1,8 +1,9 @@
 /**
  * Training loops: regularized Newton with adaptive damping (docs/math.md §3) and
  * gradient descent. Both stop at a relative residual |r|/|y| ≤ tol, or at a
- * step or time budget, or on abort, and always return the last accepted
- * parameters with the whole history.
+ * step or time budget, or on abort (or, with a validation set and patience,
+ * when its loss stops falling), and return the last accepted parameters (with
+ * patience, those of the lowest validation loss) with the whole history.
  */
 import { syevr } from '../linalg/eigen.js';
 import { Matrix } from '../linalg/matrix.js';
@@ -14,7 +15,7 @@ import { checkOptionKeys, keysOf } from '../options.js';
 import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
 import { autoLambda, checkLambdaPolicy, chooseLambda, Damping, startingLambda, type LambdaPolicy } from './lambda.js';
 import { NewtonSystem, type Hessian, type NewtonPath } from './newton.js';
-import { ValidationWatch, type BestState, type ValidationSet } from './validation.js';
+import { ValidationWatch, type ValidationSet } from './validation.js';
 
 export interface HistoryEntry {
   /** 0 for the initial state, then one entry per attempted step (accepted or rejected). */
@@ -360,8 +361,8 @@ class Loop {
 
   result(net: TwoLayerNetwork): TrainResult {
     const result: TrainResult = { net, history: this.history, reason: this.reason ?? 'max-steps', residual: this.current, steps: this.accepted, attempts: this.history.length - 1 };
-    const best: BestState | null | undefined = this.validation?.best;
-    if (best === undefined || best === null) return result;
+    const best = this.validation?.best ?? null;
+    if (best === null) return result;
     result.best = { step: best.step, acceptedSteps: best.acceptedSteps, validationLoss: best.validationLoss };
     return this.validation!.early ? { ...result, net: best.net, residual: best.residual } : result;
   }
