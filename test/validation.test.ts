@@ -82,6 +82,8 @@ describe('train with a validation set', () => {
     const opposite = { x: X, y: y.map((v) => -v) };
     const { result, nets } = run({ method: 'newton', maxSteps: 3, validation: opposite, patience: 50 });
     expect(result.reason).toBe('max-steps');
+    // The best is not the last state: returning the last parameters would fail here.
+    expect(result.best!.step).toBeLessThan(result.history.length - 1);
     expect(result.net).toBe(nets[result.best!.step]);
   });
 
