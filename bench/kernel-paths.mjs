@@ -149,7 +149,8 @@ function split(net, X, y, lambda, hessian, workspace, floor) {
   phases.f = seconds(() => (system = new api.NewtonSystem(net, X, y, workspace)));
   if (hessian === 'full') {
     phases.S = seconds(() => system.curvature);
-    phases.A = seconds(() => factorBlocks(net, system.curvature, lambda, new Workspace()));
+    // In the system's workspace, as kernelSystem factors them (which then reuses the arrays).
+    phases.A = seconds(() => factorBlocks(net, system.curvature, lambda, workspace));
   } else {
     phases.Q = seconds(() => system.gram);
   }
