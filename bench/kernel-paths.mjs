@@ -13,9 +13,13 @@
 // compares times taken within a second of each other; a row shows the
 // repetition with the median ratio.
 //
-//   npm run build:ts && npm run bench:paths [-- --bias on|off|both] [--points 512,1024] [--q 3,4,66] [--clock wall|cpu] [--out file.md]
+//   npm run build:ts && npm run bench:paths [-- --bias on|off|both] [--points 512,1024] [--q 3,4,66] [--clock wall|cpu] [--split on] [--out file.md]
 //
 // --out also writes the table, with the machine and its load, to a Markdown file.
+// --split on adds, per row, one more direction timed phase by phase as
+// fractions of the floor: f (a fresh NewtonSystem), S (its blocks; full
+// Hessian), A (the factors of A's blocks; full), Q (Z·Zᵀ or J·Jᵀ, with the
+// potrf of M·I + Q), Jᵀv (the rest of the direction: the solve, Jᵀv, A⁻¹).
 // On a machine shared with other jobs, NNTK_BENCH_THREADS=1 with --clock cpu
 // times the work itself (the dgemm rate then is one core's).
 import fs from 'node:fs';
@@ -25,11 +29,12 @@ import os from 'node:os';
 
 const dist = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'dist');
 const api = await import(pathToFileURL(path.join(dist, 'index.js')).href);
+const { factorBlocks } = await import(pathToFileURL(path.join(dist, 'method', 'newton.js')).href);
 // A training loop hands one workspace to the systems of its steps: so does each row here.
 const { Workspace } = await import(pathToFileURL(path.join(dist, 'linalg', 'workspace.js')).href);
 api.setThreads(Number(process.env.NNTK_BENCH_THREADS ?? 2));
 
-const options = { bias: 'both', points: [512, 1024], q: [3, 4, 10, 12, 34, 66, 130], floor: 0.5, out: null, clock: 'wall' };
+const options = { bias: 'both', points: [512, 1024], q: [3, 4, 10, 12, 34, 66, 130], floor: 0.5, out: null, clock: 'wall', split: false };
 for (let i = 2; i < process.argv.length; i += 2) {
   const [key, value] = [process.argv[i].replace(/^--/, ''), process.argv[i + 1]];
   if (key === 'bias' && ['on', 'off', 'both'].includes(value)) options.bias = value;
@@ -37,6 +42,7 @@ for (let i = 2; i < process.argv.length; i += 2) {
   else if (key === 'floor' && Number(value) > 0) options.floor = Number(value);
   else if (key === 'out' && value) options.out = value;
   else if (key === 'clock' && ['wall', 'cpu'].includes(value)) options.clock = value;
+  else if (key === 'split' && ['on', 'off'].includes(value)) options.split = value === 'on';
   else {
     process.stderr.write(`bench/kernel-paths.mjs: bad option ${process.argv[i]} ${value ?? ''}\n`);
     process.exit(2);
@@ -124,9 +130,34 @@ function measure(m, q, bias, rate, reps = 3) {
       runs.push({ gflops, time, floor, ratio: time / floor });
     }
     runs.sort((a, b) => a.ratio - b.ratio);
-    rows.push({ hessian, m, q, d, bias, n, ...runs[Math.floor(reps / 2)] });
+    const median = runs[Math.floor(reps / 2)];
+    const spread = `${runs[0].ratio.toFixed(2)}–${runs[reps - 1].ratio.toFixed(2)}`;
+    rows.push({ hessian, m, q, d, bias, n, ...median, spread, split: options.split ? split(net, X, y, lambda, hessian, workspace, median.floor) : null });
   }
   return rows;
+}
+
+/**
+ * One more direction, phase by phase, each phase's time over `floor`. The
+ * phases run on one system in the order direction() runs them, so each finds
+ * what the earlier ones cached (features, S, J·Jᵀ); Jᵀv is a direction on
+ * that system less its kernelSystem.
+ */
+function split(net, X, y, lambda, hessian, workspace, floor) {
+  const phases = {};
+  let system;
+  phases.f = seconds(() => (system = new api.NewtonSystem(net, X, y, workspace)));
+  if (hessian === 'full') {
+    phases.S = seconds(() => system.curvature);
+    // In the system's workspace, as kernelSystem factors them (which then reuses the arrays).
+    phases.A = seconds(() => factorBlocks(net, system.curvature, lambda, workspace));
+  } else {
+    phases.Q = seconds(() => system.gram);
+  }
+  const kernelSystem = seconds(() => system.kernelSystem(lambda, hessian));
+  phases.Q = (phases.Q ?? 0) + kernelSystem - (phases.A ?? 0);
+  phases['Jᵀv'] = seconds(() => system.direction(lambda, hessian, 'kernel')) - kernelSystem;
+  return Object.entries(phases).map(([name, t]) => `${name} ${(t / floor).toFixed(2)}`).join(', ');
 }
 
 const load = () => os.loadavg().map((v) => v.toFixed(2)).join(', ');
@@ -137,7 +168,7 @@ const print = (line) => {
 };
 const started = new Date().toISOString();
 const loadAtStart = load();
-print('hessian        M     q    d  bias       N   dgemm GF/s    time s   floor s  time/floor');
+print(`hessian        M     q    d  bias       N   dgemm GF/s    time s   floor s  time/floor     spread${options.split ? '   split (of the floor)' : ''}`);
 const biases = options.bias === 'both' ? [true, false] : [options.bias === 'on'];
 for (const m of options.points) {
   for (const q of options.q) {
@@ -145,7 +176,7 @@ for (const m of options.points) {
       if (q - (bias ? 2 : 1) < 1) continue;
       for (const r of measure(m, q, bias, dgemmRate())) {
         print(
-          `${r.hessian.padEnd(12)} ${String(r.m).padStart(4)} ${String(r.q).padStart(5)} ${String(r.d).padStart(4)}  ${(r.bias ? 'on' : 'off').padEnd(4)} ${String(r.n).padStart(7)}   ${r.gflops.toFixed(1).padStart(10)}  ${r.time.toFixed(3).padStart(8)}  ${r.floor.toFixed(3).padStart(8)}  ${r.ratio.toFixed(2).padStart(10)}`,
+          `${r.hessian.padEnd(12)} ${String(r.m).padStart(4)} ${String(r.q).padStart(5)} ${String(r.d).padStart(4)}  ${(r.bias ? 'on' : 'off').padEnd(4)} ${String(r.n).padStart(7)}   ${r.gflops.toFixed(1).padStart(10)}  ${r.time.toFixed(3).padStart(8)}  ${r.floor.toFixed(3).padStart(8)}  ${r.ratio.toFixed(2).padStart(10)}  ${r.spread.padStart(9)}${r.split === null ? '' : `   ${r.split}`}`,
         );
       }
     }
@@ -162,6 +193,6 @@ if (options.out !== null) {
   const command = `node bench/kernel-paths.mjs ${process.argv.slice(2).join(' ')}`.trim();
   fs.writeFileSync(
     options.out,
-    `# Kernel-path directions against their BLAS-3 floors\n\nGenerated by \`${command}\` (bench/kernel-paths.mjs); do not edit by hand.\n\n${header.join('\n')}\n\nfloor: M²·N·q flops (full Hessian) or 2·M²·N (Gauss–Newton) at the dgemm rate measured just before each repetition; a row is the repetition with the median ratio of 3.\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
+    `# Kernel-path directions against their BLAS-3 floors\n\nGenerated by \`${command}\` (bench/kernel-paths.mjs); do not edit by hand.\n\n${header.join('\n')}\n\nfloor: M²·N·q flops (full Hessian) or 2·M²·N (Gauss–Newton) at the dgemm rate measured just before each repetition; a row is the repetition with the median ratio of 3, spread the least and greatest ratio of the 3.${options.split ? ' split: one more direction phase by phase (bench/kernel-paths.mjs, split()).' : ''}\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
   );
 }

@@ -10,6 +10,7 @@ namespace {
 
 struct Chunk {
   int64_t k, nc;
+  int64_t ldf;  // row stride of value and slope (≥ nc)
   const double* xt;
   const double* value;
   const double* slope;
@@ -32,8 +33,8 @@ void Rows(const Chunk& a, int64_t begin, int64_t end) {
   double local[Q > 0 ? Q : 1];
   for (int64_t j = begin; j < end; ++j) {
     const double* x = a.xt + j * k;
-    const double* value = a.value + j * a.nc;
-    const double* slope = a.slope + j * a.nc;
+    const double* value = a.value + j * a.ldf;
+    const double* slope = a.slope + j * a.ldf;
     double* out = a.out + j * a.nc * q;
     for (int64_t i = 0; i < a.nc; ++i, out += q) {
       double* z = Q > 0 ? local : out;
@@ -85,16 +86,17 @@ bool PrepareJacobianBlock(Arguments& args, Call* call) {
   double scale = args.Number(7);
   const double* factors = args.ok() && !args.At(8).IsNull() ? args.Doubles(8) : nullptr;
   double* out = args.Doubles(9);
-  if (args.ok() && (k < 1 || nc < 1 || m < 1)) {
-    Napi::RangeError::New(args.At(0).Env(), "jacobianblock: k, nc and m must be positive")
+  const lapack_int ldf = args.ok() && !args.At(10).IsUndefined() ? args.Int(10) : nc;
+  if (args.ok() && (k < 1 || nc < 1 || m < 1 || ldf < nc)) {
+    Napi::RangeError::New(args.At(0).Env(), "jacobianblock: k, nc and m must be positive and ldf ≥ nc")
         .ThrowAsJavaScriptException();
     return false;
   }
   const int64_t q = static_cast<int64_t>(k) + 1;
   const int64_t width = nc * q;
   args.RequireLength(3, static_cast<int64_t>(m) * k);
-  args.RequireLength(4, static_cast<int64_t>(m) * nc);
-  args.RequireLength(5, static_cast<int64_t>(m) * nc);
+  args.RequireLength(4, static_cast<int64_t>(m - 1) * ldf + nc);
+  args.RequireLength(5, static_cast<int64_t>(m - 1) * ldf + nc);
   args.RequireLength(6, nc);
   if (factors != nullptr) args.RequireLength(8, width * q);
   args.RequireLength(9, width * m);
@@ -113,7 +115,7 @@ bool PrepareJacobianBlock(Arguments& args, Call* call) {
         for (int64_t t = 0; t < q; ++t) reciprocals[i * q + t] = 1.0 / factors[i * q * q + t * q + t];
       }
     }
-    const Chunk chunk{k, nc, xt, value, slope, scaled_c, factors, reciprocals, scale, out};
+    const Chunk chunk{k, nc, ldf, xt, value, slope, scaled_c, factors, reciprocals, scale, out};
     ParallelFor(m, std::max<int64_t>(1, kParallelGrain / width),
                 [&](int64_t begin, int64_t end) { RowsOf(chunk, begin, end); });
     return 0.0;

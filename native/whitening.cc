@@ -235,16 +235,18 @@ bool PrepareWhitenedJacobian(Arguments& args, Call* call) {
   const double* panel = args.Doubles(8);
   lapack_int ldt = args.Int(9);
   double* out = args.Doubles(10);
+  const lapack_int ldf = args.ok() && !args.At(11).IsUndefined() ? args.Int(11) : nc;
   const int64_t q = static_cast<int64_t>(k) + 1;
   const int64_t width = nc * q;
-  if (args.ok() && (k < 1 || nc < 1 || m < 1 || ldt < width)) {
-    Napi::RangeError::New(args.At(0).Env(), "whitenedjacobian: k, nc and m must be positive and ldt ≥ nc·(k + 1)")
+  if (args.ok() && (k < 1 || nc < 1 || m < 1 || ldt < width || ldf < nc)) {
+    Napi::RangeError::New(args.At(0).Env(),
+                          "whitenedjacobian: k, nc and m must be positive, ldt ≥ nc·(k + 1) and ldf ≥ nc")
         .ThrowAsJavaScriptException();
     return false;
   }
   args.RequireLength(3, static_cast<int64_t>(m) * k);
-  args.RequireLength(4, static_cast<int64_t>(m) * nc);
-  args.RequireLength(5, static_cast<int64_t>(m) * nc);
+  args.RequireLength(4, static_cast<int64_t>(m - 1) * ldf + nc);
+  args.RequireLength(5, static_cast<int64_t>(m - 1) * ldf + nc);
   args.RequireLength(6, nc);
   args.RequireLength(8, k * static_cast<int64_t>(ldt) + width);
   args.RequireLength(10, width * m);
@@ -265,8 +267,8 @@ bool PrepareWhitenedJacobian(Arguments& args, Call* call) {
       for (int64_t j = begin; j < end; ++j) {
         double* z = out + j * width;
         for (int64_t i = 0; i < nc; ++i, z += q) {
-          const double a = scale * value[j * nc + i];
-          const double g = sc[i] * slope[j * nc + i];
+          const double a = scale * value[j * ldf + i];
+          const double g = sc[i] * slope[j * ldf + i];
           const double* t0 = panel + i * q;
           for (int64_t t = 0; t < q; ++t) z[t] = g * z[t] + a * t0[t];
         }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Matrix, trsm, TwoLayerNetwork } from '../lib/index.js';
+import { Matrix, NewtonSystem, syrk, trsm, TwoLayerNetwork } from '../lib/index.js';
+import { WHITENED_BLOCK_BYTES, whitenedBlocks, whitenedJacobian } from '../lib/method/newton.js';
 import { smallestEigenvalue } from '../lib/linalg/blocks.js';
 import { native } from '../lib/linalg/native.js';
 import { spectrum } from '../lib/method/spectrum.js';
@@ -293,5 +294,110 @@ describe('block kernels', () => {
     expect(() => native.jacobianblock(1, 1, 1, a, a, a, a, 1, new Float64Array(3), a)).toThrow(RangeError);
     expect(() => native.jacobianblock(1, 2, 3, a, a, a, a, 1, null, a)).toThrow(RangeError);
     expect(() => native.jacobianblockAsync(1, 2, 3, a, a, a, a, 1, null, a)).toThrow(RangeError);
+  });
+});
+
+describe('whitened Jacobians of neuron ranges within a chunk of features', () => {
+  // q = 4 runs the fused kernel with the factors, q = 32 the gemm with the panel.
+  it.each([
+    [2, true, 9, 12],
+    [30, true, 11, 9],
+    [30, false, 7, 10],
+  ])('(d = %i, bias %s, M = %i, N = %i) each range gives the columns of the whole chunk’s block: bitwise by the fused kernel, within 2γ_{k+1} of |J|·|T| by the panel', (d, bias, m, n) => {
+    const net = TwoLayerNetwork.initialize({ width: n, dim: d, bias, activation: 'tanh' }, { seed: d + n });
+    const q = net.blockSize;
+    const k = net.innerDim;
+    const xt = net.augment(randomMatrix(m, d, 7 + d));
+    const spd = spdBlocks(q, n, 30 + d);
+    const factors = new Float64Array(spd.length);
+    const panel = new Float64Array(spd.length);
+    expect(native.blockfactors(q, n, 0, spd, factors, panel)).toBe(0);
+    const [from, to] = [1, n];
+    const features = net.features(xt, from, to, { value: true, slope: true });
+    const whole = {
+      plain: net.jacobianBlock(xt, features).clone(),
+      fused: net.jacobianBlock(xt, features, undefined, factors.slice(from * q * q, to * q * q)).clone(),
+      panel: net.whitenedJacobianBlock(xt, features, panel).clone(),
+    };
+    const cols = (to - from) * q;
+    for (const [a, b] of [[from, from + 1], [3, 6], [5, to]] as const) {
+      const width = (b - a) * q;
+      const columns = (z: Matrix) => Float64Array.from({ length: m * width }, (_, e) => z.data[Math.floor(e / width) * cols + (a - from) * q + (e % width)]!);
+      expect(net.jacobianBlock(xt, features, undefined, null, [a, b]).data).toEqual(columns(whole.plain));
+      expect(net.jacobianBlock(xt, features, undefined, factors.slice(a * q * q, b * q * q), [a, b]).data).toEqual(columns(whole.fused));
+      // Entry (j, t) of neuron i: s·σ·T₀ₜ + s·cᵢ·σ′·Σₚ x̃ₚ·Tₚ₊₁,ₜ, k + 1 products summed in some order by either gemm.
+      const range = net.whitenedJacobianBlock(xt, features, panel, undefined, [a, b]).data;
+      const expected = columns(whole.panel);
+      for (let j = 0; j < m; j++) {
+        for (let i = a; i < b; i++) {
+          const v = Math.abs(net.scale * features.value![j * (to - from) + i - from]!);
+          const g = Math.abs(net.scale * net.c[i]! * features.slope![j * (to - from) + i - from]!);
+          for (let t = 0; t < q; t++) {
+            let magnitude = v * Math.abs(panel[t + i * q]!);
+            for (let p = 0; p < k; p++) magnitude += g * Math.abs(xt.data[j * k + p]! * panel[(p + 1) * n * q + i * q + t]!);
+            const e = j * width + (i - a) * q + t;
+            expect(Math.abs(range[e]! - expected[e]!)).toBeLessThanOrEqual(2 * gamma(k + 1) * magnitude);
+          }
+        }
+      }
+    }
+  });
+
+  it('a range outside its features, empty or fractional is a RangeError; the native kernels refuse ldf < nc and arrays shorter than (m − 1)·ldf + nc', () => {
+    const net = TwoLayerNetwork.initialize({ width: 6, dim: 2, activation: 'tanh' }, { seed: 1 });
+    const xt = net.augment(randomMatrix(3, 2, 1));
+    const features = net.features(xt, 1, 5, { value: true, slope: true });
+    const panel = new Float64Array(4 * net.parameterCount);
+    for (const neurons of [[0, 3], [2, 6], [3, 3], [1.5, 3]] as [number, number][]) {
+      expect(() => net.jacobianBlock(xt, features, undefined, null, neurons)).toThrow(RangeError);
+      expect(() => net.whitenedJacobianBlock(xt, features, panel, undefined, neurons)).toThrow(RangeError);
+    }
+    const a = new Float64Array(64);
+    // k = 1, nc = 2, m = 3 with ldf = 4: σ and σ′ need (3 − 1)·4 + 2 = 10 entries.
+    expect(() => native.jacobianblock(1, 2, 3, a, a, a, a, 1, null, a, 1)).toThrow(/ldf ≥ nc/);
+    expect(() => native.jacobianblock(1, 2, 3, a, new Float64Array(9), a, a, 1, null, a, 4)).toThrow(RangeError);
+    expect(native.jacobianblock(1, 2, 3, a, new Float64Array(10), new Float64Array(10), a, 1, null, a, 4)).toBe(0);
+    expect(() => native.whitenedjacobian(1, 2, 3, a, a, a, a, 1, a, 4, a, 1)).toThrow(/ldf ≥ nc/);
+    expect(() => native.whitenedjacobian(1, 2, 3, a, a, new Float64Array(9), a, 1, a, 4, a, 4)).toThrow(RangeError);
+    expect(native.whitenedjacobian(1, 2, 3, a, new Float64Array(10), new Float64Array(10), a, 1, a, 4, a, 4)).toBe(0);
+  });
+
+  it('whitenedBlocks covers a chunk with consecutive ranges of at least ⌈512/q⌉ neurons (but the last), each Z within WHITENED_BLOCK_BYTES when that allows more', () => {
+    for (const [m, q, from, to] of [[512, 66, 0, 1000], [300, 12, 5, 205], [64, 3, 0, 40], [4096, 130, 10, 50]] as const) {
+      const ranges = [...whitenedBlocks(m, q, from, to)];
+      expect(ranges[0]![0]).toBe(from);
+      expect(ranges.at(-1)![1]).toBe(to);
+      const least = Math.ceil(512 / q);
+      ranges.forEach(([a, b], r) => {
+        if (r > 0) expect(a).toBe(ranges[r - 1]![1]);
+        if (r < ranges.length - 1) {
+          expect(b - a).toBeGreaterThanOrEqual(least);
+          expect(b - a === least || 8 * m * (b - a) * q <= WHITENED_BLOCK_BYTES).toBe(true);
+          expect(8 * m * (b - a + 1) * q > WHITENED_BLOCK_BYTES || b - a === least).toBe(true);
+        }
+      });
+    }
+  });
+
+  it('Q streamed through several whitened blocks equals the dsyrk of the whole Z within 2γ_{Nq}·(|Z|·|Z|ᵀ), for the fused kernel (q = 4) and the panel (q = 12)', () => {
+    for (const [d, n] of [[2, 700], [10, 200]] as const) {
+      const m = 300;
+      const net = TwoLayerNetwork.initialize({ width: n, dim: d, activation: 'tanh' }, { seed: 3 });
+      const q = net.blockSize;
+      const X = randomMatrix(m, d, 11);
+      const y = randomMatrix(1, m, 12).data;
+      expect([...whitenedBlocks(m, q, 0, n)].length).toBeGreaterThan(1);
+      const system = new NewtonSystem(net, X, y);
+      const lambda = 1 + Math.max(0, -system.curvature.minEigenvalue);
+      const { Q, blockFactors } = system.kernelSystem(lambda, 'full');
+      const z = whitenedJacobian(net, system.xt, 0, n, blockFactors!).clone();
+      const whole = syrk(z);
+      const magnitude = syrk(new Matrix(m, n * q, z.data.map(Math.abs)));
+      for (let j = 0; j < m; j++) {
+        for (let l = 0; l <= j; l++) {
+          expect(Math.abs(Q.data[j * m + l]! - whole.data[j * m + l]!)).toBeLessThanOrEqual(2 * gamma(n * q) * magnitude.data[j * m + l]!);
+        }
+      }
+    }
   });
 });

@@ -28,9 +28,10 @@ export interface NativeRoutines {
   /**
    * The Jacobian columns of nc neurons at m points (row-major m × nc·(k+1)) from their σ, σ′ (m × nc) and
    * X̃ (m × k); with L (nc row-major lower (k+1)² blocks) each row segment is then multiplied by L_i⁻¹.
+   * σ and σ′ are read with row stride ldf (default nc): the first nc columns of wider arrays.
    */
   jacobianblock(k: number, nc: number, m: number, xt: Float64Array, value: Float64Array, slope: Float64Array,
-    c: Float64Array, scale: number, l: Float64Array | null, out: Float64Array): Result;
+    c: Float64Array, scale: number, l: Float64Array | null, out: Float64Array, ldf?: number): Result;
   /**
    * The Cholesky factors of the n blocks Sᵢ + λI (q×q row-major, lower triangle) into `l`, and optionally the
    * panel t (q × n·q row-major) of the Tᵢ = Lᵢ⁻ᵀ side by side. Returns 0, or i·q + m for the first block i
@@ -41,10 +42,11 @@ export interface NativeRoutines {
   blocksolve(q: number, n: number, l: Float64Array, x: Float64Array): Result;
   /**
    * The Jacobian columns of nc neurons at m points whitened by their factors (as jacobianblock with L) from
-   * the chunk's part of a blockfactors panel: q rows of ldt entries, the chunk's nc·(k+1) columns first.
+   * the chunk's part of a blockfactors panel: q rows of ldt entries, the chunk's nc·(k+1) columns first;
+   * σ and σ′ with row stride ldf (default nc).
    */
   whitenedjacobian(k: number, nc: number, m: number, xt: Float64Array, value: Float64Array, slope: Float64Array,
-    c: Float64Array, scale: number, t: Float64Array, ldt: number, out: Float64Array): Result;
+    c: Float64Array, scale: number, t: Float64Array, ldt: number, out: Float64Array, ldf?: number): Result;
   /**
    * λ_min of each of the n symmetric q×q blocks of s (row-major) into out, by dsyevr. Returns 0 or LAPACK's
    * info for the first block that did not converge.

@@ -62,7 +62,7 @@ export function curvature(net: TwoLayerNetwork, xt: Matrix, residual: Float64Arr
   const blocks = new Float64Array(net.width * q * q);
   for (const [from, to] of net.featureChunks(xt.rows)) {
     const features = net.features(xt, from, to, { slope: true, curvature: true }, workspace);
-    blocks.set(net.secondOrderBlocks(xt, residual, features), from * q * q);
+    net.secondOrderBlocks(xt, residual, features, workspace, blocks.subarray(from * q * q, to * q * q));
   }
   return new Curvature(blocks, q);
 }

@@ -292,65 +292,80 @@ export class TwoLayerNetwork {
   /**
    * The Jacobian columns of neurons [from, to): an M × (to − from)·q matrix,
    * row j = ∂f(xⱼ)/∂θ restricted to those neurons' blocks (in `workspace`).
-   * With `whiten`, the lower-triangular q×q factors Lᵢ of those neurons,
-   * each row segment of neuron i becomes Lᵢ⁻¹ times it in the same pass:
+   * [from, to) is the range of `features`, or `neurons` within it. With
+   * `whiten`, the lower-triangular q×q factors Lᵢ of those neurons, each row
+   * segment of neuron i becomes Lᵢ⁻¹ times it in the same pass:
    * Z = J·blockdiag(L)⁻ᵀ, the whitened Jacobian of the Newton kernel path.
    */
-  jacobianBlock(xt: Matrix, features: NeuronFeatures, workspace = new Workspace(), whiten: Float64Array | null = null): Matrix {
-    const { from, to, value, slope } = features;
+  jacobianBlock(
+    xt: Matrix,
+    features: NeuronFeatures,
+    workspace = new Workspace(),
+    whiten: Float64Array | null = null,
+    neurons?: readonly [number, number],
+  ): Matrix {
+    const { from, to, offset, ld, value, slope } = featureRange('jacobianBlock', features, neurons);
     const m = xt.rows;
     const k = this.innerDim;
     const q = k + 1;
     const nc = to - from;
-    if (value === null || slope === null) throw new TypeError('network: jacobianBlock needs the features σ and σ′');
     if (whiten !== null && whiten.length !== nc * q * q) {
       throw new RangeError(`network: whitening factors must hold ${nc} blocks of ${q}×${q}, got ${whiten.length} numbers`);
     }
     const jac = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
-    const status = native.jacobianblock(k, nc, m, xt.data, value, slope, this.c.subarray(from, to), this.scale, whiten, jac.data);
+    const status = native.jacobianblock(k, nc, m, xt.data, value.subarray(offset), slope.subarray(offset), this.c.subarray(from, to), this.scale, whiten, jac.data, ld);
     checkKernelStatus('jacobianblock', status, `the scaled weights${whiten === null ? '' : ' and reciprocal diagonals'} of ${nc} neurons`);
     return jac;
   }
 
   /**
    * What jacobianBlock computes with `whiten`, for any q: Z = J·blockdiag(L)⁻ᵀ
-   * of neurons [from, to), from the panel of the Tᵢ = Lᵢ⁻ᵀ of all N neurons
+   * of neurons [from, to) (those of `features`, or `neurons` within them),
+   * from the panel of the Tᵢ = Lᵢ⁻ᵀ of all N neurons
    * (q × N·q row-major, see factorBlocks). Row segment i of row j is
    * s·σ·(row 0 of Tᵢ) + s·cᵢ·σ′·(x̃ⱼᵀ · rows 1…k of Tᵢ), and X̃ is shared by
    * the neurons: one gemm of X̃ with the chunk's columns of the panel, where
    * solving each row segment would cost M·q² dependent flops per neuron.
    */
-  whitenedJacobianBlock(xt: Matrix, features: NeuronFeatures, panel: Float64Array, workspace = new Workspace()): Matrix {
-    const { from, to, value, slope } = features;
+  whitenedJacobianBlock(xt: Matrix, features: NeuronFeatures, panel: Float64Array, workspace = new Workspace(), neurons?: readonly [number, number]): Matrix {
+    const { from, to, offset, ld, value, slope } = featureRange('whitenedJacobianBlock', features, neurons);
     const m = xt.rows;
     const k = this.innerDim;
     const q = k + 1;
     const nc = to - from;
-    if (value === null || slope === null) throw new TypeError('network: whitenedJacobianBlock needs the features σ and σ′');
     if (panel.length !== q * this.parameterCount) {
       throw new RangeError(`network: the whitening panel must hold ${q}×${this.parameterCount} numbers, got ${panel.length}`);
     }
     const z = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
-    const status = native.whitenedjacobian(k, nc, m, xt.data, value, slope, this.c.subarray(from, to), this.scale, panel.subarray(from * q), this.parameterCount, z.data);
+    const status = native.whitenedjacobian(
+      k, nc, m, xt.data, value.subarray(offset), slope.subarray(offset), this.c.subarray(from, to), this.scale,
+      panel.subarray(from * q), this.parameterCount, z.data, ld,
+    );
     checkKernelStatus('whitenedjacobian', status, `the scaled output weights, ${nc} numbers`);
     return z;
   }
 
   /**
    * The blocks Sᵢ = (1/M) Σⱼ rⱼ ∇²_θᵢ f(xⱼ) of neurons [from, to), each q×q
-   * row-major, one after another (docs/math.md §2).
+   * row-major, one after another (docs/math.md §2), written into `out`
+   * ((to − from)·q² numbers; a new array without it). The sums over the
+   * points go through arrays of `workspace`: at q = 66 fresh ones were a
+   * third of the time of forming S (their pages faulted in on every step).
    */
-  secondOrderBlocks(xt: Matrix, residual: Float64Array, features: NeuronFeatures): Float64Array {
+  secondOrderBlocks(xt: Matrix, residual: Float64Array, features: NeuronFeatures, workspace = new Workspace(), out?: Float64Array): Float64Array {
     const { from, to, slope, curvature } = features;
     const m = xt.rows;
     const k = this.innerDim;
     const q = k + 1;
     const nc = to - from;
+    if (slope === null || curvature === null) throw new TypeError('network: secondOrderBlocks needs the features σ′ and σ″');
+    const blocks = out ?? new Float64Array(nc * q * q);
+    if (blocks.length !== nc * q * q) throw new RangeError(`network: secondOrderBlocks writes ${nc} blocks of ${q}×${q}, got an array of ${blocks.length}`);
     const s = this.scale / m;
     // rx[j, p] = rⱼ x̃ⱼₚ and rxx[j, (p, p')] = rⱼ x̃ⱼₚ x̃ⱼₚ' (p ≤ p'): the sums over j are then two gemms.
     const pairs = (k * (k + 1)) / 2;
-    const rx = new Matrix(m, k);
-    const rxx = new Matrix(m, pairs);
+    const rx = new Matrix(m, k, workspace.array('residualInputs', m * k));
+    const rxx = new Matrix(m, pairs, workspace.array('residualInputPairs', m * pairs));
     for (let j = 0; j < m; j++) {
       const r = residual[j]!;
       let t = 0;
@@ -360,12 +375,13 @@ export class TwoLayerNetwork {
         for (let p2 = p; p2 < k; p2++) rxx.data[j * pairs + t++] = r * xp * xt.data[j * k + p2]!;
       }
     }
-    const cross = gemm(new Matrix(m, nc, slope!), rx, { transA: true }).data; // nc × k
-    const second = gemm(new Matrix(m, nc, curvature!), rxx, { transA: true }).data; // nc × pairs
-    const blocks = new Float64Array(nc * q * q);
+    const cross = gemm(new Matrix(m, nc, slope), rx, { transA: true, out: new Matrix(nc, k, workspace.array('crossSums', nc * k)) }).data;
+    const second = gemm(new Matrix(m, nc, curvature), rxx, { transA: true, out: new Matrix(nc, pairs, workspace.array('secondSums', nc * pairs)) }).data;
     for (let i = 0; i < nc; i++) {
       const b = i * q * q;
       const ci = this.c[from + i]!;
+      // ∂²f/∂cᵢ² = 0.
+      blocks[b] = 0;
       for (let p = 0; p < k; p++) {
         const v = s * cross[i * k + p]!;
         blocks[b + 1 + p] = v;
@@ -400,6 +416,24 @@ export class TwoLayerNetwork {
     const size = Math.max(1, Math.min(this.config.width, Math.floor(CHUNK_BYTES / (8 * m * arrays))));
     for (let from = 0; from < this.config.width; from += size) yield [from, Math.min(this.config.width, from + size)];
   }
+}
+
+/**
+ * Neurons [from, to) of `features` (all of them without `neurons`), with
+ * where their σ and σ′ start in each row (`offset`) and the row stride `ld`.
+ */
+function featureRange(
+  where: string,
+  features: NeuronFeatures,
+  neurons: readonly [number, number] | undefined,
+): { from: number; to: number; offset: number; ld: number; value: Float64Array; slope: Float64Array } {
+  const { value, slope } = features;
+  if (value === null || slope === null) throw new TypeError(`network: ${where} needs the features σ and σ′`);
+  const [from, to] = neurons ?? [features.from, features.to];
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < features.from || to > features.to || from >= to) {
+    throw new RangeError(`network: ${where}: neurons [${from}, ${to}) must be a non-empty range within the features' [${features.from}, ${features.to})`);
+  }
+  return { from, to, offset: from - features.from, ld: features.to - features.from, value, slope };
 }
 
 function checkConfig(config: NetworkConfig): Required<NetworkConfig> {
