@@ -5,11 +5,12 @@
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Matrix, train, TwoLayerNetwork, type Activation, type TrainResult } from '../lib/index.js';
 import { parseNpy } from '../lib/io/npy.js';
 import { Damping, LAMBDA_FLOOR, STARTING_TAU } from '../lib/method/lambda.js';
 import { circleData } from '../lib/experiments/circle.js';
+import { native } from '../lib/linalg/native.js';
 import { rng } from './random.js';
 
 /**
@@ -134,6 +135,18 @@ describe('budgets', () => {
     // The returned parameters are the last accepted ones: re-evaluated (predict sums the same
     // N terms in another order) the residual agrees to a few ulps of M = 128 terms, ≪ 1e-12.
     expect(Math.abs(relativeResidual(result, X, y) - result.residual)).toBeLessThanOrEqual(1e-12 * result.residual);
+  });
+
+  it('evaluates the activations once per attempt: a rejected trial does not evict the current point’s σ, σ′, σ″ from the next direction', () => {
+    const evaluations = vi.spyOn(native, 'activations');
+    try {
+      const result = train(net('relu', 16), X, y, { method: 'newton', maxSteps: 10, tol: 1e-30 });
+      expect(result.history.some((e) => !e.accepted)).toBe(true); // the property is only tested if some attempt was rejected
+      // One evaluation at θ₀, then one per trial point; the Gram and every direction reuse them.
+      expect(evaluations).toHaveBeenCalledTimes(1 + result.attempts);
+    } finally {
+      evaluations.mockRestore();
+    }
   });
 
   it('rejects a bad maxAttempts', () => {
