@@ -39,7 +39,7 @@ function regressionData(m: number, d: number): { X: Matrix; y: Float64Array } {
 }
 
 /** A standardised scikit-learn set committed under test/data (make_sklearn_fixtures.py there). */
-function sklearnData(name: 'diabetes' | 'breast_cancer'): { X: Matrix; y: Float64Array } {
+function sklearnData(name: 'diabetes' | 'breast_cancer' | 'digits_parity'): { X: Matrix; y: Float64Array } {
   const read = (part: string) => parseNpy(readFileSync(new URL(`./data/${name}-${part}.npy`, import.meta.url)));
   const X = read('X');
   return { X: new Matrix(X.shape[0]!, X.shape[1]!, X.data), y: read('y').data };
@@ -52,8 +52,8 @@ function relativeResidual(result: TrainResult, X: Matrix, y: Float64Array): numb
   return Math.hypot(...f.map((v, j) => v - y[j]!)) / Math.hypot(...y);
 }
 
-describe('the default strategy on scikit-learn data (diabetes 442×10, breast_cancer 190×30; N = 256)', () => {
-  const cases = (['diabetes', 'breast_cancer'] as const).flatMap((name) => (['relu', 'tanh', 'sin', 'softplus'] as const).map((activation) => [name, activation] as const));
+describe('the default strategy on scikit-learn data (diabetes 442×10, breast_cancer 190×30, digits parity 200×64; N = 256)', () => {
+  const cases = (['diabetes', 'breast_cancer', 'digits_parity'] as const).flatMap((name) => (['relu', 'tanh', 'sin', 'softplus'] as const).map((activation) => [name, activation] as const));
 
   it.each(cases)('%s/%s: reaches |r|/|y| ≤ 1e-6 by Gauss–Newton steps alone, within 20 accepted steps and 25 attempts', (name, activation) => {
     const { X, y } = sklearnData(name);
