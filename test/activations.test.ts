@@ -129,7 +129,7 @@ describe('activations', () => {
         const length = i < n - 3 ? 4 : 1;
         const parts = [new Float64Array(length), new Float64Array(length), new Float64Array(length)] as const;
         evaluate(activation, u.slice(at, at + length), ...parts);
-        parts.forEach((part, k) => expect(Object.is(outputs[k][i], part[i - at]), `${activation} output ${k} at entry ${i}`).toBe(true));
+        parts.forEach((part, k) => expect(Object.is(outputs[k]![i], part[i - at]), `${activation} output ${k} at entry ${i}`).toBe(true));
       }
     });
   });

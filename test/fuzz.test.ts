@@ -663,7 +663,7 @@ function argvArb(options: Options): fc.Arbitrary<string[]> {
   const plausible = fc
     .tuple(
       fc.shuffledSubarray(required, { minLength: Math.max(0, required.length - 1) }),
-      fc.shuffledSubarray(optional, { maxLength: 3 }),
+      fc.shuffledSubarray(optional, { maxLength: Math.min(3, optional.length) }),
       fc.tuple(...keys.map((key) => fc.tuple(optionValue(key), fc.boolean()))),
       fc.oneof({ weight: 3, arbitrary: fc.constant([] as Array<[number, string]>) }, { weight: 1, arbitrary: fc.array(fc.tuple(fc.nat(), token), { minLength: 1, maxLength: 2 }) }),
     )

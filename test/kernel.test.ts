@@ -164,7 +164,7 @@ describe('bad arguments', () => {
     ['X2 without rows', () => kernel(net, X, new Matrix(0, 3)), RangeError, /^kernel: X2 must have at least one row/],
     ['X1 with the wrong number of columns', () => kernel(net, randomMatrix(2, 2, 1), X), RangeError, /^kernel: X1 must have d = 3 columns/],
     ['X2 with a NaN', () => kernel(net, X, new Matrix(1, 3, Float64Array.of(0, NaN, 0))), Error, /kernel: .*X2/],
-    ['options after something that is not a Matrix', () => kernel(net, X, { kind: 'ntk' }, {}), TypeError, /^kernel: X2 must be a Matrix/],
+    ['options after something that is not a Matrix', () => kernel(net, X, { kind: 'ntk' } as unknown as Matrix, {}), TypeError, /^kernel: X2 must be a Matrix/],
     ['an unknown option key', () => kernel(net, X, { kind: 'nntk', lamda: 1 } as object), TypeError, /^kernel: unknown option 'lamda'; did you mean 'lambda'\?/],
     ['a misspelt kind key', () => kernel(net, X, { Kind: 'nntk' } as object), TypeError, /did you mean 'kind'\?/],
     ['an unknown kind', () => kernel(net, X, { kind: 'gd' as 'ntk' }), RangeError, /^kernel: kind must be 'ntk' or 'nntk', got gd$/],

@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { limitKernel, limitKernelAsync, Matrix, QuadratureError } from '../dist/index.js';
-import { randomMatrix } from './random.js';
+import { randomMatrix as randomLibMatrix } from './random.js';
 
+// The worker runs the built package (dist/), so the inputs are dist's Matrix, not lib's.
+const randomMatrix = (rows: number, cols: number, seed: number) => new Matrix(rows, cols, randomLibMatrix(rows, cols, seed).data);
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 describe('limitKernelAsync', () => {
@@ -41,7 +43,10 @@ describe('limitKernelAsync', () => {
       throw new Error('expected a QuadratureError');
     })();
     expect(sync).toBeInstanceOf(QuadratureError);
-    const error = await limitKernelAsync(far, { activation: 'sin', method: 'quadrature' }).catch((e: unknown) => e as Error);
+    const error = await limitKernelAsync(far, { activation: 'sin', method: 'quadrature' }).then(
+      () => new Error('expected a QuadratureError'),
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(QuadratureError);
     expect(error.message).toBe(sync.message);
   });

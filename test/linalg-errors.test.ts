@@ -91,7 +91,7 @@ describe('matrix arguments', () => {
 
   it('rejects a detached buffer', () => {
     const a = randomSpd(3, 5);
-    structuredClone(a.data.buffer, { transfer: [a.data.buffer] });
+    structuredClone(a.data.buffer, { transfer: [a.data.buffer as ArrayBuffer] });
     expect(() => potrf(a)).toThrow(/detached/);
   });
 

@@ -84,7 +84,7 @@ describe('the default strategy on scikit-learn data (diabetes 442×10, breast_ca
       const x2 = x.reduce((s, v) => s + v * v, 0);
       let g = 0;
       for (let i = 0; i < width; i++) {
-        let u = n.b[i]!;
+        let u = n.b![i]!;
         for (let p = 0; p < dim; p++) u += n.W.data[i * dim + p]! * x[p]!;
         const t = Math.tanh(u);
         g += t * t + n.c[i]! ** 2 * (1 - t * t) ** 2 * (x2 + 1);

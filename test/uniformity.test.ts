@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { circleData } from '../lib/experiments/circle.js';
-import { linearisedSteps, predictedSteps } from '../lib/experiments/linearised-steps.js';
+import { linearisedResidual, linearisedSteps, predictedSteps } from '../lib/experiments/linearised-steps.js';
 import { logLogFit } from '../lib/experiments/log-log-fit.js';
 import { runUniformity } from '../lib/experiments/uniformity.js';
-import { kernel, Matrix, spectrum, train, TwoLayerNetwork } from '../lib/index.js';
+import { kernel, Matrix, spectrum, train, TwoLayerNetwork, type HistoryEntry, type TrainResult } from '../lib/index.js';
+import { autoLambda } from '../lib/method/lambda.js';
 import { NewtonSystem } from '../lib/method/newton.js';
 import { project } from '../lib/method/spectrum.js';
 import { rng } from './random.js';
@@ -44,6 +45,12 @@ describe('the linearised step count', () => {
     expect(linearisedSteps([-1e-17, 1], [1, 1], 1, 1e-3)).toBe(Infinity);
     // η·μ > 2: |1 − ημ| > 1, the mode grows.
     expect(linearisedSteps([3], [1], 1, 1e-3)).toBe(Infinity);
+    // A mode slower than the horizon: log(1e-3)/log(1 − 1e-17) ≈ 6.9e17 steps > 2^52, reported as never (and it terminates).
+    expect(linearisedSteps([1e-17], [1], 1, 1e-3)).toBe(Infinity);
+    // Just inside the horizon the bisection on integers near 2^51 still ends, at the closed form's count
+    // (± 1: log(1 − 2^−48) carries a relative rounding error ≈ ε, which moves 2^51 steps by ≈ 0.5).
+    const slow = 2 ** -48;
+    expect(Math.abs(linearisedSteps([slow], [1], 1, Math.exp(-8)) - Math.ceil(-8 / Math.log1p(-slow)))).toBeLessThanOrEqual(1);
     expect(() => linearisedSteps([1], [1, 2], 1, 1e-3)).toThrow(/1 eigenvalues but 2 coordinates/);
     expect(() => linearisedSteps([1], [1], 0, 1e-3)).toThrow(/step must be/);
   });
@@ -78,34 +85,97 @@ describe('the linearised step count', () => {
     });
   });
 
-  it('predicts the steps gradient descent takes at large width and small step (N = 2^13, η = 0.5/μ_max), within the Weyl bracket of the kernel’s drift', () => {
+  // The bound grows like (drift/μ_min)·|r₀|, the drift like N^(−1/2): at M = 8 (μ_min ≈ 5e-3 for 𝒦_GD) it is below
+  // half of 1e-2·|y| from N = 2^15 on (≈ 0.2 of it for gradient descent, ≈ 0.07 for Newton), not yet at 2^13.
+  it('predicts the residual curve and the steps of gradient descent at large width and small step (N = 2^15, η = 0.5/μ_max) within the bound the kernel’s drift gives', () => {
     const m = 8;
-    const tol = 1e-3;
-    const net = TwoLayerNetwork.initialize({ width: 2 ** 13, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed: 1 });
+    const net = TwoLayerNetwork.initialize({ width: 2 ** 15, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed: 1 });
     const { X, y } = circleData(m, 1);
-    const K = kernel(net, X).kernel;
-    const { values, vectors } = spectrum(K);
-    const lr = 0.5 / values[m - 1]!;
-    const coordinates = project(vectors!, new NewtonSystem(net, X, y).residual);
-    const target = tol * Math.hypot(...y);
-    const predicted = linearisedSteps(values, coordinates, lr, target);
-    const run = train(net, X, y, { method: 'gd', lr, tol, maxSteps: 5000 });
-    expect(run.reason).toBe('converged');
-    // The linearisation holds the kernel at K(θ₀); training moves it by Δ = ‖K(θ_end) − K(θ₀)‖₂ (lazy regime: O(N^(−1/2))).
-    // By Weyl's theorem every eigenvalue along the way stays within Δ of its value at θ₀ (eigenvector rotation neglected),
-    // so the measured steps lie between the predictions with the spectrum shifted by +Δ and −Δ, up to one step of rounding.
-    const drift = kernel(run.net, X).kernel;
-    const difference = new Matrix(m, m, drift.data.map((v, i) => v - K.data[i]!));
-    const d = spectrum(difference, { vectors: false }).values;
-    const delta = Math.max(-d[0]!, d[m - 1]!);
-    const fastest = linearisedSteps(values.map((v) => v + delta), coordinates, lr, target);
-    const slowest = linearisedSteps(values.map((v) => Math.max(v - delta, 0)), coordinates, lr, target);
-    expect(run.steps).toBeGreaterThanOrEqual(fastest - 1);
-    expect(run.steps).toBeLessThanOrEqual(slowest + 1);
-    // And the bracket is narrow here: the prediction is within 5 % of the measurement.
-    expect(Math.abs(run.steps - predicted) / run.steps).toBeLessThan(0.05);
-  }, 30_000);
+    const K0 = kernel(net, X).kernel;
+    const lr = 0.5 / spectrum(K0, { vectors: false, largest: 1 }).values[0]!;
+    checkLinearisation({ net, X, y, K0, step: lr, tol: 1e-2, kernelAt: (n) => kernel(n, X).kernel, train: (options) => train(net, X, y, { method: 'gd', lr, ...options }) });
+  }, 60_000);
+
+  it('predicts the residual curve and the steps of Newton with a fixed λ (𝒦_N, full Hessian, α = 1/2) at large width (N = 2^15) within the bound the kernel’s drift gives', () => {
+    const m = 8;
+    const net = TwoLayerNetwork.initialize({ width: 2 ** 15, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed: 2 });
+    const { X, y } = circleData(m, 1);
+    // Four times the certified λ at θ₀: S + λI stays positive definite as the residual (and with it S) shrinks.
+    const lambda = 4 * autoLambda(new NewtonSystem(net, X, y), 'full');
+    const kernelAt = (n: TwoLayerNetwork) => kernel(n, X, { kind: 'nntk', lambda, y }).kernel;
+    const alpha = 0.5;
+    checkLinearisation({
+      net, X, y, K0: kernelAt(net), step: alpha, tol: 1e-2, kernelAt,
+      train: (options) => train(net, X, y, { method: 'newton', hessian: 'full', lambda, damping: 'none', alpha, ...options }),
+    });
+  }, 60_000);
 });
+
+/**
+ * The linearised dynamics r̂ₜ₊₁ = (I − s·K₀)r̂ₜ against training. Each step of
+ * training moves the residual by rₜ₊₁ = rₜ − s·Kₜ·rₜ + qₜ (Kₜ the kernel at
+ * θₜ, qₜ the second-order remainder of f along the step), so
+ * rₜ₊₁ − r̂ₜ₊₁ = (I − s·K₀)(rₜ − r̂ₜ) + eₜ with eₜ = −s·(Kₜ − K₀)·rₜ + qₜ; as
+ * ‖I − s·K₀‖₂ ≤ 1 (0 ≤ s·μ ≤ 2), |r_n − r̂_n| ≤ B_n = Σₜ₍ₜ₌₀..ₙ₋₁₎ (s·‖Kₜ − K₀‖₂·|rₜ| + |qₜ|).
+ * The kernel's drift ‖Kₜ − K₀‖₂ (O(N^(−1/2)) in the lazy regime) and qₜ are
+ * measured along the run; the check is that the prediction from K₀'s
+ * eigen-decomposition stays within B of training at every step and that the
+ * measured steps lie between the predictions for the targets tol·|y| ± B.
+ */
+function checkLinearisation(c: {
+  net: TwoLayerNetwork;
+  X: Matrix;
+  y: Float64Array;
+  K0: Matrix;
+  step: number;
+  tol: number;
+  kernelAt: (net: TwoLayerNetwork) => Matrix;
+  train: (options: { tol: number; maxSteps: number; onProgress: (entry: HistoryEntry, net: TwoLayerNetwork) => void }) => TrainResult;
+}): void {
+  const m = c.X.rows;
+  const { values, vectors } = spectrum(c.K0);
+  expect(c.step * values[m - 1]!).toBeLessThanOrEqual(2);
+  const residualOf = (net: TwoLayerNetwork) => new NewtonSystem(net, c.X, c.y).residual;
+  const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));
+  const r0 = residualOf(c.net);
+  const coordinates = project(vectors!, r0);
+  // bound[n] = B_n, measured[n] = |r_n|.
+  const bound = [0];
+  const measured = [norm(r0)];
+  let previous = { r: r0, K: c.K0 };
+  const run = c.train({
+    tol: c.tol,
+    maxSteps: 5000,
+    onProgress: (entry, net) => {
+      // The initial state is reported too: it is r₀, not a step.
+      if (entry.step === 0) return;
+      expect(entry.accepted).toBe(true);
+      const r = residualOf(net);
+      const Kr = Array.from({ length: m }, (_, i) => previous.r.reduce((sum, v, j) => sum + previous.K.data[i * m + j]! * v, 0));
+      const q = r.map((v, i) => v - previous.r[i]! + c.step * Kr[i]!);
+      const difference = new Matrix(m, m, previous.K.data.map((v, i) => v - c.K0.data[i]!));
+      const d = spectrum(difference, { vectors: false }).values;
+      const drift = Math.max(-d[0]!, d[m - 1]!);
+      bound.push(bound.at(-1)! + c.step * drift * norm(previous.r) + norm(q));
+      measured.push(norm(r));
+      previous = { r, K: c.kernelAt(net) };
+    },
+  });
+  expect(run.reason).toBe('converged');
+  const n = run.steps;
+  // Round-off of the eigen-decomposition and of the products: far below the bound, but not zero.
+  const slack = (s: number) => LAPACK_THRESHOLD * m * Number.EPSILON * (1 + s) * measured[0]!;
+  for (let s = 0; s <= n; s++) {
+    const predicted = linearisedResidual(values, coordinates, c.step, s);
+    expect(Math.abs(predicted - measured[s]!), `step ${s}: linearised ${predicted}, measured ${measured[s]}, bound ${bound[s]}`).toBeLessThanOrEqual(bound[s]! + slack(s));
+  }
+  // The bound is informative here (the linearisation holds): below half the target the run stops at, so the
+  // targets tol·|y| ± B bracketing the measured steps are both positive.
+  const target = c.tol * norm(c.y);
+  expect(bound[n]!).toBeLessThan(0.5 * target);
+  expect(linearisedSteps(values, coordinates, c.step, target + bound[n]! + slack(n))).toBeLessThanOrEqual(n);
+  expect(linearisedSteps(values, coordinates, c.step, target - bound[n]! - slack(n))).toBeGreaterThanOrEqual(n);
+}
 
 describe('the log-log fit of the ratio against N', () => {
   it('recovers the exponent of an exact power law with zero standard error', () => {
@@ -136,17 +206,42 @@ describe('the uniformity experiment', () => {
     expect(() => runUniformity({ exponents: [8, 6] })).toThrow(/exponents/);
   });
 
-  it('does not run a method whose linearised prediction exceeds its budget, and reports the prediction instead', () => {
-    const result = runUniformity({ exponents: [6, 6], ks: [1, 4], seeds: 1, points: 10, gdSteps: 10 });
-    const gd = result.runs.filter((r) => r.method === 'gd');
-    expect(gd.length).toBe(2);
-    for (const r of gd) {
-      expect(r.predicted! > 10).toBe(true);
-      expect([r.status, r.steps]).toEqual(['predicted-budget', null]);
+  it('trains every method to tol or its budget beside the linearised residual after the same steps, and above trainTo predicts without training (status not-run)', () => {
+    const result = runUniformity({ exponents: [6, 7], trainTo: 6, ks: [1, 4], seeds: 1, points: 10, gdSteps: 10, fullSteps: 5 });
+    expect(result.runs.length).toBe(2 * 2 * 5);
+    for (const r of result.runs.filter((run) => run.width === 64)) {
+      expect(['converged', 'budget', 'failed']).toContain(r.status);
+      if (r.status === 'failed') {
+        expect([r.steps, r.residual, r.failure!.length > 0]).toEqual([null, null, true]);
+        continue;
+      }
+      expect(r.steps! <= (r.method === 'gd' ? 10 : r.method === 'newton-default' ? 100 : 5)).toBe(true);
+      if (r.method === 'newton-default') {
+        expect([r.predicted, r.predictedResidual, r.curve]).toEqual([null, null, undefined]);
+        continue;
+      }
+      // The curve's last point is the run's end: the measured residual, and the linearised one after as many steps.
+      expect(r.curve!.step.at(-1)).toBe(r.steps);
+      expect(r.curve!.measured.at(-1)).toBe(r.residual);
+      expect(r.curve!.predicted.at(-1)).toBe(r.predictedResidual);
+      expect(r.curve!.measured[0]).toBeCloseTo(r.curve!.predicted[0]!, 12);
     }
-    const newton = result.runs.filter((r) => r.method === 'newton-default');
-    expect(newton.every((r) => r.status === 'converged' && r.steps! > 0)).toBe(true);
-    expect(result.ratios.find((r) => r.method === 'newton-default')!.measured).toEqual([newton[1]!.steps! / newton[0]!.steps!]);
+    for (const r of result.runs.filter((run) => run.width === 128 && run.method !== 'newton-default')) {
+      expect([r.status, r.steps, r.residual]).toEqual(['not-run', null, null]);
+      // Not run: the prediction after the whole budget.
+      if (r.predicted !== null) expect(r.predictedResidual! > 0).toBe(true);
+    }
+    expect(result.runs.filter((run) => run.width === 128 && run.method === 'newton-default').every((r) => r.status !== 'not-run')).toBe(true);
+    const newton = result.runs.filter((r) => r.method === 'newton-default' && r.width === 64);
+    expect(result.ratios.find((r) => r.method === 'newton-default' && r.width === 64)!.measured).toEqual([newton[1]!.steps! / newton[0]!.steps!]);
+  });
+
+  it('fails a paper run whose λ_N is below the certified λ at θ₀ (S + λ_N·I indefinite), with the LAPACK message and no prediction', () => {
+    const result = runUniformity({ exponents: [6, 6], ks: [1], seeds: 1, points: 10, smallLambda0: 1e-6, fullSteps: 5, gdSteps: 5 });
+    const small = result.runs.find((r) => r.method === 'newton-paper-small')!;
+    expect(small.status).toBe('failed');
+    expect(small.failure).toMatch(/not positive definite/);
+    expect([small.predicted, small.predictedResidual, small.lambda]).toEqual([null, null, 1e-6 * 64 ** -0.25]);
   });
 
   it('stops when aborted before the first run: no run, partial', () => {
@@ -183,18 +278,25 @@ describe('nntk uniformity, the command', () => {
     }
   });
 
-  it('a small run exits 0, prints the table, and replaces the JSON and the four figures whole, leaving no temporary file', () => {
+  it('a small run exits 0, prints the table, and replaces the JSON and the eleven figures whole, leaving no temporary file', () => {
     writeFileSync(join(dir, 'u.json'), 'old');
-    const r = cli('--from', '6', '--to', '7', '--seeds', '1', '--points', '34', '--gd-steps', '10', '--newton-steps', '60', '--json', 'u.json', '--out', 'figs', '--quiet');
+    const r = cli('--from', '6', '--to', '7', '--seeds', '1', '--points', '34', '--gd-steps', '10', '--full-steps', '5', '--small-lambda0', '1', '--newton-steps', '60', '--json', 'u.json', '--out', 'figs', '--quiet');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('ratio steps(16)/steps(1)');
     const json = JSON.parse(readFileSync(join(dir, 'u.json'), 'utf8')) as { partial: boolean; runs: unknown[] };
     expect(json.partial).toBe(false);
-    expect(json.runs.length).toBe(2 * 5 * 3);
+    expect(json.runs.length).toBe(2 * 5 * 5);
     expect(readdirSync(join(dir, 'figs')).sort()).toEqual([
+      'uniformity-curves-gd.svg',
+      'uniformity-curves-newton-auto.svg',
+      'uniformity-curves-newton-paper-small.svg',
+      'uniformity-curves-newton-paper.svg',
       'uniformity-ratio.svg',
+      'uniformity-residual.svg',
       'uniformity-steps-gd.svg',
+      'uniformity-steps-newton-auto.svg',
       'uniformity-steps-newton-default.svg',
+      'uniformity-steps-newton-paper-small.svg',
       'uniformity-steps-newton-paper.svg',
     ]);
     expect(readdirSync(dir).sort()).toEqual(['figs', 'u.json']);

@@ -13,12 +13,14 @@ import { eig } from './commands/eig.js';
 import { init } from './commands/init.js';
 import { kernel } from './commands/kernel.js';
 import { limit } from './commands/limit.js';
+import { predict } from './commands/predict.js';
+import { regress } from './commands/regress.js';
 import { step } from './commands/step.js';
 import { trainCommand } from './commands/train.js';
 import { uniformity } from './commands/uniformity.js';
 import { classify, EXIT, UsageError } from './failures.js';
 
-const COMMANDS: readonly Command[] = [init, kernel, step, eig, trainCommand, demo, limit, converge, uniformity];
+const COMMANDS: readonly Command[] = [init, kernel, step, eig, trainCommand, predict, regress, demo, limit, converge, uniformity];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

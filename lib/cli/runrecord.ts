@@ -19,6 +19,8 @@ export interface RunRecord {
   /** Wall-clock seconds of training, over all resumed parts. */
   seconds: number;
   lr?: number;
+  /** With a validation set: the entry of the lowest validation loss (with --patience, the model written). */
+  best?: { step: number; acceptedSteps: number; validationLoss: number };
   history: HistoryEntry[];
 }
 

@@ -9,8 +9,12 @@
 import { project, spectrum } from '../method/spectrum.js';
 import type { Matrix } from '../linalg/matrix.js';
 
-/** Beyond this many steps the prediction is reported as never reaching the target. */
-export const PREDICTION_HORIZON = 2 ** 60;
+/**
+ * Beyond this many steps the prediction is reported as never reaching the
+ * target. Below 2^53, so that the bisection's integers are exact doubles
+ * (above, ⌊(low + high)/2⌋ can round back to low or high and never end).
+ */
+export const PREDICTION_HORIZON = 2 ** 52;
 
 /**
  * The smallest integer s ≥ 0 with (Σᵢ cᵢ²·ρᵢ^(2s))^(1/2) ≤ target, ρᵢ = 1 − step·max(μᵢ, 0),
@@ -44,6 +48,24 @@ export function linearisedSteps(values: ArrayLike<number>, coordinates: ArrayLik
     else high = mid;
   }
   return high;
+}
+
+/**
+ * |r_s| = (Σᵢ cᵢ²·ρᵢ^(2s))^(1/2), ρᵢ = 1 − step·max(μᵢ, 0): the residual the
+ * linearised dynamics reach after s steps, the whole curve whose first
+ * crossing of a target `linearisedSteps` finds.
+ */
+export function linearisedResidual(values: ArrayLike<number>, coordinates: ArrayLike<number>, step: number, s: number): number {
+  if (values.length !== coordinates.length) throw new RangeError(`linearisedResidual: ${values.length} eigenvalues but ${coordinates.length} coordinates`);
+  if (!(step > 0) || !Number.isFinite(step)) throw new RangeError(`linearisedResidual: step must be a finite number > 0, got ${step}`);
+  if (!Number.isInteger(s) || s < 0) throw new RangeError(`linearisedResidual: steps must be an integer ≥ 0, got ${s}`);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const c = coordinates[i]!;
+    // ρ^(2s) through exp(2s·log|ρ|): no overflow of the power for s up to PREDICTION_HORIZON, and ρ = 0 gives 0 for s ≥ 1.
+    if (c !== 0) sum += s === 0 ? c * c : c * c * Math.exp(2 * s * Math.log(Math.abs(1 - step * Math.max(values[i]!, 0))));
+  }
+  return Math.sqrt(sum);
 }
 
 /**

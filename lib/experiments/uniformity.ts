@@ -12,22 +12,34 @@ import { NntkError } from '../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { limitKernel } from '../method/limits.js';
 import { kernel } from '../method/kernels.js';
+import { LAMBDA_FLOOR } from '../method/lambda.js';
 import { NewtonSystem } from '../method/newton.js';
 import { project, spectrum } from '../method/spectrum.js';
-import { train, type TrainResult } from '../method/train.js';
+import { train, type HistoryEntry, type TrainResult } from '../method/train.js';
 import { TwoLayerNetwork } from '../model/network.js';
 import { checkOptionKeys } from '../options.js';
 import { circleData } from './circle.js';
-import { linearisedSteps, predictedSteps } from './linearised-steps.js';
+import { linearisedResidual, linearisedSteps } from './linearised-steps.js';
 import { logLogFit, type LogLogFit } from './log-log-fit.js';
 
-export type UniformityMethod = 'newton-default' | 'newton-paper' | 'gd';
+export type UniformityMethod = 'newton-default' | 'newton-paper' | 'newton-paper-small' | 'newton-auto' | 'gd';
 
-export const UNIFORMITY_METHODS: readonly UniformityMethod[] = ['newton-default', 'newton-paper', 'gd'];
+export const UNIFORMITY_METHODS: readonly UniformityMethod[] = ['newton-default', 'newton-paper', 'newton-paper-small', 'newton-auto', 'gd'];
+
+/** The methods with a fixed rule for their step, hence a linearised prediction from the kernel at θ₀. */
+export type PredictedMethod = Exclude<UniformityMethod, 'newton-default'>;
+
+export const PREDICTED_METHODS: readonly PredictedMethod[] = ['newton-paper', 'newton-paper-small', 'newton-auto', 'gd'];
 
 export interface UniformityOptions {
   /** log₂ N from … to, default [10, 16]. */
   exponents?: [number, number];
+  /**
+   * Largest log₂ N at which the full-Hessian methods and gradient descent are
+   * trained, default 14; above it they are predicted only (status 'not-run'):
+   * their steps cost O(N) each and they run to their whole budget.
+   */
+  trainTo?: number;
   /** Frequencies k of the targets sin(k t), default [1, 2, 4, 8, 16]; each must be < M/2 (sin(k tⱼ) aliases beyond, and vanishes at k = M/2). */
   ks?: number[];
   /** Seeds per width, default 3. */
@@ -39,9 +51,13 @@ export interface UniformityOptions {
   /** λ_N = λ₀·N^(−γ) of the paper's method: default λ₀ = 1, γ = 1/4 (S + λ_N·I stays positive definite: S shrinks like N^(−1/2)). */
   lambda0?: number;
   gamma?: number;
-  /** Accepted-step budget of both Newton methods, default 100. */
+  /** λ₀ of 'newton-paper-small' (same γ), default 0.3: about the certified λ·N^γ at θ₀, so positive definite at some widths and seeds and not at others. */
+  smallLambda0?: number;
+  /** Accepted-step budget of the default Newton, default 100. */
   newtonSteps?: number;
-  /** Step budget of gradient descent, default 10 000. */
+  /** Step budget of the three full-Hessian methods with a fixed λ rule, default 50. */
+  fullSteps?: number;
+  /** Step budget of gradient descent, default 1000. */
   gdSteps?: number;
   onProgress?: (message: string) => void;
   /**
@@ -52,30 +68,45 @@ export interface UniformityOptions {
   signal?: AbortSignal;
 }
 
-const OPTION_KEYS = ['exponents', 'ks', 'seeds', 'points', 'tol', 'lambda0', 'gamma', 'newtonSteps', 'gdSteps', 'onProgress', 'signal'];
+const OPTION_KEYS = [
+  'exponents', 'trainTo', 'ks', 'seeds', 'points', 'tol', 'lambda0', 'gamma', 'smallLambda0', 'newtonSteps', 'fullSteps', 'gdSteps', 'onProgress', 'signal',
+];
 
 /**
- * 'converged': reached tol; 'budget': ran out of steps; 'predicted-budget':
- * not run, because the linearised prediction exceeds the budget;
+ * 'converged': reached tol; 'budget': ran out of steps (or the default
+ * Newton's damping stalled); 'not-run': the width is above `trainTo`;
  * 'failed': the step could not be computed (S + λ_N·I not positive definite, divergence).
  */
-export type RunStatus = 'converged' | 'budget' | 'predicted-budget' | 'failed';
+export type RunStatus = 'converged' | 'budget' | 'not-run' | 'failed';
+
+/** |r|/|y| after the steps listed, measured by the run and predicted by the linearised dynamics from θ₀. */
+export interface ResidualCurve {
+  step: number[];
+  measured: number[];
+  predicted: number[];
+}
 
 export interface UniformityRun {
   width: number;
   seed: number;
   k: number;
   method: UniformityMethod;
-  /** Accepted steps; null when not run. */
+  /** Accepted steps; null when not run or failed. */
   steps: number | null;
   seconds: number;
-  /** |r|/|y| reached; null when not run. */
+  /** |r|/|y| reached; null when not run or failed. */
   residual: number | null;
   status: RunStatus;
-  /** Linearised steps from the kernel at θ₀ (Infinity: never); null for the default Newton, whose λ adapts (no fixed kernel). */
+  /** The λ of the kernel the prediction uses (λ at θ₀); null for gradient descent and the default Newton. */
+  lambda: number | null;
+  /** Linearised steps to tol from the kernel at θ₀ and r₀ = f₀ − y (Infinity: never); null for the default Newton, whose λ adapts (no fixed kernel), and where the kernel does not exist (S + λI indefinite at θ₀). */
   predicted: number | null;
-  /** The same prediction from r₀ = −y (f₀ left out), the finite-width counterpart of the infinite-width prediction; null for the default Newton. */
+  /** The linearised |r|/|y| after as many steps as the run took (after the budget for a run not done); null with `predicted`. */
+  predictedResidual: number | null;
+  /** The steps predicted from r₀ = −y (f₀ left out), the finite-width counterpart of the infinite-width prediction; null with `predicted`. */
   predictedTarget: number | null;
+  /** Measured against linearised |r|/|y| at log-spaced steps, for a run done with a prediction. */
+  curve?: ResidualCurve;
   /** What went wrong, for 'failed'. */
   failure?: string;
 }
@@ -83,9 +114,13 @@ export interface UniformityRun {
 export interface UniformityLimit {
   width: number;
   k: number;
-  method: 'newton-paper' | 'gd';
+  method: PredictedMethod;
+  /** The λ of 𝒦_N∞ (λ_N of the rule; λ_floor for 'auto', since S → 0 at infinite width); null for gradient descent. */
+  lambda: number | null;
   /** Linearised steps under the infinite-width kernel from r₀ = −y (the mean of f₀ is 0). */
   predicted: number;
+  /** The linearised |r|/|y| after the method's budget. */
+  residualAtBudget: number;
 }
 
 export interface UniformityRatio {
@@ -112,18 +147,28 @@ export interface UniformityResult {
   fits: Partial<Record<UniformityMethod, LogLogFit>>;
 }
 
+/** A kernel's linearised model from one residual: its eigenvalues and the residual's coordinates on the eigenvectors. */
+interface Linearised {
+  values: Float64Array;
+  coordinates: Float64Array;
+  step: number;
+}
+
 export function runUniformity(options: UniformityOptions = {}): UniformityResult {
   checkOptionKeys('runUniformity', options, OPTION_KEYS);
   const config = {
     exponents: options.exponents ?? ([10, 16] as [number, number]),
+    trainTo: options.trainTo ?? 14,
     ks: options.ks ?? [1, 2, 4, 8, 16],
     seeds: options.seeds ?? 3,
     points: options.points ?? 64,
     tol: options.tol ?? 1e-6,
     lambda0: options.lambda0 ?? 1,
     gamma: options.gamma ?? 0.25,
+    smallLambda0: options.smallLambda0 ?? 0.3,
     newtonSteps: options.newtonSteps ?? 100,
-    gdSteps: options.gdSteps ?? 10_000,
+    fullSteps: options.fullSteps ?? 50,
+    gdSteps: options.gdSteps ?? 1000,
   };
   checkConfig(config);
   const { X } = circleData(config.points, 1);
@@ -135,40 +180,44 @@ export function runUniformity(options: UniformityOptions = {}): UniformityResult
   let partial = false;
   widths: for (let e = config.exponents[0]; e <= config.exponents[1]; e++) {
     const width = 2 ** e;
-    const lambda = config.lambda0 * width ** -config.gamma;
-    for (const k of config.ks) limits.push(...limitPredictions(limitGram, targets.get(k)!, lambda, config.tol, width, k));
+    for (const k of config.ks) limits.push(...limitPredictions(limitGram, targets.get(k)!, width, k, config));
     for (let seed = 0; seed < config.seeds; seed++) {
       const net = TwoLayerNetwork.initialize({ width, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed });
       const K = kernel(net, X).kernel;
-      const lr = 1 / spectrum(K, { vectors: false, largest: 1 }).values[0]!;
+      const gram = spectrum(K);
+      const lr = 1 / gram.values[gram.values.length - 1]!;
       for (const k of config.ks) {
         const y = targets.get(k)!;
-        const target = config.tol * Math.hypot(...y);
+        const yNorm = Math.hypot(...y);
         const r0 = new NewtonSystem(net, X, y).residual;
-        const paperKernel = kernel(net, X, { kind: 'nntk', lambda: { lambda0: config.lambda0, gamma: config.gamma }, y }).kernel;
-        const predicted: Record<UniformityMethod, number | null> = {
-          'newton-default': null,
-          'newton-paper': predictedSteps(paperKernel, r0, 1, target),
-          gd: predictedSteps(K, r0, lr, target),
-        };
         const minusY = y.map((v) => -v);
-        const predictedTarget: Record<UniformityMethod, number | null> = {
-          'newton-default': null,
-          'newton-paper': predictedSteps(paperKernel, minusY, 1, target),
-          gd: predictedSteps(K, minusY, lr, target),
-        };
         for (const method of UNIFORMITY_METHODS) {
           options.onProgress?.(`N = 2^${e}, seed ${seed + 1}/${config.seeds}, k = ${k}, ${method}`);
           if (signal?.aborted) {
             partial = true;
             break widths;
           }
-          const run = measure(net, X, y, method, predicted[method], lr, config, signal);
+          const { lambda, model } = method === 'newton-default' ? { lambda: null, model: null } : linearise(net, X, y, method, gram, lr, config);
+          const fromR0 = model === null ? null : { ...model, coordinates: project(model.vectors, r0) };
+          const fromTarget = model === null ? null : { ...model, coordinates: project(model.vectors, minusY) };
+          const run = e > config.trainTo && method !== 'newton-default' ? notRun(method) : measure(net, X, y, method, lr, config, signal);
           if (run === null) {
             partial = true;
             break widths;
           }
-          runs.push({ width, seed, k, ...run, predictedTarget: predictedTarget[method] });
+          const budget = methodBudget(method, config);
+          const predictedAt = run.record.steps ?? budget;
+          runs.push({
+            width,
+            seed,
+            k,
+            ...run.record,
+            lambda,
+            predicted: fromR0 === null ? null : linearisedSteps(fromR0.values, fromR0.coordinates, fromR0.step, config.tol * yNorm),
+            predictedResidual: fromR0 === null ? null : linearisedResidual(fromR0.values, fromR0.coordinates, fromR0.step, predictedAt) / yNorm,
+            predictedTarget: fromTarget === null ? null : linearisedSteps(fromTarget.values, fromTarget.coordinates, fromTarget.step, config.tol * yNorm),
+            ...(fromR0 !== null && run.history !== null ? { curve: residualCurve(run.history, fromR0, yNorm) } : {}),
+          });
         }
       }
     }
@@ -189,18 +238,56 @@ function checkConfig(c: Config): void {
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to < from || to > 24) {
     throw new RangeError(`runUniformity: exponents must be integers 1 ≤ from ≤ to ≤ 24, got [${from}, ${to}]`);
   }
+  if (!Number.isInteger(c.trainTo) || c.trainTo < 0) throw new RangeError(`runUniformity: trainTo must be an integer ≥ 0, got ${c.trainTo}`);
   if (!Number.isInteger(c.points) || c.points < 4) throw new RangeError(`runUniformity: points must be an integer ≥ 4, got ${c.points}`);
   if (c.ks.length < 1 || c.ks.some((k) => !Number.isInteger(k) || k < 1 || 2 * k >= c.points)) {
     // On tⱼ = 2πj/M, sin(k tⱼ) = −sin((M − k) tⱼ) and sin((M/2) tⱼ) = sin(πj) = 0: only k < M/2 are distinct targets.
     throw new RangeError(`runUniformity: ks must be integers 1 ≤ k < points/2 = ${c.points / 2} (sin(k t) aliases on ${c.points} equispaced points beyond), got [${c.ks.join(', ')}]`);
   }
   if (!Number.isInteger(c.seeds) || c.seeds < 1) throw new RangeError(`runUniformity: seeds must be an integer ≥ 1, got ${c.seeds}`);
-  for (const [name, v] of [['tol', c.tol], ['lambda0', c.lambda0]] as const) {
+  for (const [name, v] of [['tol', c.tol], ['lambda0', c.lambda0], ['smallLambda0', c.smallLambda0]] as const) {
     if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`runUniformity: ${name} must be a finite number > 0, got ${v}`);
   }
   if (!(c.gamma >= 0) || !Number.isFinite(c.gamma)) throw new RangeError(`runUniformity: gamma must be a finite number ≥ 0, got ${c.gamma}`);
-  for (const [name, v] of [['newtonSteps', c.newtonSteps], ['gdSteps', c.gdSteps]] as const) {
+  for (const [name, v] of [['newtonSteps', c.newtonSteps], ['fullSteps', c.fullSteps], ['gdSteps', c.gdSteps]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`runUniformity: ${name} must be an integer ≥ 1, got ${v}`);
+  }
+}
+
+/** The step budget of `method` under `config`. */
+export function methodBudget(method: UniformityMethod, config: UniformityResult['config']): number {
+  return method === 'gd' ? config.gdSteps : method === 'newton-default' ? config.newtonSteps : config.fullSteps;
+}
+
+/** The λ rule of each full-Hessian method: what both its training and its kernel use. */
+function lambdaRule(method: Exclude<PredictedMethod, 'gd'>, config: Config): 'auto' | { lambda0: number; gamma: number } {
+  if (method === 'newton-auto') return 'auto';
+  return { lambda0: method === 'newton-paper' ? config.lambda0 : config.smallLambda0, gamma: config.gamma };
+}
+
+/**
+ * The kernel one step of `method` applies at θ₀, eigen-decomposed: 𝒦_GD with
+ * η (its spectrum is `gram`), or 𝒦_N at the method's λ with α = 1. Its model
+ * is null where S + λI is not positive definite at θ₀ (no step, no kernel).
+ */
+function linearise(
+  net: TwoLayerNetwork,
+  X: Matrix,
+  y: Float64Array,
+  method: PredictedMethod,
+  gram: { values: Float64Array; vectors?: Matrix },
+  lr: number,
+  config: Config,
+): { lambda: number | null; model: (Omit<Linearised, 'coordinates'> & { vectors: Matrix }) | null } {
+  if (method === 'gd') return { lambda: null, model: { values: gram.values, vectors: gram.vectors!, step: lr } };
+  const rule = lambdaRule(method, config);
+  try {
+    const { kernel: K, lambda } = kernel(net, X, { kind: 'nntk', lambda: rule, y });
+    const { values, vectors } = spectrum(K);
+    return { lambda: lambda ?? null, model: { values, vectors: vectors!, step: 1 } };
+  } catch (error) {
+    if (!(error instanceof NntkError)) throw error;
+    return { lambda: rule === 'auto' ? null : rule.lambda0 * net.width ** -rule.gamma, model: null };
   }
 }
 
@@ -211,49 +298,85 @@ function limitNtk(X: Matrix): Matrix {
 
 /**
  * The infinite-width predictions from r₀ = −y: gradient descent with
- * η = 1/μ_max(K∞/M), and the paper's Newton with 𝒦_N∞ = (K∞/M)(λ_N I + K∞/M)⁻¹,
- * whose eigenvalues are μ/(μ + λ_N) on the eigenvectors of K∞/M.
+ * η = 1/μ_max(K∞/M), and Newton with 𝒦_N∞ = (K∞/M)(λI + K∞/M)⁻¹, whose
+ * eigenvalues are μ/(μ + λ) on the eigenvectors of K∞/M (docs/math.md §5),
+ * λ the method's λ_N at this width, or λ_floor for 'auto' (S → 0 as N → ∞).
  */
-function limitPredictions(gram: Matrix, y: Float64Array, lambda: number, tol: number, width: number, k: number): UniformityLimit[] {
+function limitPredictions(gram: Matrix, y: Float64Array, width: number, k: number, config: Config): UniformityLimit[] {
   const { values, vectors } = spectrum(gram);
-  const r0 = y.map((v) => -v);
-  const target = tol * Math.hypot(...y);
-  const coordinates = project(vectors!, r0);
+  const coordinates = project(vectors!, y.map((v) => -v));
+  const yNorm = Math.hypot(...y);
+  const target = config.tol * yNorm;
   const muMax = values[values.length - 1]!;
-  const newtonValues = values.map((mu) => Math.max(mu, 0) / (Math.max(mu, 0) + lambda));
-  return [
-    { width, k, method: 'gd', predicted: linearisedSteps(values, coordinates, 1 / muMax, target) },
-    { width, k, method: 'newton-paper', predicted: linearisedSteps(newtonValues, coordinates, 1, target) },
-  ];
+  return PREDICTED_METHODS.map((method) => {
+    const budget = methodBudget(method, config);
+    if (method === 'gd') {
+      return {
+        width, k, method, lambda: null,
+        predicted: linearisedSteps(values, coordinates, 1 / muMax, target),
+        residualAtBudget: linearisedResidual(values, coordinates, 1 / muMax, budget) / yNorm,
+      };
+    }
+    const rule = lambdaRule(method, config);
+    const lambda = rule === 'auto' ? LAMBDA_FLOOR : rule.lambda0 * width ** -rule.gamma;
+    const newtonValues = values.map((mu) => Math.max(mu, 0) / (Math.max(mu, 0) + lambda));
+    return {
+      width, k, method, lambda,
+      predicted: linearisedSteps(newtonValues, coordinates, 1, target),
+      residualAtBudget: linearisedResidual(newtonValues, coordinates, 1, budget) / yNorm,
+    };
+  });
 }
 
-/** One training run, or null when aborted. Runs predicted beyond their budget are not run. */
-function measure(
-  net: TwoLayerNetwork,
-  X: Matrix,
-  y: Float64Array,
-  method: UniformityMethod,
-  predicted: number | null,
-  lr: number,
-  config: Config,
-  signal: AbortSignal | undefined,
-): Omit<UniformityRun, 'width' | 'seed' | 'k' | 'predictedTarget'> | null {
-  const budget = method === 'gd' ? config.gdSteps : config.newtonSteps;
-  if (predicted !== null && predicted > budget) return { method, steps: null, seconds: 0, residual: null, status: 'predicted-budget', predicted };
-  const common = { tol: config.tol, maxSteps: budget, ...(signal === undefined ? {} : { signal }) };
+interface Measured {
+  record: Pick<UniformityRun, 'method' | 'steps' | 'seconds' | 'residual' | 'status' | 'failure'>;
+  /** The run's history; null when not run or failed. */
+  history: HistoryEntry[] | null;
+}
+
+function notRun(method: UniformityMethod): Measured {
+  return { record: { method, steps: null, seconds: 0, residual: null, status: 'not-run' }, history: null };
+}
+
+/** One training run to tol or the method's budget, or null when aborted. */
+function measure(net: TwoLayerNetwork, X: Matrix, y: Float64Array, method: UniformityMethod, lr: number, config: Config, signal: AbortSignal | undefined): Measured | null {
+  const common = { tol: config.tol, maxSteps: methodBudget(method, config), ...(signal === undefined ? {} : { signal }) };
   const started = performance.now();
   let result: TrainResult;
   try {
     if (method === 'gd') result = train(net, X, y, { method: 'gd', lr, ...common });
     else if (method === 'newton-default') result = train(net, X, y, { method: 'newton', ...common });
-    else result = train(net, X, y, { method: 'newton', hessian: 'full', lambda: { lambda0: config.lambda0, gamma: config.gamma }, damping: 'none', alpha: 1, ...common });
+    else result = train(net, X, y, { method: 'newton', hessian: 'full', lambda: lambdaRule(method, config), damping: 'none', alpha: 1, ...common });
   } catch (error) {
     if (!(error instanceof NntkError)) throw error;
-    return { method, steps: null, seconds: (performance.now() - started) / 1000, residual: null, status: 'failed', predicted, failure: error.message };
+    const seconds = (performance.now() - started) / 1000;
+    return { record: { method, steps: null, seconds, residual: null, status: 'failed', failure: error.message }, history: null };
   }
   if (result.reason === 'aborted') return null;
   const seconds = (performance.now() - started) / 1000;
-  return { method, steps: result.steps, seconds, residual: result.residual, status: result.reason === 'converged' ? 'converged' : 'budget', predicted };
+  const status = result.reason === 'converged' ? 'converged' : 'budget';
+  return { record: { method, steps: result.steps, seconds, residual: result.residual, status }, history: result.history };
+}
+
+/** The steps 0, 1, 2, 3, 5 × 10ʲ, 10ʲ⁺¹, 2 × 10ʲ⁺¹, … up to `last`, and `last`. */
+function checkpoints(last: number): number[] {
+  const out = new Set<number>([0, 1, 2, 3]);
+  for (let decade = 1; decade <= last; decade *= 10) for (const m of [1, 2, 3, 5]) out.add(m * decade);
+  out.add(last);
+  return [...out].filter((s) => s <= last).sort((a, b) => a - b);
+}
+
+/** Measured |r|/|y| after each checkpoint's accepted step beside the linearised one. */
+function residualCurve(history: HistoryEntry[], model: Linearised, yNorm: number): ResidualCurve {
+  const after = new Map<number, number>();
+  for (const entry of history) if (entry.step === 0 || entry.accepted) after.set(entry.acceptedSteps, entry.residual);
+  const last = Math.max(...after.keys());
+  const step = checkpoints(last).filter((s) => after.has(s));
+  return {
+    step,
+    measured: step.map((s) => after.get(s)!),
+    predicted: step.map((s) => linearisedResidual(model.values, model.coordinates, model.step, s) / yNorm),
+  };
 }
 
 function ratioTable(runs: UniformityRun[], limits: UniformityLimit[], config: Config): UniformityRatio[] {

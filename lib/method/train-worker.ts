@@ -16,6 +16,9 @@ function run(job: TrainJob, context: JobContext<TrainMessage>): TrainOutcome {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
   const options = { ...job.options } as TrainOptions;
+  // The validation points crossed the thread boundary as plain data: a Matrix again (train checks them).
+  const validation = options.validation as { x: { rows: number; cols: number; data: Float64Array }; y: Float64Array } | undefined;
+  if (validation?.x !== undefined && !(validation.x instanceof Matrix)) options.validation = { ...validation, x: new Matrix(validation.x.rows, validation.x.cols, validation.x.data) };
   // A checkpoint records the η a resumed run must continue with: fix it before the first step (the same η train would choose).
   if (job.checkpoint !== null && options.method === 'gd' && options.lr === undefined) options.lr = defaultLearningRate(start, X);
   const lr = options.method === 'gd' ? options.lr : undefined;

@@ -1,8 +1,9 @@
 /**
  * Training loops: regularized Newton with adaptive damping (docs/math.md §3) and
  * gradient descent. Both stop at a relative residual |r|/|y| ≤ tol, or at a
- * step or time budget, or on abort, and always return the last accepted
- * parameters with the whole history.
+ * step or time budget, or on abort (or, with a validation set and patience,
+ * when its loss stops falling), and return the last accepted parameters (with
+ * patience, those of the lowest validation loss) with the whole history.
  */
 import { syevr } from '../linalg/eigen.js';
 import { Matrix } from '../linalg/matrix.js';
@@ -14,6 +15,7 @@ import { checkOptionKeys, keysOf } from '../options.js';
 import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
 import { autoLambda, checkLambdaPolicy, chooseLambda, Damping, startingLambda, type LambdaPolicy } from './lambda.js';
 import { NewtonSystem, type Hessian, type NewtonPath } from './newton.js';
+import { ValidationWatch, type ValidationSet } from './validation.js';
 
 export interface HistoryEntry {
   /** 0 for the initial state, then one entry per attempted step (accepted or rejected). */
@@ -32,6 +34,10 @@ export interface HistoryEntry {
   accepted: boolean;
   /** Wall-clock seconds this step took. */
   seconds: number;
+  /** With a validation set: its loss (1/(2Mv))·Σ(f − y)² at the parameters in force after this step. */
+  validationLoss?: number;
+  /** With a validation set of ±1 targets: the fraction of its points where sign f = y. */
+  validationAccuracy?: number;
 }
 
 interface CommonOptions {
@@ -49,6 +55,17 @@ interface CommonOptions {
   onProgress?: (entry: HistoryEntry, net: TwoLayerNetwork) => void;
   /** Stops training at the next step boundary when aborted (reason 'aborted'). Default: none. */
   signal?: AbortSignal;
+  /**
+   * Held-out points { x, y }: every history entry records their loss (and
+   * accuracy for ±1 targets) and the result names the best entry. Default: none.
+   */
+  validation?: ValidationSet;
+  /**
+   * With `validation`: stop (reason 'patience') after this many accepted steps
+   * without a lower validation loss, and return the parameters of the lowest
+   * one, whatever the reason training stopped. Default: none (the last accepted parameters).
+   */
+  patience?: number;
 }
 
 export interface NewtonTrainOptions extends CommonOptions {
@@ -82,20 +99,22 @@ export interface GradientTrainOptions extends CommonOptions {
 
 export type TrainOptions = NewtonTrainOptions | GradientTrainOptions;
 
-const COMMON_OPTIONS = { tol: true, maxSteps: true, maxSeconds: true, onProgress: true, signal: true } as const;
+const COMMON_OPTIONS = { tol: true, maxSteps: true, maxSeconds: true, onProgress: true, signal: true, validation: true, patience: true } as const;
 /** The option keys train reads, per method: trainAsync accepts the same. */
 export const NEWTON_OPTIONS = keysOf<NewtonTrainOptions>({ ...COMMON_OPTIONS, method: true, hessian: true, maxAttempts: true, lambda: true, damping: true, alpha: true, path: true });
 export const GRADIENT_OPTIONS = keysOf<GradientTrainOptions>({ ...COMMON_OPTIONS, method: true, lr: true });
 
-export type StopReason = 'converged' | 'max-steps' | 'max-attempts' | 'max-seconds' | 'aborted' | 'stalled' | 'diverged';
+export type StopReason = 'converged' | 'max-steps' | 'max-attempts' | 'max-seconds' | 'aborted' | 'stalled' | 'diverged' | 'patience';
 
 export interface TrainResult {
-  /** The last accepted parameters. */
+  /** The last accepted parameters; with `patience`, those of the lowest validation loss (`best`). */
   net: TwoLayerNetwork;
   history: HistoryEntry[];
   reason: StopReason;
   /** The relative residual of `net`. */
   residual: number;
+  /** With a validation set: the entry of the lowest validation loss (its step, accepted steps, loss). */
+  best?: { step: number; acceptedSteps: number; validationLoss: number };
   /** Accepted steps. */
   steps: number;
   /** Attempted steps, rejected ones included (history.length − 1). */
@@ -121,15 +140,16 @@ export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options:
   const maxSeconds = options.maxSeconds === undefined ? Infinity : positive('maxSeconds', options.maxSeconds);
   // y ≡ 0 has no relative residual: the residual, and tol, are then absolute (|r|/1).
   const yNorm = Math.sqrt(y.reduce((s, v) => s + v * v, 0)) || 1;
+  const validation = ValidationWatch.fromOptions('train', options.validation, options.patience, net.config.dim);
   if (options.method === undefined || options.method === 'newton') {
     const maxSteps = steps('maxSteps', options.maxSteps ?? 100);
     const maxAttempts = steps('maxAttempts', options.maxAttempts ?? 10 * maxSteps);
-    return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxAttempts, options));
+    return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxAttempts, options, validation));
   }
   if (options.method === 'gd') {
     // Every gradient step is kept (or training stops): attempts and steps are one.
     const maxSteps = steps('maxSteps', options.maxSteps ?? 10_000);
-    return trainGradient(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxSteps, options));
+    return trainGradient(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxSteps, options, validation));
   }
   throw new RangeError(`train: method must be 'newton' or 'gd', got ${String((options as { method: unknown }).method)}`);
 }
@@ -295,6 +315,7 @@ class Loop {
     private readonly maxSteps: number,
     private readonly maxAttempts: number,
     private readonly options: CommonOptions,
+    private readonly validation: ValidationWatch | null,
   ) {}
 
   start(net: TwoLayerNetwork, loss: number, residual: Float64Array): void {
@@ -345,7 +366,11 @@ class Loop {
   }
 
   result(net: TwoLayerNetwork): TrainResult {
-    return { net, history: this.history, reason: this.reason ?? 'max-steps', residual: this.current, steps: this.accepted, attempts: this.history.length - 1 };
+    const result: TrainResult = { net, history: this.history, reason: this.reason ?? 'max-steps', residual: this.current, steps: this.accepted, attempts: this.history.length - 1 };
+    const best = this.validation?.best ?? null;
+    if (best === null) return result;
+    result.best = { step: best.step, acceptedSteps: best.acceptedSteps, validationLoss: best.validationLoss };
+    return this.validation!.early ? { ...result, net: best.net, residual: best.residual } : result;
   }
 
   /** |r|/|y|. */
@@ -356,9 +381,19 @@ class Loop {
   }
 
   private push(net: TwoLayerNetwork, entry: HistoryEntry): void {
+    if (this.validation !== null) this.score(net, entry);
     this.history.push(entry);
     if (entry.accepted) this.current = entry.residual;
     this.options.onProgress?.(entry, net);
+  }
+
+  /** Scores the parameters in force after `entry` (a rejected step's are the previous entry's: its score is reused); stops on patience. */
+  private score(net: TwoLayerNetwork, entry: HistoryEntry): void {
+    const previous = this.history.at(-1);
+    const { loss, accuracy } = entry.accepted || previous === undefined ? this.validation!.score(net) : { loss: previous.validationLoss!, accuracy: previous.validationAccuracy ?? null };
+    entry.validationLoss = loss;
+    if (accuracy !== null) entry.validationAccuracy = accuracy;
+    if (entry.accepted && this.validation!.observe(net, entry.step, entry.acceptedSteps, entry.residual, loss) && this.reason === null) this.reason = 'patience';
   }
 }
 

@@ -31,7 +31,7 @@ import { continueHistory, lastOf, readResumable, type RunRecord } from '../runre
 export const trainCommand = defineCommand({
   name: 'train',
   summary: 'Train a model by regularized Newton or gradient descent.',
-  synopsis: '--model DIR --x X.npy --y y.npy --method newton|gd [options] --out DIR2 [--history h.json] [--checkpoint-every S] [--checkpoint-steps K] [--resume]',
+  synopsis: '--model DIR --x X.npy --y y.npy --method newton|gd [options] [--x-val Xv.npy --y-val yv.npy [--patience K]] --out DIR2 [--history h.json] [--checkpoint-every S] [--checkpoint-steps K] [--resume]',
   description: `
 Runs until the relative residual |f(X) - y| / |y| <= tol, or a step or time
 budget is spent, and writes the last accepted model to DIR2.
@@ -74,7 +74,15 @@ line a second (--quiet: none). stdout: one JSON line {"method", "reason",
 writes the model and history (exit 130); a second Ctrl-C quits at once
 without writing.
 If the loss becomes NaN or infinite, the last finite model and the history
-are written and the exit status is 1.`,
+are written and the exit status is 1.
+
+Validation: with --x-val Xv.npy --y-val yv.npy every history entry gains
+"validationLoss" = |f(Xv) - yv|^2 / (2 Mv) and, when every target of yv is
++1 or -1, "validationAccuracy" (the fraction with sign f = y); the record
+gains "best" {"step", "acceptedSteps", "validationLoss"}, the entry of the
+lowest validation loss. --patience K stops (reason patience) after K accepted
+steps without a lower validation loss, and DIR2 gets the best model, not the
+last, whatever the reason training stopped (not with --resume).`,
   options: {
     model: required('DIR', 'model directory to start from', text),
     x: required('X.npy', 'training points, M x d', text),
@@ -93,6 +101,9 @@ are written and the exit status is 1.`,
     checkpointEvery: optional('S', 'write a checkpoint to DIR2 every S seconds', number({ above: 0 })),
     checkpointSteps: optional('K', 'write a checkpoint to DIR2 every K steps', number({ integer: true, min: 1 })),
     resume: flag('continue the run recorded in DIR2/train.json'),
+    xVal: optional('Xv.npy', 'validation points, Mv x d', text),
+    yVal: optional('yv.npy', 'validation targets, Mv or Mv x 1', text),
+    patience: optional('K', 'stop after K accepted steps without a lower validation loss; keep the best model', number({ integer: true, min: 1 })),
     quiet: flag('no progress output'),
   },
   async run(o) {
@@ -101,18 +112,25 @@ are written and the exit status is 1.`,
       if (given) throw new UsageError(`${name} does not apply to --method ${o.method}`);
     }
     if (o.gaussNewton && o.fullHessian) throw new UsageError('give --gauss-newton or --full-hessian, not both');
+    if ((o.xVal === undefined) !== (o.yVal === undefined)) throw new UsageError('--x-val and --y-val go together');
+    if (o.patience !== undefined && o.xVal === undefined) throw new UsageError('--patience needs a validation set (--x-val and --y-val)');
+    // The best model of the earlier parts is not in the record: patience would restart from the checkpoint's.
+    if (o.patience !== undefined && o.resume) throw new UsageError('--patience does not combine with --resume');
     const previous = o.resume ? await readResumable(o.out, o.method) : null;
     if (o.resume && previous === null) note('train', `--resume: ${o.out} has no train.json yet; starting from ${o.model}`);
     const net = previous === null ? await readModel(o.model) : await readModel(o.out);
     if (previous !== null) note('train', `resuming the run in ${o.out} after step ${previous.steps} (${previous.seconds.toFixed(1)} s)`);
     const X = await readPoints(o.x, net.config.dim);
     const y = await readTargets(o.y, X.rows, o.x);
+    const xVal = o.xVal === undefined ? undefined : await readPoints(o.xVal, net.config.dim);
+    const validation = xVal === undefined ? {} : { validation: { x: xVal, y: await readTargets(o.yVal!, xVal.rows, o.xVal!) }, ...(o.patience === undefined ? {} : { patience: o.patience }) };
 
     const done = { steps: previous?.steps ?? 0, attempts: previous?.attempts ?? 0, seconds: previous?.seconds ?? 0 };
     const maxSteps = o.maxSteps ?? (o.method === 'newton' ? 100 : 10_000);
     // The library's default for newton, counted over the whole run when resuming.
     const maxAttempts = o.maxAttempts ?? 10 * maxSteps;
     const budget = {
+      ...validation,
       tol: o.tol,
       maxSteps: Math.max(0, maxSteps - done.steps),
       // The library needs a time budget > 0; the smallest one stops before the first step.
@@ -133,10 +151,13 @@ are written and the exit status is 1.`,
             ...(startLambda === undefined ? {} : { lambda: startLambda }),
             ...(curvature === undefined ? {} : { hessian: curvature }),
           };
-    const record = (history: HistoryEntry[], seconds: number, reason: StopReason | 'checkpoint', lrUsed: number | undefined): RunRecord => {
+    const record = (history: HistoryEntry[], seconds: number, reason: StopReason | 'checkpoint', lrUsed: number | undefined, result?: TrainResult): RunRecord => {
       const whole = previous === null ? history : continueHistory(previous, history);
       const steps = whole.at(-1)!.acceptedSteps;
-      return { method: o.method, reason, residual: lastOf(whole, (e) => e.accepted)!.residual, steps, attempts: whole.length - 1, seconds: done.seconds + seconds, ...(lrUsed === undefined ? {} : { lr: lrUsed }), history: whole };
+      // With patience the model written is the best one, and the residual recorded is its own.
+      const residual = o.patience !== undefined && result !== undefined ? result.residual : lastOf(whole, (e) => e.accepted)!.residual;
+      const best = o.xVal === undefined ? {} : { best: bestOf(whole) };
+      return { method: o.method, reason, residual, steps, attempts: whole.length - 1, seconds: done.seconds + seconds, ...(lrUsed === undefined ? {} : { lr: lrUsed }), ...best, history: whole };
     };
     const save = async (model: TwoLayerNetwork, run: RunRecord) => {
       await writeModel(o.out, model, run);
@@ -157,14 +178,14 @@ are written and the exit status is 1.`,
     await checkpoints.settled();
 
     const { result } = outcome;
-    const run = record(result.history, outcome.seconds, result.reason, result.lr);
+    const run = record(result.history, outcome.seconds, result.reason, result.lr, result);
     await save(result.net, run);
     const { steps, attempts, residual } = run;
     const wrote = `wrote ${o.out}${o.history === undefined ? '' : ` and ${o.history}`}`;
     if (outcome.diverged !== null) {
       throw new Failure(`${outcome.diverged}; ${wrote} (the last finite model)`);
     }
-    summary({ method: o.method, reason: result.reason, residual, steps, attempts });
+    summary({ method: o.method, reason: result.reason, residual, steps, attempts, ...(run.best === undefined ? {} : { best: run.best }) });
     if (result.reason === 'aborted') {
       note('train', `interrupted after step ${steps} at residual ${residual}; ${wrote}`);
       return EXIT.interrupted;
@@ -173,6 +194,19 @@ are written and the exit status is 1.`,
     return EXIT.ok;
   },
 });
+
+/**
+ * The accepted entry of the lowest validation loss over the whole run (resumed parts included),
+ * the earliest of equals: the rule by which train keeps its best parameters.
+ */
+function bestOf(history: readonly HistoryEntry[]): { step: number; acceptedSteps: number; validationLoss: number } {
+  // A resumed part that had no validation set has no scores: only the scored entries compete.
+  let best: { step: number; acceptedSteps: number; validationLoss: number } | null = null;
+  for (const { accepted, validationLoss, step, acceptedSteps } of history) {
+    if (accepted && validationLoss !== undefined && (best === null || validationLoss < best.validationLoss)) best = { step, acceptedSteps, validationLoss };
+  }
+  return best!;
+}
 
 /**
  * Runs trainAsync; the first SIGINT aborts it at the next step boundary, a second one has the default

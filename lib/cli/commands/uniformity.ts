@@ -6,7 +6,7 @@
  * and still write what is done.
  */
 import { uniformityFigures } from '../../experiments/uniformity-figures.js';
-import type { UniformityResult } from '../../experiments/uniformity.js';
+import { UNIFORMITY_METHODS, type UniformityResult } from '../../experiments/uniformity.js';
 import { writeFileAtomic } from '../../index.js';
 import { flag, number, optional, text, withDefault } from '../args.js';
 import { defineCommand } from '../command.js';
@@ -17,28 +17,33 @@ import { clearStatus, note, noteOverStatus, status, writeFigures } from '../repo
 export const uniformity = defineCommand({
   name: 'uniformity',
   summary: 'Steps to 1e-6 against the frequency k across widths: Newton uniform, gradient descent collapsing; measured and predicted.',
-  synopsis: '[--out DIR] [--json FILE] [--from A] [--to B] [--seeds S] [--points M] [--newton-steps S] [--gd-steps S] [--quiet]',
+  synopsis:
+    '[--out DIR] [--json FILE] [--from A] [--to B] [--train-to C] [--seeds S] [--points M] [--lambda0 L] [--small-lambda0 L] [--gamma G] [--newton-steps S] [--full-steps S] [--gd-steps S] [--quiet]',
   description: `
 For N = 2^A ... 2^B (default 2^10 ... 2^16) tanh networks (beta = 1/2, sigma_w = sigma_b = 1),
 M points on the unit circle and targets y = sin(k t), k = 1, 2, 4, 8, 16 (k must be
 < M/2: on M equispaced points sin(k t) aliases beyond, and sin(M t/2) is 0 there),
 and several seeds, trains to |r|/|y| <= 1e-6 or the budget:
-  newton-default  train's defaults (Gauss-Newton, adaptive damping, full Hessian after a stall)
-  newton-paper    full Hessian, lambda_N = lambda0 * N^-gamma every step, alpha = 1, no damping
-  gd              gradient descent, eta = 1/mu_max of the NTK at initialisation
-Beside each run, the steps the linearised dynamics predict from the kernel at
-initialisation (K_N at lambda_N, K_GD at eta): per eigenmode one step multiplies
-the residual by 1 - mu; and the same at infinite width from K_inf/M (Newton:
-eigenvalues mu/(mu + lambda_N)). A run predicted beyond its budget is not run
-(status predicted-budget, the predicted number shown). Per width and method:
-the ratio steps(16)/steps(1) over the seeds, and the least-squares slope of
-log ratio against log N with its standard error.
+  newton-default      train's defaults (Gauss-Newton, adaptive damping, full Hessian after a stall)
+  newton-paper        full Hessian, lambda_N = lambda0 * N^-gamma every step, alpha = 1, no damping
+  newton-paper-small  the same with the smaller lambda0 of --small-lambda0
+  newton-auto         full Hessian, the certified lambda ('auto') every step, alpha = 1, no damping
+  gd                  gradient descent, eta = 1/mu_max of the NTK at initialisation
+The full-Hessian methods and gd are trained up to 2^C (default 2^14) only, and
+predicted only above (status not-run). Beside each run, what the linearised
+dynamics of the kernel at initialisation predict (K_N at the method's lambda at
+theta_0, K_GD at eta; per eigenmode one step multiplies the residual by 1 - mu):
+the steps to 1e-6, and |r|/|y| after as many steps as the run took; and the same
+at infinite width from K_inf/M (Newton: eigenvalues mu/(mu + lambda_N)). Per width
+and method: the ratio steps(16)/steps(1) over the seeds, and the least-squares
+slope of log ratio against log N with its standard error.
 
 Prints a table on stdout; --json writes {"partial", "config", "runs", "limits",
 "ratios", "fits"} (an infinite prediction is written as null); --out writes
-uniformity-steps-newton-default.svg, uniformity-steps-newton-paper.svg,
-uniformity-steps-gd.svg and uniformity-ratio.svg, each file atomically.
-Takes about ten minutes at the defaults; progress goes to stderr.
+uniformity-steps-METHOD.svg (one per method), uniformity-ratio.svg,
+uniformity-residual.svg and uniformity-curves-METHOD.svg (the four methods with
+a prediction), each file atomically. Takes about ten minutes at the defaults;
+progress goes to stderr.
 
 Ctrl-C stops at the next training run: the run it cuts short is left out, and
 the table (with a "partial" line), the JSON ("partial": true) and the figures
@@ -49,12 +54,15 @@ Ctrl-C quits at once without writing.`,
     json: optional('FILE', 'write the results as JSON', text),
     from: withDefault('A', 'smallest width 2^A', number({ integer: true, min: 1, max: 24 }), 10),
     to: withDefault('B', 'largest width 2^B', number({ integer: true, min: 1, max: 24 }), 16),
+    trainTo: withDefault('C', 'largest width 2^C at which the full-Hessian methods and gd are trained', number({ integer: true, min: 0, max: 24 }), 14),
     seeds: withDefault('S', 'seeds per width', number({ integer: true, min: 1, max: 64 }), 3),
     points: withDefault('M', 'number of points on the circle (> 32 for k = 16)', number({ integer: true, min: 33 }), 64),
-    lambda0: withDefault('L', 'lambda0 of the paper method', number({ above: 0 }), 1),
-    gamma: withDefault('G', 'gamma of the paper method', number({ min: 0 }), 0.25),
-    newtonSteps: withDefault('S', 'step budget of both Newton methods', number({ integer: true, min: 1 }), 100),
-    gdSteps: withDefault('S', 'step budget of gradient descent', number({ integer: true, min: 1 }), 10000),
+    lambda0: withDefault('L', 'lambda0 of newton-paper', number({ above: 0 }), 1),
+    smallLambda0: withDefault('L', 'lambda0 of newton-paper-small', number({ above: 0 }), 0.3),
+    gamma: withDefault('G', 'gamma of both paper methods', number({ min: 0 }), 0.25),
+    newtonSteps: withDefault('S', 'step budget of newton-default', number({ integer: true, min: 1 }), 100),
+    fullSteps: withDefault('S', 'step budget of the three full-Hessian methods', number({ integer: true, min: 1 }), 50),
+    gdSteps: withDefault('S', 'step budget of gradient descent', number({ integer: true, min: 1 }), 1000),
     quiet: flag('no progress on stderr'),
   },
   async run(o) {
@@ -62,7 +70,18 @@ Ctrl-C quits at once without writing.`,
     const result = await runExperiment<UniformityResult>(
       {
         experiment: 'uniformity',
-        options: { exponents: [o.from, o.to], seeds: o.seeds, points: o.points, lambda0: o.lambda0, gamma: o.gamma, newtonSteps: o.newtonSteps, gdSteps: o.gdSteps },
+        options: {
+          exponents: [o.from, o.to],
+          trainTo: o.trainTo,
+          seeds: o.seeds,
+          points: o.points,
+          lambda0: o.lambda0,
+          smallLambda0: o.smallLambda0,
+          gamma: o.gamma,
+          newtonSteps: o.newtonSteps,
+          fullSteps: o.fullSteps,
+          gdSteps: o.gdSteps,
+        },
       },
       (message) => {
         if (!o.quiet && message.kind === 'uniformity-progress') status('uniformity', message.message);
@@ -83,33 +102,40 @@ Ctrl-C quits at once without writing.`,
 });
 
 const count = (v: number | null) => (v === null ? '-' : Number.isFinite(v) ? (v < 1e7 ? String(v) : v.toExponential(1)) : 'never');
+const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length);
+/** Residuals span decades: their seed average is the geometric mean. */
+const geometricMean = (values: number[]) => (values.length === 0 ? null : Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length));
+const residual = (v: number | null) => (v === null ? '-' : v.toExponential(2));
 
-/** The table of `nntk uniformity`: per width, method and k the seed mean of steps, the predictions, and the ratios and fits. */
+/** The table of `nntk uniformity`: per width, method and k the seed mean of steps, the residuals reached and predicted, the step predictions, and the ratios and fits. */
 export function uniformityTable(result: UniformityResult): string {
   const { config } = result;
   const lines = [
-    `relative residual target ${config.tol}; M = ${config.points}, tanh, ${config.seeds} seeds; paper lambda_N = ${config.lambda0}*N^-${config.gamma}; budgets: Newton ${config.newtonSteps}, GD ${config.gdSteps} steps`,
-    'steps: seed mean of the converged runs (converged/seeds); pred: linearised from theta_0 and r_0 = f_0 - y (seed mean); pred(-y): from r_0 = -y; inf: infinite width, r_0 = -y; s: seconds (seed mean of runs done)',
-    '      N  method           k     steps  conv         pred     pred(-y)          inf        s',
+    `relative residual target ${config.tol}; M = ${config.points}, tanh, ${config.seeds} seeds; newton-paper lambda_N = ${config.lambda0}*N^-${config.gamma}, newton-paper-small ${config.smallLambda0}*N^-${config.gamma}; budgets: newton-default ${config.newtonSteps}, full Hessian ${config.fullSteps}, GD ${config.gdSteps} steps; trained up to N = 2^${config.trainTo}`,
+    'steps: seed mean of the converged runs (converged/seeds); |r|/|y|: reached (geometric seed mean of the runs done); lin: linearised |r|/|y| after the same steps (after the budget where not run);',
+    'lambda: of the kernel at theta_0 (seed mean); pred: linearised steps to the target from r_0 = f_0 - y; pred(-y): from r_0 = -y; inf: infinite width, r_0 = -y; s: seconds (seed mean of runs done)',
+    '      N  method              k     steps  conv    |r|/|y|        lin    lambda         pred     pred(-y)          inf        s',
   ];
   const widths = [...new Set(result.runs.map((r) => r.width))];
   for (const width of widths) {
-    for (const method of ['newton-default', 'newton-paper', 'gd'] as const) {
+    for (const method of UNIFORMITY_METHODS) {
       for (const k of config.ks) {
         const runs = result.runs.filter((r) => r.width === width && r.method === method && r.k === k);
         if (runs.length === 0) continue;
         const done = runs.filter((r) => r.status === 'converged');
-        const steps = done.length === 0 ? null : done.reduce((s, r) => s + r.steps!, 0) / done.length;
-        const preds = runs.map((r) => r.predicted).filter((p): p is number => p !== null);
-        const pred = preds.length === 0 ? null : preds.reduce((s, p) => s + p, 0) / preds.length;
-        const targetPreds = runs.map((r) => r.predictedTarget).filter((p): p is number => p !== null);
-        const targetPred = targetPreds.length === 0 ? null : targetPreds.reduce((s, p) => s + p, 0) / targetPreds.length;
-        const ran = runs.filter((r) => r.steps !== null);
-        const seconds = ran.length === 0 ? null : ran.reduce((s, r) => s + r.seconds, 0) / ran.length;
+        const steps = mean(done.map((r) => r.steps!));
+        const ran = runs.filter((r) => r.residual !== null);
+        const reached = geometricMean(ran.map((r) => r.residual!));
+        // Beside a measured residual, the prediction of the same runs; where none ran, the prediction alone.
+        const linearised = geometricMean((ran.length > 0 ? ran : runs).map((r) => r.predictedResidual).filter((p): p is number => p !== null && p > 0));
+        const lambda = mean(runs.map((r) => r.lambda).filter((l): l is number => l !== null));
+        const pred = mean(runs.map((r) => r.predicted).filter((p): p is number => p !== null));
+        const targetPred = mean(runs.map((r) => r.predictedTarget).filter((p): p is number => p !== null));
+        const seconds = mean(ran.map((r) => r.seconds));
         const limit = result.limits.find((l) => l.width === width && l.k === k && l.method === method)?.predicted ?? null;
-        const unfinished = done.length === runs.length ? '' : ` ${[...new Set(runs.filter((r) => r.status !== 'converged').map((r) => r.status))].join(',')}`;
+        const statuses = [...new Set(runs.filter((r) => r.status !== 'converged').map((r) => r.status))];
         lines.push(
-          `${String(width).padStart(7)}  ${method.padEnd(15)} ${String(k).padStart(2)} ${(steps === null ? '-' : steps.toFixed(1)).padStart(9)}  ${`${done.length}/${runs.length}`.padEnd(5)} ${count(pred === null ? null : Math.round(pred)).padStart(12)} ${count(targetPred === null ? null : Math.round(targetPred)).padStart(12)} ${count(limit).padStart(12)} ${(seconds === null ? '-' : seconds.toFixed(2)).padStart(8)}${unfinished}`,
+          `${String(width).padStart(7)}  ${method.padEnd(18)} ${String(k).padStart(2)} ${(steps === null ? '-' : steps.toFixed(1)).padStart(9)}  ${`${done.length}/${runs.length}`.padEnd(5)} ${residual(reached).padStart(10)} ${residual(linearised).padStart(10)} ${(lambda === null ? '-' : lambda.toExponential(2)).padStart(9)} ${count(pred === null ? null : Math.round(pred)).padStart(12)} ${count(targetPred === null ? null : Math.round(targetPred)).padStart(12)} ${count(limit).padStart(12)} ${(seconds === null ? '-' : seconds.toFixed(2)).padStart(8)}${statuses.length === 0 ? '' : ` ${statuses.join(',')}`}`,
         );
       }
     }
@@ -119,11 +145,13 @@ export function uniformityTable(result: UniformityResult): string {
   lines.push('', `ratio steps(${kHigh})/steps(${kLow}) per width: measured seed mean [min, max] (seeds), linearised, infinite width`);
   for (const r of result.ratios) {
     const f = (v: number | null) => (v === null ? '-' : v.toPrecision(3));
-    lines.push(`${String(r.width).padStart(7)}  ${r.method.padEnd(15)} ${f(r.mean).padStart(7)} [${f(r.min)}, ${f(r.max)}] (${r.measured.length})   pred ${f(r.predicted)}   inf ${f(r.limit)}`);
+    lines.push(`${String(r.width).padStart(7)}  ${r.method.padEnd(18)} ${f(r.mean).padStart(7)} [${f(r.min)}, ${f(r.max)}] (${r.measured.length})   pred ${f(r.predicted)}   inf ${f(r.limit)}`);
   }
   for (const [method, fit] of Object.entries(result.fits)) {
     lines.push(`fit ${method}: ratio ~ N^b, b = ${fit.slope.toFixed(3)} +- ${fit.slopeError.toFixed(3)} (least squares of log ratio on log N, ${fit.points} points)`);
   }
+  const failed = result.runs.filter((r) => r.status === 'failed');
+  if (failed.length > 0) lines.push('', `failed: ${failed.length} runs; first: N = ${failed[0]!.width}, seed ${failed[0]!.seed}, k = ${failed[0]!.k}, ${failed[0]!.method}: ${failed[0]!.failure}`);
   if (result.partial) lines.push(`partial: interrupted after ${result.runs.length} runs`);
   return `${lines.join('\n')}\n`;
 }
