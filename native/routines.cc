@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "small_call.h"
 #include "workspace.h"
 
 namespace nntk {
@@ -92,6 +93,7 @@ bool PrepareDpotrf(Arguments& args, Call* call) {
   if (!args.ok()) return false;
   call->pins = {args.At(2)};
   call->kernel = [=] {
+    SingleThreadBelow threads(n);
     lapack_int info = 0;
     dpotrf_(&uplo, &n, a, &lda, &info, 1);
     return static_cast<double>(info);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { blasConfig, gemm, getThreads, Matrix, setThreads, syevd, syrk } from '../lib/index.js';
+import { blasConfig, gemm, getThreads, Matrix, potrf, potrfAsync, setThreads, syevd, syrk } from '../lib/index.js';
 import { randomMatrix, randomSymmetric } from './random.js';
 import { gamma, LAPACK_THRESHOLD } from './tolerance.js';
 
@@ -48,6 +48,21 @@ describe('OpenBLAS threads', () => {
     const n = s.rows;
     const bound = 2 * LAPACK_THRESHOLD * n * Number.EPSILON * Math.hypot(...s.data);
     one.w.forEach((v, i) => expect(Math.abs(v - two.w[i]!), `eigenvalue ${i}`).toBeLessThanOrEqual(bound));
+  });
+
+  it('factors a matrix of order ≤ 128 on one thread, bit for bit as a 1-thread call, and leaves the caller’s thread count in force (sync and async)', async () => {
+    if (blasConfig().processors < 2) return;
+    for (const n of [64, 128]) {
+      const g = randomMatrix(n, n + 3, 5);
+      const a = syrk(g);
+      setThreads(1);
+      const single = potrf(a.clone()).data;
+      setThreads(2);
+      expect(potrf(a.clone()).data, `n = ${n}`).toEqual(single);
+      expect(getThreads()).toBe(2);
+      expect((await potrfAsync(a.clone())).data, `n = ${n}, async`).toEqual(single);
+      expect(getThreads()).toBe(2);
+    }
   });
 
   it('reports the OpenBLAS build it links', () => {

@@ -5,11 +5,12 @@
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Matrix, train, TwoLayerNetwork, type Activation, type TrainResult } from '../lib/index.js';
 import { parseNpy } from '../lib/io/npy.js';
 import { Damping, LAMBDA_FLOOR, STARTING_TAU } from '../lib/method/lambda.js';
 import { circleData } from '../lib/experiments/circle.js';
+import { native } from '../lib/linalg/native.js';
 import { rng } from './random.js';
 
 /**
@@ -38,7 +39,7 @@ function regressionData(m: number, d: number): { X: Matrix; y: Float64Array } {
 }
 
 /** A standardised scikit-learn set committed under test/data (make_sklearn_fixtures.py there). */
-function sklearnData(name: 'diabetes' | 'breast_cancer'): { X: Matrix; y: Float64Array } {
+function sklearnData(name: 'diabetes' | 'breast_cancer' | 'digits_parity'): { X: Matrix; y: Float64Array } {
   const read = (part: string) => parseNpy(readFileSync(new URL(`./data/${name}-${part}.npy`, import.meta.url)));
   const X = read('X');
   return { X: new Matrix(X.shape[0]!, X.shape[1]!, X.data), y: read('y').data };
@@ -51,8 +52,8 @@ function relativeResidual(result: TrainResult, X: Matrix, y: Float64Array): numb
   return Math.hypot(...f.map((v, j) => v - y[j]!)) / Math.hypot(...y);
 }
 
-describe('the default strategy on scikit-learn data (diabetes 442×10, breast_cancer 190×30; N = 256)', () => {
-  const cases = (['diabetes', 'breast_cancer'] as const).flatMap((name) => (['relu', 'tanh', 'sin', 'softplus'] as const).map((activation) => [name, activation] as const));
+describe('the default strategy on scikit-learn data (diabetes 442×10, breast_cancer 190×30, digits parity 200×64; N = 256)', () => {
+  const cases = (['diabetes', 'breast_cancer', 'digits_parity'] as const).flatMap((name) => (['relu', 'tanh', 'sin', 'softplus'] as const).map((activation) => [name, activation] as const));
 
   it.each(cases)('%s/%s: reaches |r|/|y| ≤ 1e-6 by Gauss–Newton steps alone, within 20 accepted steps and 25 attempts', (name, activation) => {
     const { X, y } = sklearnData(name);
@@ -134,6 +135,20 @@ describe('budgets', () => {
     // The returned parameters are the last accepted ones: re-evaluated (predict sums the same
     // N terms in another order) the residual agrees to a few ulps of M = 128 terms, ≪ 1e-12.
     expect(Math.abs(relativeResidual(result, X, y) - result.residual)).toBeLessThanOrEqual(1e-12 * result.residual);
+  });
+
+  it('evaluates the activations once per attempt: after the first rejection, a rejected trial no longer evicts the current point’s σ, σ′, σ″ from the next direction', () => {
+    const evaluations = vi.spyOn(native, 'activations');
+    try {
+      const result = train(net('relu', 16), X, y, { method: 'newton', maxSteps: 10, tol: 1e-30 });
+      const rejected = result.history.filter((e) => !e.accepted).length;
+      expect(rejected).toBeGreaterThan(1); // the property is only tested if attempts after the first rejection were rejected
+      // One evaluation at θ₀, one per trial point, and one again at the first rejection (until
+      // then the trial shares the current point's workspace); the Gram and the directions reuse them.
+      expect(evaluations).toHaveBeenCalledTimes(1 + result.attempts + 1);
+    } finally {
+      evaluations.mockRestore();
+    }
   });
 
   it('rejects a bad maxAttempts', () => {

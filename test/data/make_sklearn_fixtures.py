@@ -8,6 +8,9 @@ does (bench/python/w8_cases.py):
 - diabetes-X.npy (442×10), diabetes-y.npy: the whole set.
 - breast_cancer-X.npy (190×30), breast_cancer-y.npy: every third row of the
   569, so that the test runs in CI time; inputs standardised on those rows.
+- digits_parity-X.npy (200×64), digits_parity-y.npy: every ninth row of the
+  1797 digit images, target +1 for an even digit and −1 for an odd one;
+  inputs standardised on those rows (blank pixels stay 0).
 
 CI has no scikit-learn: the .npy files are committed (see README.md here for
 the licences).
@@ -36,3 +39,5 @@ X, y = load("diabetes")
 save("diabetes", X, y)
 X, y = load("breast_cancer")
 save("breast_cancer", standardise(X[::3]), y[::3])
+X, y = load("digits_parity")
+save("digits_parity", standardise(X[::9]), y[::9])
