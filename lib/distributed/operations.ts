@@ -6,6 +6,7 @@
  * NewtonSystem.direction() (docs/math.md §3, §4, §6). The parameters and the
  * points are replicated; only M×M matrices are distributed.
  */
+import { closeSync, openSync } from 'node:fs';
 import { ConvergenceError, LapackError, NotPositiveDefiniteError } from '../errors.js';
 import { checkKernelStatus } from '../linalg/call.js';
 import { Matrix } from '../linalg/matrix.js';
@@ -19,7 +20,6 @@ import { checkOptionKeys, keysOf } from '../options.js';
 import { readLocal, readNpyHeader, rowMajor, writeLocal } from './npy-panels.js';
 import type { Layout, Session } from './session.js';
 import { gramTile, pointsAt, whitenedGramTile } from './tiles.js';
-import { closeSync, openSync } from 'node:fs';
 
 /** A matrix in ScaLAPACK's block-cyclic layout: this rank's part, column-major (leading dimension max(1, local rows)). */
 export interface DistributedMatrix {

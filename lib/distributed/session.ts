@@ -97,17 +97,6 @@ export class Session {
     return this.settle(outcome);
   }
 
-  /** The synchronous {@link Session.agree}. */
-  agreeNow<T>(work: () => T): T {
-    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
-    try {
-      outcome = { ok: true, value: work() };
-    } catch (error) {
-      outcome = { ok: false, error };
-    }
-    return this.settle(outcome);
-  }
-
   /** Sum over the ranks, in place; the same result on every rank (reduced on one, then broadcast). */
   sum(x: Float64Array): Float64Array {
     this.mpi.allreduce(x, 's');
