@@ -63,6 +63,11 @@ export async function distributedKernel(
     const kind = options.kind ?? 'ntk';
     if (kind !== 'ntk' && kind !== 'nntk') throw new RangeError(`distributed kernel: kind must be 'ntk' or 'nntk', got ${String(kind)}`);
     if (kind === 'nntk' && X2 !== undefined) throw new RangeError('distributed kernel: the Newton cross-kernel (X2 with kind nntk) is not distributed yet');
+    if (kind === 'ntk') {
+      for (const key of ['lambda', 'hessian', 'y'] as const) {
+        if (options[key] !== undefined) throw new RangeError(`distributed kernel: ${key} applies to kind 'nntk' only`);
+      }
+    }
     return kind;
   }).then(async (kind) => {
     if (kind === 'ntk') {

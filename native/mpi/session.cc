@@ -44,8 +44,15 @@ void NoteBlacsUsed() { blacs_used = true; }
 
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int initialized = 0;
+  int initialized = 0, finalized = 0;
   MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (finalized) {
+    Napi::Error::New(env, "init: MPI was finalized in this process and "
+                          "cannot be started again")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   if (!initialized) {
     // Node opens addons RTLD_LOCAL; OpenMPI's plugins expect libmpi's
     // symbols to be global, so promote the copy already loaded with this

@@ -174,6 +174,24 @@ describe.skipIf(missing !== null)(`distributed path under mpirun${missing === nu
     expect(relativeGap(expected.data, await load(out))).toBeLessThanOrEqual(bound);
   });
 
+  it('the full-Hessian Newton NTK at d = 10 (q = 12: the whitened Jacobian by the panel of Lᵢ⁻ᵀ) on 2 ranks equals kernel(kind nntk)', async () => {
+    const wide = 10;
+    expect(spawnSync(process.execPath, [CLI, 'init', '--width', '24', '--dim', String(wide), '--seed', '3', '--out', file('model10')]).status).toBe(0);
+    const net10 = TwoLayerNetwork.fromArrays({ width: 24, dim: wide }, { c: await load(file('model10/c.npy')), W: await load(file('model10/W.npy')), b: await load(file('model10/b.npy')) });
+    const m = 19;
+    const X10 = new Matrix(m, wide, Float64Array.from({ length: m * wide }, (_, i) => Math.cos(i * 0.37)));
+    const y10 = Float64Array.from({ length: m }, (_, j) => Math.sin(j));
+    await writeNpy(file('X10.npy'), { shape: [m, wide], data: X10.data });
+    await writeNpy(file('y10.npy'), { shape: [m], data: y10 });
+    ok(2, ['kernel', '--model', file('model10'), '--x', file('X10.npy'), '--kind', 'nntk', '--y', file('y10.npy'), '--out', file('N10.npy'), '--distributed', '--block', '4']);
+    const expected = kernel(net10, X10, { kind: 'nntk', y: y10 }).kernel;
+    const system = new NewtonSystem(net10, X10, y10);
+    const { Q } = system.kernelSystem(chooseLambda('auto', system, 'full').lambda, 'full');
+    const bound = 4 * (8 * gamma(24 * (wide + 2) + m) + gamma(3 * m)) * ((m + normOne(Q)) / m);
+    expect(bound).toBeLessThan(CONTRACT);
+    expect(relativeGap(expected.data, await load(file('N10.npy')))).toBeLessThanOrEqual(bound);
+  });
+
   it('eig on a 2x2 grid with 5-blocks: all eigenpairs by pdsyevd are eigenpairs of K, orthonormal, with the single-process values', async () => {
     const K = kernel(net, X).kernel;
     await writeNpy(file('Keig.npy'), { shape: [M, M], data: K.data });
