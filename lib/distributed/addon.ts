@@ -31,7 +31,7 @@ export interface MpiAddon {
   pdsyevd(n: number, a: Float64Array, desca: Int32Array, w: Float64Array, z: Float64Array, descz: Int32Array): number;
   pdsyev(n: number, a: Float64Array, desca: Int32Array, w: Float64Array): number;
   pdtran(m: number, n: number, alpha: number, a: Float64Array, desca: Int32Array, beta: number, c: Float64Array, descc: Int32Array): number;
-  /** '' on success, else what failed. `local` is this rank's part, row-major. */
+  /** '' on success, else what failed. `local` is this rank's part in ScaLAPACK's column-major layout. */
   writeNpy(path: string, header: Uint8Array, m: number, n: number, nb: number, nprow: number, npcol: number, local: Float64Array): string;
 }
 

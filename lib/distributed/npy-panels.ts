@@ -67,22 +67,13 @@ export function readLocal(path: string, layout: Layout, offset: number, mirror: 
   return { local, mirrored };
 }
 
-/** The column-major local part as row-major (the order writeNpy takes). */
-export function rowMajor(layout: Layout, local: Float64Array): Float64Array {
-  const lr = layout.rows.length;
-  const lc = layout.cols.length;
-  const out = new Float64Array(lr * lc);
-  for (let jl = 0; jl < lc; jl++) for (let il = 0; il < lr; il++) out[il * lc + jl] = local[il + jl * lr]!;
-  return out;
-}
-
 /**
- * Writes the m×n matrix whose row-major local parts the ranks hold as one
- * .npy, atomically: every rank writes its part into the same temporary at
+ * Writes the m×n matrix whose local parts (ScaLAPACK's column-major layout)
+ * the ranks hold as one row-major .npy, atomically: every rank writes its part into the same temporary at
  * once, then rank 0 renames it over `path` (a reader sees the old file or
  * the new one, whole). Collective; a failure on any rank is thrown on all.
  */
-export async function writeLocal(session: Session, path: string, layout: Layout, localRowMajor: Float64Array): Promise<void> {
+export async function writeLocal(session: Session, path: string, layout: Layout, local: Float64Array): Promise<void> {
   const { m, n } = layout;
   // One temporary name for all ranks: rank 0's.
   const suffix = new Uint8Array(randomBytes(8));
@@ -90,7 +81,7 @@ export async function writeLocal(session: Session, path: string, layout: Layout,
   const pid = new Float64Array([process.pid]);
   session.broadcast(pid);
   const temporary = join(dirname(path), `.${basename(path)}.tmp-${pid[0]}-${Buffer.from(suffix).toString('hex')}`);
-  const failure = session.mpi.writeNpy(temporary, formatNpyHeader([m, n]), m, n, session.block, session.nprow, session.npcol, localRowMajor);
+  const failure = session.mpi.writeNpy(temporary, formatNpyHeader([m, n]), m, n, session.block, session.nprow, session.npcol, local);
   await session.agree(() => {
     if (failure !== '') {
       if (session.rank === 0) rmSync(temporary, { force: true });

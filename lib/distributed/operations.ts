@@ -17,7 +17,7 @@ import { factorBlocks, NewtonSystem, type Hessian } from '../method/newton.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { checkOptionKeys, keysOf } from '../options.js';
-import { readLocal, readNpyHeader, rowMajor, writeLocal } from './npy-panels.js';
+import { readLocal, readNpyHeader, writeLocal } from './npy-panels.js';
 import type { Layout, Session } from './session.js';
 import { gramTile, pointsAt, whitenedGramTile } from './tiles.js';
 
@@ -74,7 +74,7 @@ export async function distributedKernel(
       const training = X2 ?? X1;
       const layout = session.layout(X1.rows, training.rows);
       const local = await session.agree(() =>
-        gramTile(net, pointsAt(X1, layout.rows), pointsAt(training, layout.cols), 1 / training.rows, 'column'),
+        gramTile(net, pointsAt(X1, layout.rows), pointsAt(training, layout.cols), 1 / training.rows),
       );
       return { kernel: { layout, local }, lambda: NaN, certificate: NaN };
     }
@@ -109,16 +109,16 @@ async function newtonMatrices(session: Session, net: TwoLayerNetwork, X: Matrix,
     const [XR, XC] = [pointsAt(X, layout.rows), pointsAt(X, layout.cols)];
     const local =
       hessian === 'gauss-newton'
-        ? gramTile(net, XR, XC, 1 / lambda, 'column')
+        ? gramTile(net, XR, XC, 1 / lambda)
         : whitenedGramTile(net, XR, XC, factorBlocks(net, system.curvature, lambda));
     return { system, lambda, certificate, Q: { layout, local } as DistributedMatrix };
   });
 }
 
-/** A copy of Q with M added on the diagonal. */
-function shifted(Q: DistributedMatrix, shift: number): DistributedMatrix {
+/** Q with M added on the diagonal: a copy, or Q itself with `inPlace`. */
+function shifted(Q: DistributedMatrix, shift: number, inPlace = false): DistributedMatrix {
   const { rows, cols } = Q.layout;
-  const local = Q.local.slice();
+  const local = inPlace ? Q.local : Q.local.slice();
   const lr = rows.length;
   for (let jl = 0; jl < cols.length; jl++) {
     for (let il = 0; il < lr; il++) if (rows[il] === cols[jl]) local[il + jl * lr] = local[il + jl * lr]! + shift;
@@ -157,8 +157,8 @@ export async function distributedDirection(
 ): Promise<{ direction: Float64Array; lambda: number; certificate: number; loss: number }> {
   const { system, lambda, certificate, Q } = await newtonMatrices(session, net, X, y, policy, hessian);
   const m = system.m;
-  const factor = shifted(Q, m);
-  Q.local = new Float64Array(0); // Only the factor is needed from here on.
+  // Only the factor is needed from here on.
+  const factor = shifted(Q, m, true);
   await factorize(session, factor, lambda, hessian);
   const rLayout = session.layout(m, 1);
   const r = new Float64Array(rLayout.rows.length * rLayout.cols.length);
@@ -270,7 +270,7 @@ export async function readDistributedMatrix(session: Session, path: string, symm
 
 /** Writes the distributed matrix as one row-major .npy, each rank its own part, atomically (collective). */
 export async function writeDistributedMatrix(session: Session, path: string, A: DistributedMatrix): Promise<void> {
-  await writeLocal(session, path, A.layout, rowMajor(A.layout, A.local));
+  await writeLocal(session, path, A.layout, A.local);
 }
 
 /** The whole matrix on every rank (for tests and small M only: M×N on each rank). */

@@ -21,14 +21,28 @@ export function pointsAt(X: Matrix, index: Int32Array): Matrix {
 }
 
 /**
- * J(X_R)·J(X_C)ᵀ·scale (|R|×|C|): row-major with order 'row', column-major
- * (ScaLAPACK's local layout, leading dimension |R|) with 'column'.
+ * Columns of a tile computed at once by gramTile: the structured Gram's three
+ * scratch matrices then take 3·|R|·this doubles instead of three whole tiles,
+ * for a recomputation of the features at R of d/(2·this) of the gemm work.
  */
-export function gramTile(net: TwoLayerNetwork, XR: Matrix, XC: Matrix, scale: number, order: 'row' | 'column'): Float64Array {
-  if (XR.rows === 0 || XC.rows === 0) return new Float64Array(XR.rows * XC.rows);
-  const [first, second] = order === 'row' ? [XR, XC] : [XC, XR];
-  const tile = jacobianCrossGram(net, net.augment(first), net.augment(second)).data;
-  for (let i = 0; i < tile.length; i++) tile[i] = tile[i]! * scale;
+export const GRAM_PANEL = 256;
+
+/**
+ * J(X_R)·J(X_C)ᵀ·scale (|R|×|C|), column-major (ScaLAPACK's local layout,
+ * leading dimension |R|), in panels of GRAM_PANEL columns.
+ */
+export function gramTile(net: TwoLayerNetwork, XR: Matrix, XC: Matrix, scale: number): Float64Array {
+  const tile = new Float64Array(XR.rows * XC.rows);
+  if (XR.rows === 0 || XC.rows === 0) return tile;
+  const xtR = net.augment(XR);
+  const d = XC.cols;
+  for (let from = 0; from < XC.rows; from += GRAM_PANEL) {
+    const to = Math.min(XC.rows, from + GRAM_PANEL);
+    const panel = new Matrix(to - from, d, XC.data.subarray(from * d, to * d));
+    // Row-major |panel|×|R| is the column-major |R|×|panel| slice of the tile.
+    const part = jacobianCrossGram(net, net.augment(panel), xtR).data;
+    for (let i = 0; i < part.length; i++) tile[from * XR.rows + i] = part[i]! * scale;
+  }
   return tile;
 }
 

@@ -4,12 +4,12 @@
 // write), so no rank ever holds more than its own part.
 #include <mpi.h>
 
-#include <climits>
 #include <cstdint>
 #include <string>
 
 #include "../arguments.h"
 #include "bindings.h"
+#include "scalapack.h"
 
 namespace nntk::mpi {
 namespace {
@@ -25,8 +25,10 @@ std::string Describe(const char* where, int code) {
 
 // writeNpy(path, header: Uint8Array, m, n, nb, nprow, npcol, local) →
 // "" or what failed. Collective over MPI_COMM_WORLD, whose ranks form the
-// row-major nprow×npcol grid; `local` is this rank's part, ROW-major
-// (numroc(m)×numroc(n)). The file is created or truncated; the caller
+// row-major nprow×npcol grid; `local` is this rank's part in ScaLAPACK's
+// layout (column-major numroc(m)×numroc(n), leading dimension the row
+// count): a memory datatype reads it row by row, so no transposed copy is
+// made. The file is created or truncated; the caller
 // writes to a temporary name and renames it (lib/distributed/output.ts).
 Napi::Value WriteNpy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -71,11 +73,22 @@ Napi::Value WriteNpy(const Napi::CallbackInfo& info) {
     MPI_Type_free(&filetype);
     return env.Undefined();
   }
+  // The local rows×cols: one local row is cols doubles `rows` apart; rows
+  // of them start one double apart. The file view wants them row by row.
+  int row_index = rank / npcol, col_index = rank % npcol, source = 0;
+  int rows = numroc_(&m, &nb, &row_index, &source, &nprow);
+  int cols = numroc_(&n, &nb, &col_index, &source, &npcol);
+  MPI_Datatype strided, row;
+  MPI_Type_vector(cols, 1, rows > 0 ? rows : 1, MPI_DOUBLE, &strided);
+  MPI_Type_create_resized(strided, 0, sizeof(double), &row);
+  MPI_Type_commit(&row);
+  MPI_Type_free(&strided);
   std::string failure;
   MPI_File file;
   rc = MPI_File_open(MPI_COMM_WORLD, path.c_str(),
                      MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &file);
   if (rc != MPI_SUCCESS) {
+    MPI_Type_free(&row);
     MPI_Type_free(&filetype);
     return Napi::String::New(env, Describe(("cannot open " + path).c_str(), rc));
   }
@@ -94,14 +107,13 @@ Napi::Value WriteNpy(const Napi::CallbackInfo& info) {
   rc = MPI_File_set_view(file, offset, MPI_DOUBLE, filetype, "native",
                          MPI_INFO_NULL);
   if (rc != MPI_SUCCESS && failure.empty()) failure = Describe("MPI_File_set_view", rc);
-  if (count > INT_MAX && failure.empty()) failure = "writeNpy: a rank's part exceeds 2^31 - 1 entries";
-  int write_count = count > INT_MAX ? 0 : static_cast<int>(count);
-  rc = MPI_File_write_all(file, local, write_count, MPI_DOUBLE, MPI_STATUS_IGNORE);
+  rc = MPI_File_write_all(file, local, rows, row, MPI_STATUS_IGNORE);
   if (rc != MPI_SUCCESS && failure.empty()) failure = Describe("MPI_File_write_all", rc);
   rc = MPI_File_sync(file);
   if (rc != MPI_SUCCESS && failure.empty()) failure = Describe("MPI_File_sync", rc);
   rc = MPI_File_close(&file);
   if (rc != MPI_SUCCESS && failure.empty()) failure = Describe("MPI_File_close", rc);
+  MPI_Type_free(&row);
   MPI_Type_free(&filetype);
   return Napi::String::New(env, failure);
 }

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Matrix, NewtonSystem, chooseLambda, kernel, readNpy, spectrum, TwoLayerNetwork, writeNpy } from '../../lib/index.js';
+import { GRAM_PANEL } from '../../lib/distributed/tiles.js';
 import { gamma, LAPACK_THRESHOLD, U } from '../tolerance.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -143,6 +144,17 @@ describe.skipIf(missing !== null)(`distributed path under mpirun${missing === nu
     ok(ranks, ['kernel', '--model', file('model'), '--x', file('X.npy'), '--out', out, '--distributed', ...extra]);
     const expected = kernel(net, X).kernel.data;
     expect(relativeGap(expected, await load(out))).toBeLessThanOrEqual(kernelBound());
+  });
+
+  it('M = 600 on a 2x1 grid: the 600 local columns of each rank in three panels of GRAM_PANEL, the NTK equals kernel()', async () => {
+    const m = 600;
+    expect(m).toBeGreaterThan(2 * GRAM_PANEL);
+    const Xbig = new Matrix(m, dim, Float64Array.from({ length: m * dim }, (_, i) => Math.sin(i * 0.91)));
+    await writeNpy(file('Xbig.npy'), { shape: [m, dim], data: Xbig.data });
+    ok(2, ['kernel', '--model', file('model'), '--x', file('Xbig.npy'), '--out', file('Kbig.npy'), '--distributed', '--grid', '2x1']);
+    const bound = 8 * gamma(width * q + m);
+    expect(bound).toBeLessThan(CONTRACT);
+    expect(relativeGap(kernel(net, Xbig).kernel.data, await load(file('Kbig.npy')))).toBeLessThanOrEqual(bound);
   });
 
   it('the cross NTK J(X2)·Jᵀ/M on a 1x4 grid with 3-blocks equals kernel(net, X2, X)', async () => {
