@@ -1,10 +1,12 @@
 // One .npy file written by every rank at once with MPI-IO: rank 0 writes the
 // header, then each rank's block-cyclic part of the m×n matrix goes to its
-// places in the row-major data (an MPI darray file view and one collective
-// write), so no rank ever holds more than its own part.
+// places in the row-major data (an MPI darray file view, and collective
+// writes of bounded row panels), so no rank ever holds more than its own
+// part and one panel.
 #include <mpi.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "../arguments.h"
@@ -13,6 +15,9 @@
 
 namespace nntk::mpi {
 namespace {
+
+// A write panel's buffer holds at most this many doubles (32 MiB).
+constexpr int64_t kPanelDoubles = int64_t{1} << 22;
 
 std::string Describe(const char* where, int code) {
   char text[MPI_MAX_ERROR_STRING];
@@ -27,8 +32,7 @@ std::string Describe(const char* where, int code) {
 // "" or what failed. Collective over MPI_COMM_WORLD, whose ranks form the
 // row-major nprow×npcol grid; `local` is this rank's part in ScaLAPACK's
 // layout (column-major numroc(m)×numroc(n), leading dimension the row
-// count): a memory datatype reads it row by row, so no transposed copy is
-// made. The file is created or truncated; the caller
+// count), transposed panel by panel. The file is created or truncated; the caller
 // writes to a temporary name and renames it (lib/distributed/output.ts).
 Napi::Value WriteNpy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -73,22 +77,34 @@ Napi::Value WriteNpy(const Napi::CallbackInfo& info) {
     MPI_Type_free(&filetype);
     return env.Undefined();
   }
-  // The local rows×cols: one local row is cols doubles `rows` apart; rows
-  // of them start one double apart. The file view wants them row by row.
-  int row_index = rank / npcol, col_index = rank % npcol, source = 0;
+  // Written in panels of whole local rows, transposed from the column-major
+  // part into a bounded buffer: every rank makes the same number of
+  // collective writes (process row 0 holds the most rows), each advancing
+  // the file pointer through the darray view.
+  int row_index = rank / npcol, col_index = rank % npcol, source = 0,
+      first = 0;
   int rows = numroc_(&m, &nb, &row_index, &source, &nprow);
   int cols = numroc_(&n, &nb, &col_index, &source, &npcol);
-  MPI_Datatype strided, row;
-  MPI_Type_vector(cols, 1, rows > 0 ? rows : 1, MPI_DOUBLE, &strided);
-  MPI_Type_create_resized(strided, 0, sizeof(double), &row);
-  MPI_Type_commit(&row);
-  MPI_Type_free(&strided);
+  int most_rows = numroc_(&m, &nb, &first, &source, &nprow);
+  int most_cols = numroc_(&n, &nb, &first, &source, &npcol);
+  int64_t panel_rows = kPanelDoubles / (most_cols > 0 ? most_cols : 1);
+  if (panel_rows < 1) panel_rows = 1;
+  int64_t panels = (most_rows + panel_rows - 1) / panel_rows;
+  double* buffer = static_cast<double*>(
+      std::malloc(sizeof(double) * static_cast<size_t>(panel_rows) *
+                  static_cast<size_t>(cols > 0 ? cols : 1)));
+  if (buffer == nullptr) {
+    MPI_Type_free(&filetype);
+    // The other ranks go on into the collective calls: abort them all.
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    return env.Undefined();
+  }
   std::string failure;
   MPI_File file;
   rc = MPI_File_open(MPI_COMM_WORLD, path.c_str(),
                      MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &file);
   if (rc != MPI_SUCCESS) {
-    MPI_Type_free(&row);
+    std::free(buffer);
     MPI_Type_free(&filetype);
     return Napi::String::New(env, Describe(("cannot open " + path).c_str(), rc));
   }
@@ -107,13 +123,24 @@ Napi::Value WriteNpy(const Napi::CallbackInfo& info) {
   rc = MPI_File_set_view(file, offset, MPI_DOUBLE, filetype, "native",
                          MPI_INFO_NULL);
   if (rc != MPI_SUCCESS && failure.empty()) failure = Describe("MPI_File_set_view", rc);
-  rc = MPI_File_write_all(file, local, rows, row, MPI_STATUS_IGNORE);
-  if (rc != MPI_SUCCESS && failure.empty()) failure = Describe("MPI_File_write_all", rc);
+  for (int64_t panel = 0; panel < panels; panel++) {
+    int64_t from = panel * panel_rows;
+    int64_t to = from + panel_rows < rows ? from + panel_rows : rows;
+    int64_t count = to > from ? (to - from) * cols : 0;
+    for (int64_t i = from; i < to; i++) {
+      for (int64_t j = 0; j < cols; j++) {
+        buffer[(i - from) * cols + j] = local[i + j * static_cast<int64_t>(rows)];
+      }
+    }
+    rc = MPI_File_write_all(file, buffer, static_cast<int>(count), MPI_DOUBLE,
+                            MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS && failure.empty()) failure = Describe("MPI_File_write_all", rc);
+  }
+  std::free(buffer);
   rc = MPI_File_sync(file);
   if (rc != MPI_SUCCESS && failure.empty()) failure = Describe("MPI_File_sync", rc);
   rc = MPI_File_close(&file);
   if (rc != MPI_SUCCESS && failure.empty()) failure = Describe("MPI_File_close", rc);
-  MPI_Type_free(&row);
   MPI_Type_free(&filetype);
   return Napi::String::New(env, failure);
 }

@@ -157,6 +157,16 @@ describe.skipIf(missing !== null)(`distributed path under mpirun${missing === nu
     expect(relativeGap(kernel(net, Xbig).kernel.data, await load(file('Kbig.npy')))).toBeLessThanOrEqual(bound);
   });
 
+  it('M = 2100 on one rank: the .npy written in two row panels (2100² doubles > the 2^22 of one panel) equals kernel()', async () => {
+    const m = 2100;
+    expect(m * m).toBeGreaterThan(2 ** 22);
+    const Xbig = new Matrix(m, dim, Float64Array.from({ length: m * dim }, (_, i) => Math.cos(i * 0.53)));
+    await writeNpy(file('Xhuge.npy'), { shape: [m, dim], data: Xbig.data });
+    ok(1, ['kernel', '--model', file('model'), '--x', file('Xhuge.npy'), '--out', file('Khuge.npy'), '--distributed', '--block', '50']);
+    const bound = 8 * gamma(width * q + m);
+    expect(relativeGap(kernel(net, Xbig).kernel.data, await load(file('Khuge.npy')))).toBeLessThanOrEqual(bound);
+  });
+
   it('the cross NTK J(X2)·Jᵀ/M on a 1x4 grid with 3-blocks equals kernel(net, X2, X)', async () => {
     ok(4, ['kernel', '--model', file('model'), '--x', file('X.npy'), '--x2', file('X2.npy'), '--out', file('C.npy'), '--distributed', '--grid', '1x4', '--block', '3']);
     const got = await readNpy(file('C.npy'));
