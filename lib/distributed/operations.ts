@@ -56,7 +56,7 @@ export async function distributedKernel(
   X2: Matrix | undefined,
   options: DistributedKernelOptions = {},
 ): Promise<{ kernel: DistributedMatrix; lambda: number; certificate: number }> {
-  return session.agree(() => {
+  const kind = await session.agree(() => {
     checkOptionKeys('distributed kernel', options, KERNEL_OPTIONS);
     checkData('distributed kernel', X1, null, net.config.dim, 'X1');
     if (X2 !== undefined) checkData('distributed kernel', X2, null, net.config.dim, 'X2');
@@ -69,17 +69,12 @@ export async function distributedKernel(
       }
     }
     return kind;
-  }).then(async (kind) => {
-    if (kind === 'ntk') {
-      const training = X2 ?? X1;
-      const layout = session.layout(X1.rows, training.rows);
-      const local = await session.agree(() =>
-        gramTile(net, pointsAt(X1, layout.rows), pointsAt(training, layout.cols), 1 / training.rows),
-      );
-      return { kernel: { layout, local }, lambda: NaN, certificate: NaN };
-    }
-    return newtonKernel(session, net, X1, options);
   });
+  if (kind === 'nntk') return newtonKernel(session, net, X1, options);
+  const training = X2 ?? X1;
+  const layout = session.layout(X1.rows, training.rows);
+  const local = await session.agree(() => gramTile(net, pointsAt(X1, layout.rows), pointsAt(training, layout.cols), 1 / training.rows));
+  return { kernel: { layout, local }, lambda: NaN, certificate: NaN };
 }
 
 /** 𝒦_N = (M·I + Q)⁻¹·Q, symmetrised, as the single process's Q·(M·I + Q)⁻¹. */

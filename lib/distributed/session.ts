@@ -97,7 +97,7 @@ export class Session {
     return this.settle(outcome);
   }
 
-  /** Sum over the ranks, in place; the same result on every rank (reduced on one, then broadcast). */
+  /** Sum over the ranks, in place: allreduced, then rank 0's sum broadcast, so that the bits agree on every rank (MPI does not promise it of an allreduce). */
   sum(x: Float64Array): Float64Array {
     this.mpi.allreduce(x, 's');
     this.mpi.bcast(x, 0);
