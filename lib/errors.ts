@@ -134,3 +134,24 @@ export class WorkerError extends NntkError {
     this.exitCode = exitCode;
   }
 }
+
+/**
+ * The distributed path (docs/distributed.md) cannot run: the MPI addon
+ * (nntk_mpi.node) was not built, because OpenMPI and ScaLAPACK were missing.
+ */
+export class DistributedUnavailableError extends NntkError {}
+
+/**
+ * A failure on one rank of a distributed computation, thrown on every rank
+ * with the same message (`rank`: the lowest rank that failed) so that all of
+ * them stop together instead of waiting in a collective.
+ */
+export class DistributedError extends NntkError {
+  /** The lowest rank on which the failure happened. */
+  readonly rank: number;
+
+  constructor(rank: number, message: string) {
+    super(`rank ${rank}: ${message}`);
+    this.rank = rank;
+  }
+}

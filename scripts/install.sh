@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what nntk needs on a Debian machine and builds it: the system
-# packages that are missing (OpenBLAS, a C++ toolchain, CMake), numpy and
+# packages that are missing (OpenBLAS, a C++ toolchain, CMake; OpenMPI and
+# ScaLAPACK for the optional distributed addon, native/mpi/), numpy and
 # scipy and mpmath for the test suite's reference implementations, the npm packages
 # (npm ci also builds the addon, with node-gyp, and the TypeScript, by the
 # package's prepare script).
@@ -8,7 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pkg in libopenblas-dev cmake g++ make; do
+# NNTK_NO_MPI=1 leaves the MPI packages out: the core addon never needs them,
+# and without them the distributed addon is simply not built (docs/distributed.md).
+packages=(libopenblas-dev cmake g++ make)
+[ "${NNTK_NO_MPI:-}" = 1 ] || packages+=(openmpi-bin libopenmpi-dev libscalapack-openmpi-dev)
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -490,7 +490,26 @@ function validateArray(array: NpyArray): number {
  */
 export function formatNpy(array: NpyArray): Uint8Array {
   validateArray(array);
-  const { shape, data } = array;
+  const { data } = array;
+  const header = formatNpyHeader(array.shape);
+  const dataStart = header.length;
+  const out = new Uint8Array(dataStart + data.byteLength);
+  out.set(header, 0);
+  if (HOST_LITTLE_ENDIAN) {
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), dataStart);
+  } else {
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < data.length; i++) view.setFloat64(dataStart + i * BYTES_PER_ELEMENT, data[i]!, true);
+  }
+  return out;
+}
+
+/**
+ * The bytes {@link formatNpy} writes before the data of a float64 array of
+ * `shape` (magic, version, header text, padding): for writers that put the
+ * data in place themselves, such as the distributed path's MPI-IO.
+ */
+export function formatNpyHeader(shape: readonly number[]): Uint8Array {
   let dict = `{'descr': '<f8', 'fortran_order': False, 'shape': ${describeShape(shape)}, }`;
   if (shape.length > 0) dict += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length));
 
@@ -502,9 +521,7 @@ export function formatNpy(array: NpyArray): Uint8Array {
     padlen = ARRAY_ALIGN - ((MAGIC_LEN + lenBytes + hlen) % ARRAY_ALIGN);
   }
   const header = dict + ' '.repeat(padlen) + '\n';
-  const dataStart = MAGIC_LEN + lenBytes + header.length;
-
-  const out = new Uint8Array(dataStart + data.byteLength);
+  const out = new Uint8Array(MAGIC_LEN + lenBytes + header.length);
   out.set(MAGIC, 0);
   out[6] = lenBytes === 2 ? 1 : 2;
   out[7] = 0;
@@ -512,12 +529,6 @@ export function formatNpy(array: NpyArray): Uint8Array {
   if (lenBytes === 2) view.setUint16(MAGIC_LEN, header.length, true);
   else view.setUint32(MAGIC_LEN, header.length, true);
   Buffer.from(out.buffer, MAGIC_LEN + lenBytes, header.length).write(header, 'latin1');
-
-  if (HOST_LITTLE_ENDIAN) {
-    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), dataStart);
-  } else {
-    for (let i = 0; i < data.length; i++) view.setFloat64(dataStart + i * BYTES_PER_ELEMENT, data[i]!, true);
-  }
   return out;
 }
 

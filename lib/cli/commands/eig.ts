@@ -1,8 +1,9 @@
 /** `nntk eig`: eigenvalues (and eigenvectors) of a symmetric kernel (docs/math.md §6). */
-import { Matrix, spectrum, transpose, type SpectrumOptions } from '../../index.js';
+import { distributed, Matrix, spectrum, transpose, writeNpy, type SpectrumOptions } from '../../index.js';
 import { number, optional, required, text } from '../args.js';
 import { readSquare, writeMatrix, writeVector } from '../arrays.js';
 import { defineCommand } from '../command.js';
+import { checkDistributedFlags, DISTRIBUTED_OPTIONS, underMpi } from '../distributed.js';
 import { EXIT, Failure, UsageError } from '../failures.js';
 
 /** K is accepted as symmetric when max|K − Kᵀ| ≤ this · max|K|. */
@@ -11,22 +12,45 @@ const SYMMETRY_TOLERANCE = 1e-10;
 export const eig = defineCommand({
   name: 'eig',
   summary: 'Eigen-decompose a symmetric kernel matrix.',
-  synopsis: '--in K.npy --values w.npy [--vectors V.npy] [--smallest k | --largest k]',
+  synopsis: '--in K.npy --values w.npy [--vectors V.npy] [--smallest k | --largest k] [--distributed [--grid PxQ] [--block NB]]',
   description: `
 Writes the eigenvalues in ascending order (all n, or the k smallest or largest)
 and, with --vectors, the unit eigenvectors as the COLUMNS of V (n x k), like
 numpy.linalg.eigh: V[:, i] belongs to w[i]. All pairs by dsyevd, a subset by
 dsyevr. K must be square and symmetric (to ${SYMMETRY_TOLERANCE} relative);
-its lower triangle is used, as numpy.linalg.eigh does.`,
+its lower triangle is used, as numpy.linalg.eigh does.
+With --distributed (under mpirun -n P), each rank reads its own part of K:
+all pairs by pdsyevd, the values alone (no --vectors) by pdsyev; V is written
+in place by every rank. --smallest/--largest then select from all values and
+do not combine with --vectors.`,
   options: {
     in: required('K.npy', 'symmetric matrix, n x n', text),
     values: required('w.npy', 'eigenvalues to write (k)', text),
     vectors: optional('V.npy', 'eigenvectors to write, as columns (n x k)', text),
     smallest: optional('k', 'only the k smallest eigenpairs', number({ integer: true, min: 1 })),
     largest: optional('k', 'only the k largest eigenpairs', number({ integer: true, min: 1 })),
+    ...DISTRIBUTED_OPTIONS,
   },
   async run(o) {
     if (o.smallest !== undefined && o.largest !== undefined) throw new UsageError('give --smallest or --largest, not both');
+    checkDistributedFlags(o);
+    if (o.distributed) {
+      if (o.vectors !== undefined && (o.smallest ?? o.largest) !== undefined) {
+        throw new UsageError('--smallest/--largest with --vectors are not distributed yet (give all pairs, or the values alone)');
+      }
+      return underMpi(o, async (session) => {
+        const K = await distributed.readDistributedMatrix(session, o.in, SYMMETRY_TOLERANCE);
+        const n = K.layout.m;
+        const count = o.smallest ?? o.largest;
+        await session.agree(() => {
+          if (count !== undefined && count > n) throw new UsageError(`${o.smallest !== undefined ? '--smallest' : '--largest'} ${count} exceeds the order ${n} of ${o.in}`);
+        });
+        const { values, vectors } = await distributed.distributedSpectrum(session, K, { vectors: o.vectors !== undefined });
+        const chosen = o.smallest !== undefined ? values.slice(0, o.smallest) : o.largest !== undefined ? values.slice(n - o.largest) : values;
+        await session.agree(() => (session.rank === 0 ? writeNpy(o.values, { shape: [chosen.length], data: chosen }) : undefined));
+        if (vectors !== null) await distributed.writeDistributedMatrix(session, o.vectors!, vectors);
+      });
+    }
     const K = await readSquare(o.in);
     const n = K.rows;
     const count = o.smallest ?? o.largest;

@@ -1,8 +1,9 @@
 /** `nntk kernel`: the empirical NTK 𝒦_GD or Newton NTK 𝒦_N of a model at X (docs/math.md §4). */
-import { kernel as empiricalKernel, type Hessian, type KernelOptions } from '../../index.js';
+import { distributed, kernel as empiricalKernel, type Hessian, type KernelOptions } from '../../index.js';
 import { choice, flag, lambda, optional, required, text, withDefault } from '../args.js';
 import { readPoints, readTargets, writeMatrix } from '../arrays.js';
 import { defineCommand } from '../command.js';
+import { checkDistributedFlags, DISTRIBUTED_OPTIONS, underMpi } from '../distributed.js';
 import { EXIT, UsageError } from '../failures.js';
 import { readModel } from '../modelfiles.js';
 import { note } from '../report.js';
@@ -10,7 +11,7 @@ import { note } from '../report.js';
 export const kernel = defineCommand({
   name: 'kernel',
   summary: 'Write the NTK or the Newton NTK of a model at the points X.',
-  synopsis: '--model DIR --x X.npy [--x2 X2.npy] [--kind ntk|nntk] [--lambda L|auto] [--gauss-newton] [--y y.npy] --out K.npy',
+  synopsis: '--model DIR --x X.npy [--x2 X2.npy] [--kind ntk|nntk] [--lambda L|auto] [--gauss-newton] [--y y.npy] --out K.npy [--distributed [--grid PxQ] [--block NB]]',
   description: `
 --kind ntk:  K = J J^T / M                       (M x M; the empirical NTK, K_GD)
 --kind nntk: K = J (H + lambda I)^-1 J^T / M     (M x M; the Newton NTK, K_N)
@@ -21,7 +22,10 @@ J(X2) J^T / M, or J(X2) (H + lambda I)^-1 J^T / M for nntk.
 lambda is a number > 0 or 'auto' (default): the smallest lambda >= 1e-12 that
 makes S + lambda I positive definite with a margin. For nntk, lambda and the
 certificate min_i lambda_min(S_i + lambda I) (lambda itself for Gauss-Newton)
-are printed on stderr. Inputs: X.npy (M x d), y.npy (M or M x 1), float64.`,
+are printed on stderr. Inputs: X.npy (M x d), y.npy (M or M x 1), float64.
+With --distributed (under mpirun -n P), each rank computes its own tiles and
+writes them into K.npy in place: no rank holds the M x M matrix (the Newton
+cross-kernel, --x2 with --kind nntk, is not distributed).`,
   options: {
     model: required('DIR', 'model directory', text),
     x: required('X.npy', 'training points, M x d', text),
@@ -31,6 +35,7 @@ are printed on stderr. Inputs: X.npy (M x d), y.npy (M or M x 1), float64.`,
     gaussNewton: flag('nntk: use the Gauss-Newton matrix G instead of the full Hessian'),
     y: optional('y.npy', 'nntk: targets, M or M x 1 (required for the full Hessian)', text),
     out: required('K.npy', 'kernel file to write', text),
+    ...DISTRIBUTED_OPTIONS,
   },
   async run(o) {
     if (o.kind === 'ntk') {
@@ -42,19 +47,45 @@ are printed on stderr. Inputs: X.npy (M x d), y.npy (M or M x 1), float64.`,
     if (o.kind === 'nntk' && hessian === 'full' && o.y === undefined) {
       throw new UsageError('the full-Hessian Newton kernel needs --y (S depends on the residual f(X) - y); or give --gauss-newton');
     }
-    const net = await readModel(o.model);
-    const X = await readPoints(o.x, net.config.dim);
-    const X2 = o.x2 === undefined ? undefined : await readPoints(o.x2, net.config.dim);
-    // The library's convention is neural-tangents': rows X1 = the test points, training set X2.
-    const [X1, training] = X2 === undefined ? [X, undefined] : [X2, X];
-    const options: KernelOptions =
-      o.kind === 'ntk' ? {} : { kind: 'nntk', lambda: o.lambda ?? 'auto', hessian, ...(o.y === undefined ? {} : { y: await readTargets(o.y, X.rows, o.x) }) };
-    const result = empiricalKernel(net, X1, training, options);
-    if (result.kind === 'nntk') {
-      const certificate = hessian === 'full' ? 'min_i lambda_min(S_i + lambda I)' : 'Gauss-Newton, lambda';
-      note('kernel', `Newton NTK (${hessian} Hessian): lambda = ${result.lambda}, certificate (${certificate}) = ${result.certificate}`);
+    checkDistributedFlags(o);
+    if (o.distributed && o.kind === 'nntk' && o.x2 !== undefined) throw new UsageError('--x2 with --kind nntk is not distributed yet');
+    if (o.distributed) {
+      return underMpi(o, async (session) => {
+        const { net, X1, training, options } = await session.agree(() => inputs(o, hessian));
+        const result = await distributed.distributedKernel(session, net, X1, training, options);
+        if (session.rank === 0 && o.kind === 'nntk') report(hessian, result);
+        await distributed.writeDistributedMatrix(session, o.out, result.kernel);
+      });
     }
+    const { net, X1, training, options } = await inputs(o, hessian);
+    const result = empiricalKernel(net, X1, training, options);
+    if (result.kind === 'nntk') report(hessian, { lambda: result.lambda!, certificate: result.certificate! });
     await writeMatrix(o.out, result.kernel);
     return EXIT.ok;
   },
 });
+
+interface KernelInputs {
+  model: string;
+  x: string;
+  x2: string | undefined;
+  y: string | undefined;
+  kind: 'ntk' | 'nntk';
+  lambda: number | 'auto' | undefined;
+}
+
+async function inputs(o: KernelInputs, hessian: Hessian) {
+  const net = await readModel(o.model);
+  const X = await readPoints(o.x, net.config.dim);
+  const X2 = o.x2 === undefined ? undefined : await readPoints(o.x2, net.config.dim);
+  // The library's convention is neural-tangents': rows X1 = the test points, training set X2.
+  const [X1, training] = X2 === undefined ? [X, undefined] : [X2, X];
+  const options: KernelOptions =
+    o.kind === 'ntk' ? {} : { kind: 'nntk', lambda: o.lambda ?? 'auto', hessian, ...(o.y === undefined ? {} : { y: await readTargets(o.y, X.rows, o.x) }) };
+  return { net, X1, training, options };
+}
+
+function report(hessian: Hessian, result: { lambda: number; certificate: number }): void {
+  const certificate = hessian === 'full' ? 'min_i lambda_min(S_i + lambda I)' : 'Gauss-Newton, lambda';
+  note('kernel', `Newton NTK (${hessian} Hessian): lambda = ${result.lambda}, certificate (${certificate}) = ${result.certificate}`);
+}

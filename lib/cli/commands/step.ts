@@ -1,16 +1,17 @@
 /** `nntk step`: one regularized Newton step θ⁺ = θ − α·δ (docs/math.md §3). */
-import { chooseLambda, NewtonSystem, type Hessian, type NewtonPath } from '../../index.js';
+import { chooseLambda, distributed, NewtonSystem, type Hessian, type NewtonPath } from '../../index.js';
 import { choice, flag, lambda, number, optional, required, text, withDefault } from '../args.js';
 import { readPoints, readTargets, writeVector } from '../arrays.js';
 import { defineCommand } from '../command.js';
-import { EXIT } from '../failures.js';
+import { checkDistributedFlags, DISTRIBUTED_OPTIONS, underMpi } from '../distributed.js';
+import { EXIT, UsageError } from '../failures.js';
 import { readModel, writeModel } from '../modelfiles.js';
 import { note, summary } from '../report.js';
 
 export const step = defineCommand({
   name: 'step',
   summary: 'Take one regularized Newton step and write the new model.',
-  synopsis: '--model DIR --x X.npy --y y.npy --lambda L|auto [--gauss-newton] [--method dense|kernel|auto] [--alpha A] --out DIR2 [--direction d.npy]',
+  synopsis: '--model DIR --x X.npy --y y.npy --lambda L|auto [--gauss-newton] [--method dense|kernel|auto] [--alpha A] --out DIR2 [--direction d.npy] [--distributed [--grid PxQ] [--block NB]]',
   description: `
 theta+ = theta - alpha * delta,  delta = (H + lambda I)^-1 g   (full Hessian H = G + S)
                                  delta = (G + lambda I)^-1 g   (--gauss-newton)
@@ -21,6 +22,9 @@ a margin (1e-12 for Gauss-Newton). --method dense forms the P x P system;
 Both give the same delta to round-off. --direction writes delta as the flat
 neuron-major vector (P = N (d + 2), or N (d + 1) without bias), blocks
 [c_i, w_i, b_i]. A system that is not positive definite is an error (exit 1).
+With --distributed (under mpirun -n P), the kernel path with M I + Q spread
+over the ranks (pdpotrf, pdpotrs); delta is the same on every rank, and rank 0
+writes the files.
 
 stderr: the loss before and after, lambda and the certificate
 min_i lambda_min(S_i + lambda I) (lambda for Gauss-Newton).
@@ -36,9 +40,34 @@ stdout: one JSON line {"lossBefore", "lossAfter", "lambda", "certificate",
     alpha: withDefault('A', 'step size alpha > 0', number({ above: 0 }), 1),
     out: required('DIR2', 'model directory to write', text),
     direction: optional('d.npy', 'also write delta (P) here', text),
+    ...DISTRIBUTED_OPTIONS,
   },
   async run(o) {
     const hessian: Hessian = o.gaussNewton ? 'gauss-newton' : 'full';
+    checkDistributedFlags(o);
+    if (o.distributed) {
+      if (o.method === 'dense') throw new UsageError('--method dense is not distributed (the distributed step takes the kernel path)');
+      return underMpi(o, async (session) => {
+        const { net, X, y } = await session.agree(async () => {
+          const net = await readModel(o.model);
+          const X = await readPoints(o.x, net.config.dim);
+          return { net, X, y: await readTargets(o.y, X.rows, o.x) };
+        });
+        const { direction, lambda: lam, certificate, loss } = await distributed.distributedDirection(session, net, X, y, o.lambda, hessian);
+        const next = net.moved(direction, o.alpha);
+        const lossAfter = await session.agree(async () => {
+          const lossAfter = new NewtonSystem(next, X, y).loss;
+          if (session.rank === 0) {
+            await writeModel(o.out, next);
+            if (o.direction !== undefined) await writeVector(o.direction, direction);
+          }
+          return lossAfter;
+        });
+        if (session.rank !== 0) return;
+        note('step', `loss ${loss} -> ${lossAfter} (${hessian} Hessian, kernel, distributed over ${session.size} ranks, lambda = ${lam}, certificate = ${certificate}, alpha = ${o.alpha})`);
+        summary({ lossBefore: loss, lossAfter, lambda: lam, certificate, hessian, method: 'kernel', alpha: o.alpha });
+      });
+    }
     const net = await readModel(o.model);
     const X = await readPoints(o.x, net.config.dim);
     const y = await readTargets(o.y, X.rows, o.x);
