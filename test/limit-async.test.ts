@@ -51,23 +51,27 @@ describe('limitKernelAsync', () => {
     expect(error.message).toBe(sync.message);
   });
 
-  it('the caller’s timers keep firing while the kernel is computed (each 10 ms interval late by < 100 ms)', async () => {
+  it('the caller’s timers keep firing while the kernel is computed (≥ 5 ticks of a 10 ms interval during a call the synchronous twin needs > 150 ms for; a blocked loop lets at most one through)', async () => {
     const big = randomMatrix(800, 10, 9);
     const options = { activation: 'tanh' as const, sigmaW: 1 / Math.sqrt(10) };
     const t0 = performance.now();
     limitKernel(big, options);
     const syncMs = performance.now() - t0;
+    // As in linalg-async.test.ts: ticks are counted, gaps only printed — how late a timer fires
+    // depends on the machine's load, not on whether the loop is free.
     let last = performance.now();
     let worst = 0;
+    let ticks = 0;
     const timer = setInterval(() => {
       const now = performance.now();
       worst = Math.max(worst, now - last - 10);
       last = now;
+      ticks++;
     }, 10);
     await limitKernelAsync(big, options);
     clearInterval(timer);
-    // Blocking the loop for the synchronous call's duration would make some interval that late.
+    console.log(`limitKernelAsync: ${ticks} ticks, latest ${worst.toFixed(1)} ms late (sync call ${syncMs.toFixed(0)} ms)`);
     expect(syncMs).toBeGreaterThan(150);
-    expect(worst).toBeLessThan(100);
+    expect(ticks).toBeGreaterThanOrEqual(5);
   });
 });

@@ -36,9 +36,11 @@ describe('trainAsync', () => {
     expect(async.net).toBeInstanceOf(TwoLayerNetwork);
   });
 
-  it('the caller’s timers keep firing while a long training runs (each interval late by < 100 ms)', async () => {
+  it('the caller’s timers keep firing while a long training runs (≥ 20 ticks of a 10 ms interval during the 1.5 s run; a blocked loop lets at most one through)', async () => {
     const net = TwoLayerNetwork.initialize(config(1024), { seed: 1 });
     const { X, y } = circle(64, 16);
+    // As in linalg-async.test.ts: ticks are counted, gaps only printed — how late a timer fires
+    // depends on the machine's load, not on whether the loop is free.
     let last = performance.now();
     let worst = 0;
     let ticks = 0;
@@ -51,9 +53,9 @@ describe('trainAsync', () => {
     const started = performance.now();
     await trainAsync(net, X, y, { method: 'gd', maxSeconds: 1.5 });
     clearInterval(timer);
+    console.log(`trainAsync: ${ticks} ticks, latest ${worst.toFixed(1)} ms late`);
     expect(performance.now() - started).toBeGreaterThan(1000);
-    expect(ticks).toBeGreaterThan(20);
-    expect(worst).toBeLessThan(100);
+    expect(ticks).toBeGreaterThanOrEqual(20);
   });
 
   it('aborting the signal stops at the next step boundary: reason aborted, the last accepted parameters, well before the budget', async () => {

@@ -38,7 +38,7 @@ budget is spent, and writes the last accepted model to DIR2.
 newton: theta <- theta - (H + lambda I)^-1 g with Levenberg-Marquardt
   damping starting from --lambda (default auto). The curvature: by default
   Gauss-Newton (H -> J^T J / M), switching to the full Hessian for the rest
-  of the run if Gauss-Newton stalls (residual down less than 2x over 5
+  of the run if Gauss-Newton stalls (residual down less than 2x over 15
   accepted steps); --gauss-newton never switches; --full-hessian is the
   paper's regularized Newton, lambda never below the certified auto lambda.
   --max-steps counts accepted steps, --max-attempts all attempts.
