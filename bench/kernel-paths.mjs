@@ -120,7 +120,7 @@ function measure(m, q, bias, rate, reps = 3) {
     const y = uniform(m, 4);
     const lambda = hessian === 'full' ? safeLambda(new api.NewtonSystem(net, X, y)) : 1e-3;
     const workspace = new Workspace();
-    const direction = () => new api.NewtonSystem(net, X, y, workspace).direction(lambda, hessian, 'kernel');
+    const direction = () => new api.NewtonSystem(net, copyOf(X), y, workspace).direction(lambda, hessian, 'kernel');
     direction();
     const runs = [];
     for (let r = 0; r < reps; r++) {
@@ -143,10 +143,19 @@ function measure(m, q, bias, rate, reps = 3) {
  * what the earlier ones cached (features, S, J·Jᵀ); Jᵀv is a direction on
  * that system less its kernelSystem.
  */
+/**
+ * X in a fresh matrix: a workspace serves kept features to a system at the same
+ * network and the same X̃ object, which without bias is X itself, and a training
+ * step (a new θ) never finds them.
+ */
+function copyOf(X) {
+  return new api.Matrix(X.rows, X.cols, X.data.slice());
+}
+
 function split(net, X, y, lambda, hessian, workspace, floor) {
   const phases = {};
   let system;
-  phases.f = seconds(() => (system = new api.NewtonSystem(net, X, y, workspace)));
+  phases.f = seconds(() => (system = new api.NewtonSystem(net, copyOf(X), y, workspace)));
   if (hessian === 'full') {
     phases.S = seconds(() => system.curvature);
     // In the system's workspace, as kernelSystem factors them (which then reuses the arrays).

@@ -30,6 +30,8 @@ import {
   type Hessian,
   type NetworkConfig,
 } from '../lib/index.js';
+import { Workspace } from '../lib/linalg/workspace.js';
+import { jacobianGram } from '../lib/method/jacobian.js';
 import { EPS, newtonReference, relativeDifference, solveBound, type NewtonReference } from './newton-reference.js';
 import { randomMatrix } from './random.js';
 
@@ -298,5 +300,59 @@ describe('memory', () => {
     const X = randomMatrix(4, 2, 1);
     const system = new NewtonSystem(net, X, new Float64Array(4));
     expect(() => system.direction(1, 'gauss-newton', 'dense')).toThrow(/dense Newton path at P = 20000 needs an estimated 3\.0 GiB, beyond the limit of 2\.0 GiB/);
+  });
+});
+
+describe('features kept between the passes of a step, or streamed', () => {
+  const net = TwoLayerNetwork.initialize({ width: 40, dim: 3, activation: 'tanh', beta: 0.5, bias: true }, { seed: 11 });
+  const X = randomMatrix(12, 3, 12);
+  const y = randomMatrix(1, 12, 13).data;
+
+  it.each(['full', 'gauss-newton'] as const)(
+    '%s: a workspace that keeps nothing (every pass evaluates σ, σ′, σ″ again) gives bitwise the residual, Q and δ of one that keeps them',
+    (hessian) => {
+      const lambda = hessian === 'full' ? testLambda(net, X, y).full : 1e-3;
+      const kept = new NewtonSystem(net, X, y, new Workspace());
+      const streamed = new NewtonSystem(net, X, y, new Workspace(0));
+      expect(streamed.residual).toEqual(kept.residual);
+      const [a, b] = [kept.kernelSystem(lambda, hessian), streamed.kernelSystem(lambda, hessian)];
+      expect(b.Q.data).toEqual(a.Q.data);
+      expect(b.factor.data).toEqual(a.factor.data);
+      expect(streamed.direction(lambda, hessian, 'kernel')).toEqual(kept.direction(lambda, hessian, 'kernel'));
+      // The two really took different paths: only the first workspace holds the features of the step.
+      expect(kept.workspace.recall(net, kept.xt)).toBeDefined();
+      expect(streamed.workspace.recall(net, streamed.xt)).toBeUndefined();
+    },
+  );
+
+  it('J·Jᵀ over all neurons kept at once and over 64 MiB chunks differ by at most the reordering of the sums, 2γ_N·√(G_jj·G_ll)', () => {
+    // 3·8·M·N bytes of features exceed one 64 MiB chunk: the streamed pass takes two.
+    const wide = TwoLayerNetwork.initialize({ width: 44000, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed: 5 });
+    const m = 64;
+    const xt = wide.augment(randomMatrix(m, 2, 6));
+    const chunks = [...wide.featureChunks(m, new Workspace(0))];
+    expect(chunks.length).toBeGreaterThan(1);
+    expect([...wide.featureChunks(m, new Workspace(2 ** 30))]).toEqual([[0, wide.width]]);
+    const kept = jacobianGram(wide, xt, new Workspace(2 ** 30)).data;
+    const streamed = jacobianGram(wide, xt, new Workspace(0)).data;
+    // Each is within γ_N·s²·(Σᵢ|σᵢⱼσᵢₗ| + Σᵢcᵢ²|σ′ᵢⱼσ′ᵢₗ|·|x̃ⱼ·x̃ₗ|) of the exact sums (Higham §3.1), and by
+    // Cauchy–Schwarz that is ≤ γ_N·√(G_jj·G_ll); X̃X̃ᵀ and the final products are the same operations in both.
+    // The computed G_jj are within a factor 1 + γ_N of the exact ones.
+    const u = 2 ** -53;
+    const gamma = (wide.width * u) / (1 - wide.width * u);
+    let worst = 0;
+    for (let j = 0; j < m; j++) {
+      for (let l = 0; l < m; l++) {
+        const bound = 2 * gamma * (1 + 2 * gamma) * Math.sqrt(kept[j * m + j]! * kept[l * m + l]!);
+        worst = Math.max(worst, Math.abs(kept[j * m + l]! - streamed[j * m + l]!) / bound);
+      }
+    }
+    expect(worst).toBeGreaterThan(0); // the sums were reordered
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('a workspace refuses a negative or NaN number of bytes to keep', () => {
+    expect(() => new Workspace(-1)).toThrow(RangeError);
+    expect(() => new Workspace(NaN)).toThrow(/keepBytes must be a number ≥ 0, got NaN/);
   });
 });

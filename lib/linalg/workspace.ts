@@ -1,3 +1,13 @@
+import { totalmem } from 'node:os';
+
+/**
+ * The most a workspace keeps between the passes of one computation (the
+ * features σ, σ′, σ″ of every neuron, TwoLayerNetwork.features): min(1 GiB,
+ * 1/16 of the machine's memory). Within it a Newton step evaluates them once;
+ * beyond it every pass streams over 64 MiB chunks and evaluates them again.
+ */
+export const KEEP_BYTES = Math.min(2 ** 30, Math.floor(totalmem() / 16));
+
 /**
  * Float64Arrays reused across the chunks and passes of one computation. A
  * fresh large array is zero pages that fault in as they are first written
@@ -7,6 +17,13 @@
 export class Workspace {
   private readonly arrays = new Map<string, Float64Array>();
   private kept: { owner: object; key: object; names: readonly string[]; value: unknown } | null = null;
+  /** What may be kept, in bytes (KEEP_BYTES unless given: a smaller one makes every pass stream). */
+  readonly keepBytes: number;
+
+  constructor(keepBytes = KEEP_BYTES) {
+    if (!(keepBytes >= 0)) throw new RangeError(`workspace: keepBytes must be a number ≥ 0, got ${keepBytes}`);
+    this.keepBytes = keepBytes;
+  }
 
   /**
    * Keeps `value`, computed by `owner` for `key` into the named arrays, until

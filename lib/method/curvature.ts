@@ -60,7 +60,7 @@ export class Curvature {
 export function curvature(net: TwoLayerNetwork, xt: Matrix, residual: Float64Array, workspace = new Workspace()): Curvature {
   const q = net.blockSize;
   const blocks = new Float64Array(net.width * q * q);
-  for (const [from, to] of net.featureChunks(xt.rows)) {
+  for (const [from, to] of net.featureChunks(xt.rows, workspace)) {
     const features = net.features(xt, from, to, { slope: true, curvature: true }, workspace);
     net.secondOrderBlocks(xt, residual, features, workspace, blocks.subarray(from * q * q, to * q * q));
   }

@@ -19,7 +19,7 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
   requireMemory(`the ${m}×${m} NTK`, kernelPathBytes(m, 0, 0));
   const values = new Matrix(m, m);
   const slopes = new Matrix(m, m);
-  for (const [from, to] of net.featureChunks(m)) {
+  for (const [from, to] of net.featureChunks(m, workspace)) {
     const nc = to - from;
     const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
     // cᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·|cᵢ|.
@@ -82,7 +82,7 @@ export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Floa
     for (let p = 0; p < k; p++) vx.data[j * k + p] = v[j]! * xt.data[j * k + p]!;
   }
   const out = new Float64Array(net.parameterCount);
-  for (const [from, to] of net.featureChunks(m)) {
+  for (const [from, to] of net.featureChunks(m, workspace)) {
     const nc = to - from;
     const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
     // σᵀv needs only v, σ′ᵀ(v ⊙ X̃) only the k columns v ⊙ X̃: a gemm with all k + 1 columns of vx for σ

@@ -108,7 +108,7 @@ export class NewtonSystem {
     } else {
       blockFactors = factorBlocks(this.net, this.curvature, lambda, this.workspace);
       Q = new Matrix(m, m);
-      for (const [from, to] of this.net.featureChunks(m)) {
+      for (const [from, to] of this.net.featureChunks(m, this.workspace)) {
         const features = this.net.features(this.xt, from, to, { value: true, slope: true }, this.workspace);
         for (const neurons of whitenedBlocks(m, blockSize, from, to)) {
           syrk(whitenedJacobianOf(this.net, this.xt, features, neurons, blockFactors, this.workspace), { out: Q, beta: 1 });

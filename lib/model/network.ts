@@ -30,6 +30,16 @@ export const CHUNK_BYTES = 64 * 2 ** 20;
 
 const FEATURE_ARRAYS = ['value', 'slope', 'curvature'] as const;
 
+/**
+ * What a workspace holds when it keeps the features of `n` neurons at `m`
+ * points: σ, σ′, σ″ and the two more arrays of their size a step's passes
+ * add (the pre-activations from k = GEMM_FROM_INNER_DIM on, Gauss–Newton's
+ * scaled σ′).
+ */
+export function keptFeatureBytes(m: number, n: number): number {
+  return (FEATURE_ARRAYS.length + 2) * 8 * m * n;
+}
+
 export interface NetworkConfig {
   /** N, the number of hidden neurons. */
   width: number;
@@ -223,42 +233,47 @@ export class TwoLayerNetwork {
    * σ, σ′, σ″ (as asked, or all three) of the pre-activations of neurons
    * [from, to) at the rows of X̃, in arrays of `workspace` (fresh ones without
    * it): valid until the workspace is asked for features again. Read-only:
-   * the same arrays may be handed to the next pass.
+   * the same arrays may be handed to the next pass. The features of every
+   * neuron are kept in `workspace` when they fit what it keeps
+   * (Workspace.keepBytes, keptFeatureBytes) and served to the next pass at
+   * the same X̃.
    */
   features(
     xt: Matrix,
     from: number,
     to: number,
     need: { value?: boolean; slope?: boolean; curvature?: boolean },
-    workspace = new Workspace(),
+    workspace?: Workspace,
   ): NeuronFeatures {
     const k = this.innerDim;
     const nc = to - from;
     const size = xt.rows * nc;
-    // When σ, σ′, σ″ of every neuron fit in one chunk, they are computed once
-    // for these points and served to the later passes of the step (at small
-    // sizes the evaluations would otherwise be most of a Newton step).
-    const whole = from === 0 && to === this.config.width && FEATURE_ARRAYS.length * 8 * size <= CHUNK_BYTES;
+    const arrays = workspace ?? new Workspace();
+    // All three at once, whatever this pass asks for: the later passes of the
+    // step (f, S, Q, Jᵀv) are then served without evaluating them again, which
+    // at M = 512 was f 0.35–0.66 and Jᵀv 0.6–1.5 of a Gauss–Newton step's
+    // BLAS-3 floor (bench/kernel-paths.md), and most of a small step.
+    const whole = workspace !== undefined && from === 0 && to === this.config.width && this.keepsFeatures(xt.rows, workspace);
     if (whole) {
-      const kept = workspace.recall(this, xt) as NeuronFeatures | undefined;
+      const kept = arrays.recall(this, xt) as NeuronFeatures | undefined;
       if (kept !== undefined) return kept;
       need = { value: true, slope: true, curvature: true };
     }
-    const value = need.value ? workspace.array('value', size) : null;
-    const slope = need.slope ? workspace.array('slope', size) : null;
-    const curvature = need.curvature ? workspace.array('curvature', size) : null;
+    const value = need.value ? arrays.array('value', size) : null;
+    const slope = need.slope ? arrays.array('slope', size) : null;
+    const curvature = need.curvature ? arrays.array('curvature', size) : null;
     const inner = this.inner.subarray(from * k, to * k);
     if (k >= GEMM_FROM_INNER_DIM) {
       // U = X̃·Wᵀ by dgemm, then σ, σ′, σ″ entry by entry: the fused loop's dot products run at a fraction of
       // dgemm's rate, and at d = 64 they were half of a Gauss–Newton step (2·M·N·k flops a pass).
-      const u = new Matrix(xt.rows, nc, workspace.array('preactivation', size));
+      const u = new Matrix(xt.rows, nc, arrays.array('preactivation', size));
       gemm(xt, new Matrix(nc, k, inner), { transB: true, out: u });
       evaluate(this.config.activation, u.data, value, slope, curvature);
     } else {
       evaluateAt(this.config.activation, xt.data, xt.rows, inner, nc, k, value, slope, curvature);
     }
     const features = { from, to, value, slope, curvature };
-    if (whole) workspace.keep(this, xt, FEATURE_ARRAYS, features);
+    if (whole) arrays.keep(this, xt, FEATURE_ARRAYS, features);
     return features;
   }
 
@@ -277,7 +292,7 @@ export class TwoLayerNetwork {
     }
     const m = xt.rows;
     const out = new Float64Array(m);
-    for (const [from, to] of this.featureChunks(m)) {
+    for (const [from, to] of this.featureChunks(m, workspace)) {
       const nc = to - from;
       const { value } = this.features(xt, from, to, { value: true }, workspace);
       // A plain sum in neuron order, not a gemm: the terms of a symmetric pair
@@ -403,9 +418,18 @@ export class TwoLayerNetwork {
    * The chunks of a pass over the features, sized for all three feature
    * arrays whatever the pass asks for: the passes of a step then share one
    * set of workspace arrays, allocated (and their pages faulted in) once.
+   * When σ, σ′, σ″ of all neurons at the M points fit what `workspace`
+   * keeps, one chunk of every neuron: its features are evaluated once and
+   * kept for the later passes (features()).
    */
-  featureChunks(m: number): Generator<[number, number]> {
-    return this.chunks(m, FEATURE_ARRAYS.length);
+  *featureChunks(m: number, workspace?: Workspace): Generator<[number, number]> {
+    if (workspace !== undefined && this.keepsFeatures(m, workspace)) yield [0, this.config.width];
+    else yield* this.chunks(m, FEATURE_ARRAYS.length);
+  }
+
+  /** Whether the features of every neuron at `m` points fit what `workspace` keeps (keptFeatureBytes). */
+  private keepsFeatures(m: number, workspace: Workspace): boolean {
+    return keptFeatureBytes(m, this.config.width) <= workspace.keepBytes;
   }
 
   /**
