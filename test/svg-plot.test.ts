@@ -120,6 +120,15 @@ describe('layout', () => {
     expect(topTick).toBeGreaterThan(subtitle.at(-1)!.y + 0.25 * FONT.subtitle);
   });
 
+  it('extends the y axis to a reference line and keeps its label inside the plot when the line is the top edge', () => {
+    const svg = parseSvg({ 'p.svg': linePlot(plot({ yLog: true, series: [{ label: 's', x: [1, 2], y: [2, 30], color: '#000000' }], references: [{ y: 100, label: 'budget 100' }, { y: 1e-3, label: 'tol' }] })) })['p.svg']!;
+    const ticks = svg.texts.filter((t) => t.anchor === 'end' && t.x < 100);
+    expect([ticks[0]!.text, ticks.at(-1)!.text]).toEqual(['0.001', '100']);
+    const plotTop = ticks.at(-1)!.y - 4;
+    const label = svg.texts.find((t) => t.text === 'budget 100')!;
+    expect(label.y - 0.8 * label.size).toBeGreaterThanOrEqual(plotTop);
+  });
+
   it('grows the canvas to hold a legend taller than the plot', () => {
     const series = Array.from({ length: 40 }, (_, i) => ({ label: `series ${i}`, x: [1, 2], y: [i + 1, i + 2], color: '#000000' }));
     const svg = parseSvg({ 'p.svg': linePlot(plot({ series })) })['p.svg']!;

@@ -171,7 +171,9 @@ export function linePlot(options: PlotOptions): string {
   for (const ref of references) {
     const y = fixed(sy(ref.y));
     out.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#777777" stroke-dasharray="2 3"/>`);
-    out.push(`<text x="${left + plotW - 4}" y="${fixed(sy(ref.y) - 4)}" text-anchor="end" fill="#555555" font-size="${FONT.reference}" stroke="none">${escape(ref.label)}</text>`);
+    // The label sits above its line, or below where the line runs along the plot's top edge.
+    const labelY = sy(ref.y) - 4 - FONT.reference < top ? sy(ref.y) + 4 + FONT.reference : sy(ref.y) - 4;
+    out.push(`<text x="${left + plotW - 4}" y="${fixed(labelY)}" text-anchor="end" fill="#555555" font-size="${FONT.reference}" stroke="none">${escape(ref.label)}</text>`);
   }
   out.push('</g>');
   const lx = left + plotW + 16;

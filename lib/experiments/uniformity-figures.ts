@@ -42,8 +42,8 @@ const key = (label: string, kind: keyof typeof KIND): LegendEntry => ({ label, c
 /** The method's colour from light (t = 0) to dark (t = 1), for the widths or frequencies of a one-method figure. */
 function shade(color: string, t: number): string {
   const channels = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
-  // From 45 % white through the colour itself to 45 % black.
-  const mixed = channels.map((c) => (t < 0.5 ? c + (255 - c) * 0.45 * (1 - 2 * t) : c * (1 - 0.45 * (2 * t - 1))));
+  // From 35 % white through the colour itself to 45 % black: the lightest still reads on white.
+  const mixed = channels.map((c) => (t < 0.5 ? c + (255 - c) * 0.35 * (1 - 2 * t) : c * (1 - 0.45 * (2 * t - 1))));
   return `#${mixed.map((c) => Math.round(c).toString(16).padStart(2, '0')).join('')}`;
 }
 
@@ -95,7 +95,7 @@ export function uniformityFigures(result: UniformityResult): Record<string, stri
     const budget = methodBudget(method, config);
     figures[`uniformity-steps-${method}.svg`] = linePlot({
       title: `${TITLES[method]}: steps to |r|/|y| ≤ ${config.tol.toExponential(0)} against k${mark}`,
-      subtitle: `M = ${config.points}, tanh, ${config.seeds} seeds (mean of the runs that converged); budget ${budget} steps; linearised: kernel at θ₀, r₀ = f₀ − y`,
+      subtitle: `M = ${config.points}, tanh, ${config.seeds} seeds (mean of the runs that converged); budget ${budget} steps${method === 'newton-default' ? '' : '; linearised: kernel at θ₀, r₀ = f₀ − y'}`,
       xLabel: 'frequency k of the target sin(k t)',
       yLabel: 'steps',
       xLog: true,
