@@ -129,6 +129,11 @@ describe('layout', () => {
     expect(label.y - 0.8 * label.size).toBeGreaterThanOrEqual(plotTop);
   });
 
+  it('draws a series of one point as one polyline with a circle, like every other series', () => {
+    const svg = linePlot(plot({ series: [{ label: 'one', x: [1], y: [2], color: '#000000' }, { label: 'two', x: [1, 2], y: [1, 3], color: '#111111' }] }));
+    expect([svg.match(/<polyline /g)?.length, svg.match(/<circle /g)?.length]).toEqual([2, 1]);
+  });
+
   it('grows the canvas to hold a legend taller than the plot', () => {
     const series = Array.from({ length: 40 }, (_, i) => ({ label: `series ${i}`, x: [1, 2], y: [i + 1, i + 2], color: '#000000' }));
     const svg = parseSvg({ 'p.svg': linePlot(plot({ series })) })['p.svg']!;

@@ -159,7 +159,8 @@ export function linePlot(options: PlotOptions): string {
   for (const i of order) {
     const s = options.series[i]!;
     const path = paths[i]!;
-    if (path.length < 2) continue;
+    // A lone point still gets its (degenerate) polyline: every series is one polyline, and its circle shows it.
+    if (path.length === 0) continue;
     out.push(`<polyline points="${path.map(([x, y]) => `${fixed(x)},${fixed(y)}`).join(' ')}" stroke="${s.color}"${strokeStyle(s.line ?? 'solid', s.thin ?? false)}/>`);
   }
   for (const i of order) {
