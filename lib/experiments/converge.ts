@@ -238,10 +238,10 @@ export function convergeFigures(result: ConvergeResult): Record<string, string> 
     xLog: true,
     yLog: true,
     series: [
-      { label: '‖𝒦_GD − K∞/M‖/‖K∞/M‖', x: widths, y: result.rows.map((r) => r.ntkDistance), color: PALETTE[0], markers: true },
-      { label: '‖𝒦_N − 𝒦_N∞‖/‖𝒦_N∞‖', x: widths, y: result.rows.map((r) => r.nntkDistance), color: PALETTE[1], markers: true },
-      { label: 'maxₜ |f_t − f∞_t| / |y|', x: widths, y: result.rows.map((r) => r.flowDistance), color: PALETTE[2], markers: true },
-      { label: 'N^(−1/2)', x: widths, y: reference(result.rows[0]!.ntkDistance), color: '#888888', dashed: true },
+      { label: '‖𝒦_GD − K∞/M‖/‖K∞/M‖', x: widths, y: result.rows.map((r) => r.ntkDistance), color: PALETTE[0], marker: 'circle' },
+      { label: '‖𝒦_N − 𝒦_N∞‖/‖𝒦_N∞‖', x: widths, y: result.rows.map((r) => r.nntkDistance), color: PALETTE[1], marker: 'circle' },
+      { label: 'maxₜ |f_t − f∞_t| / |y|', x: widths, y: result.rows.map((r) => r.flowDistance), color: PALETTE[2], marker: 'circle' },
+      { label: 'N^(−1/2)', x: widths, y: reference(result.rows[0]!.ntkDistance), color: '#888888', line: 'dashed' },
     ],
   });
   const certificate = linePlot({
@@ -252,8 +252,8 @@ export function convergeFigures(result: ConvergeResult): Record<string, string> 
     xLog: true,
     yLog: true,
     series: [
-      { label: 'certificate', x: widths, y: result.rows.map((r) => r.certificate), color: PALETTE[0], markers: true },
-      { label: 'λ_N', x: widths, y: result.rows.map((r) => r.lambda), color: PALETTE[1], dashed: true },
+      { label: 'certificate', x: widths, y: result.rows.map((r) => r.certificate), color: PALETTE[0], marker: 'circle' },
+      { label: 'λ_N', x: widths, y: result.rows.map((r) => r.lambda), color: PALETTE[1], line: 'dashed' },
     ],
   });
   const movement = linePlot({
@@ -264,8 +264,8 @@ export function convergeFigures(result: ConvergeResult): Record<string, string> 
     xLog: true,
     yLog: true,
     series: [
-      { label: 'max |θ − θ₀|', x: widths, y: result.rows.map((r) => r.movement), color: PALETTE[0], markers: true },
-      { label: 'N^(−1/2)', x: widths, y: reference(result.rows[0]!.movement), color: '#888888', dashed: true },
+      { label: 'max |θ − θ₀|', x: widths, y: result.rows.map((r) => r.movement), color: PALETTE[0], marker: 'circle' },
+      { label: 'N^(−1/2)', x: widths, y: reference(result.rows[0]!.movement), color: '#888888', line: 'dashed' },
     ],
   });
   return { 'limit-distance.svg': distances, 'certificate.svg': certificate, 'movement.svg': movement };

@@ -8,7 +8,7 @@ import { project, spectrum } from '../method/spectrum.js';
 import { train, type HistoryEntry } from '../method/train.js';
 import { TwoLayerNetwork } from '../model/network.js';
 import { circleData } from './circle.js';
-import { linePlot, PALETTE, type Series } from './svg-plot.js';
+import { linePlot, MARKERS, PALETTE, type Series } from './svg-plot.js';
 
 export interface DemoOptions {
   /** Default [1, 2, 4, 8, 16]. */
@@ -139,8 +139,8 @@ export function demoFigures(result: DemoResult): Record<string, string> {
     yLabel: 'eigenvalue μᵢ',
     yLog: true,
     series: [
-      { label: 'NTK 𝒦_GD', x: index, y: descending(result.spectra.ntk), color: PALETTE[0], markers: true },
-      { label: 'Newton NTK 𝒦_N', x: index, y: descending(result.spectra.nntk), color: PALETTE[1], markers: true },
+      { label: 'NTK 𝒦_GD', x: index, y: descending(result.spectra.ntk), color: PALETTE[0], marker: 'circle' },
+      { label: 'Newton NTK 𝒦_N', x: index, y: descending(result.spectra.nntk), color: PALETTE[1], marker: 'square' },
     ],
   });
   const content = linePlot({
@@ -154,7 +154,7 @@ export function demoFigures(result: DemoResult): Record<string, string> {
       x: index,
       y: [...weights].reverse().map((w) => Math.max(w, 1e-17)),
       color: PALETTE[i % PALETTE.length]!,
-      markers: true,
+      marker: MARKERS[i % MARKERS.length]!,
     })),
   });
   const curves = (axis: 'step' | 'time', xLabel: string, title: string) =>
@@ -173,7 +173,7 @@ export function demoFigures(result: DemoResult): Record<string, string> {
           x: points.map((p) => (axis === 'step' ? p.step + 1 : p.time)),
           y: points.map((p) => p.residual),
           color: PALETTE[config.ks.indexOf(k) % PALETTE.length]!,
-          dashed: method === 'gd',
+          line: method === 'gd' ? 'dashed' : 'solid',
         };
       }),
     });

@@ -10,11 +10,12 @@ import { defineCommand } from '../command.js';
 import { runExperiment } from '../experimentrunner.js';
 import { EXIT, UsageError } from '../failures.js';
 import { clearStatus, note, noteOverStatus, status, writeFigures } from '../report.js';
+import { readResultJson } from '../resultfile.js';
 
 export const converge = defineCommand({
   name: 'converge',
   summary: 'Measure how the finite-width kernels and the Newton flow approach their infinite-width limits.',
-  synopsis: '[--out DIR] [--json FILE] [--from A] [--to B] [--seeds S] [--points M] [--quiet]',
+  synopsis: '[--out DIR] [--json FILE | --from-json FILE] [--from A] [--to B] [--seeds S] [--points M] [--quiet]',
   description: `
 For N = 2^A ... 2^B (default 2^8 ... 2^16) tanh networks (beta = 1/2, sigma_w = sigma_b = 1),
 M points on the unit circle and y = sin(2t), averaged over seeds:
@@ -31,6 +32,11 @@ stdout; --json writes {"partial", "rows", "slopes", "config", "discretization"};
 writes limit-distance.svg, certificate.svg and movement.svg, each file atomically.
 Takes several minutes at the defaults; progress goes to stderr.
 
+--from-json FILE reads a JSON written by --json instead of running the
+experiment: prints its table and, with --out, redraws its figures (the run
+options are not used, and --json cannot be given with it). A JSON without
+"partial" is partial when it has fewer rows than widths.
+
 Ctrl-C stops at the next seed: the width it cuts short is left out, and the
 table (with a "partial" line), the JSON ("partial": true) and the figures of
 the widths done (titles marked partial; none when no width is done) are
@@ -38,6 +44,7 @@ written; exit 130. A second Ctrl-C quits at once without writing.`,
   options: {
     out: optional('DIR', 'directory for the SVG figures (created if missing)', text),
     json: optional('FILE', 'write the results as JSON', text),
+    fromJson: optional('FILE', 'redraw the table and figures of a JSON written by --json, without running', text),
     from: withDefault('A', 'smallest width 2^A', number({ integer: true, min: 2, max: 24 }), 8),
     to: withDefault('B', 'largest width 2^B', number({ integer: true, min: 2, max: 24 }), 16),
     seeds: withDefault('S', 'seeds averaged per width', number({ integer: true, min: 1, max: 64 }), 4),
@@ -45,6 +52,17 @@ written; exit 130. A second Ctrl-C quits at once without writing.`,
     quiet: flag('no progress on stderr'),
   },
   async run(o) {
+    if (o.fromJson !== undefined) {
+      if (o.json !== undefined) throw new UsageError('--json cannot be given with --from-json (the results are already in that file)');
+      const json = await readResultJson(o.fromJson, { rows: 'array', slopes: 'object', config: 'object', discretization: 'number' });
+      const stored = json as unknown as Omit<ConvergeResult, 'partial'> & { partial?: boolean };
+      // A JSON written before "partial" was recorded: partial when widths are missing.
+      const partial = stored.partial ?? stored.rows.length < stored.config.exponents[1] - stored.config.exponents[0] + 1;
+      const result: ConvergeResult = { ...stored, partial };
+      process.stdout.write(table(result));
+      if (o.out !== undefined) await writeFigures('converge', o.out, convergeFigures(result));
+      return EXIT.ok;
+    }
     if (o.to - o.from < 1) throw new UsageError('--to must exceed --from (a slope needs two widths)');
     const result = await runExperiment<ConvergeResult>(
       { experiment: 'converge', options: { exponents: [o.from, o.to], seeds: o.seeds, points: o.points } },

@@ -13,12 +13,13 @@ import { defineCommand } from '../command.js';
 import { runExperiment } from '../experimentrunner.js';
 import { EXIT, UsageError } from '../failures.js';
 import { clearStatus, note, noteOverStatus, status, writeFigures } from '../report.js';
+import { readResultJson } from '../resultfile.js';
 
 export const uniformity = defineCommand({
   name: 'uniformity',
   summary: 'Steps to 1e-6 against the frequency k across widths: Newton uniform, gradient descent collapsing; measured and predicted.',
   synopsis:
-    '[--out DIR] [--json FILE] [--from A] [--to B] [--train-to C] [--seeds S] [--points M] [--lambda0 L] [--small-lambda0 L] [--gamma G] [--newton-steps S] [--full-steps S] [--gd-steps S] [--quiet]',
+    '[--out DIR] [--json FILE | --from-json FILE] [--from A] [--to B] [--train-to C] [--seeds S] [--points M] [--lambda0 L] [--small-lambda0 L] [--gamma G] [--newton-steps S] [--full-steps S] [--gd-steps S] [--quiet]',
   description: `
 For N = 2^A ... 2^B (default 2^10 ... 2^16) tanh networks (beta = 1/2, sigma_w = sigma_b = 1),
 M points on the unit circle and targets y = sin(k t), k = 1, 2, 4, 8, 16 (k must be
@@ -45,6 +46,10 @@ uniformity-residual.svg and uniformity-curves-METHOD.svg (the four methods with
 a prediction), each file atomically. Takes about ten minutes at the defaults;
 progress goes to stderr.
 
+--from-json FILE reads a JSON written by --json instead of running the
+experiment: prints its table and, with --out, redraws its figures (in seconds;
+the run options are not used, and --json cannot be given with it).
+
 Ctrl-C stops at the next training run: the run it cuts short is left out, and
 the table (with a "partial" line), the JSON ("partial": true) and the figures
 of the runs done (titles marked partial) are written; exit 130. A second
@@ -52,6 +57,7 @@ Ctrl-C quits at once without writing.`,
   options: {
     out: optional('DIR', 'directory for the SVG figures (created if missing)', text),
     json: optional('FILE', 'write the results as JSON', text),
+    fromJson: optional('FILE', 'redraw the table and figures of a JSON written by --json, without running', text),
     from: withDefault('A', 'smallest width 2^A', number({ integer: true, min: 1, max: 24 }), 10),
     to: withDefault('B', 'largest width 2^B', number({ integer: true, min: 1, max: 24 }), 16),
     trainTo: withDefault('C', 'largest width 2^C at which the full-Hessian methods and gd are trained', number({ integer: true, min: 0, max: 24 }), 14),
@@ -66,6 +72,13 @@ Ctrl-C quits at once without writing.`,
     quiet: flag('no progress on stderr'),
   },
   async run(o) {
+    if (o.fromJson !== undefined) {
+      if (o.json !== undefined) throw new UsageError('--json cannot be given with --from-json (the results are already in that file)');
+      const result = (await readResultJson(o.fromJson, { partial: 'boolean', config: 'object', runs: 'array', limits: 'array', ratios: 'array', fits: 'object' })) as unknown as UniformityResult;
+      process.stdout.write(uniformityTable(result));
+      if (o.out !== undefined) await writeFigures('uniformity', o.out, uniformityFigures(result));
+      return EXIT.ok;
+    }
     if (o.to < o.from) throw new UsageError('--to must be at least --from');
     const result = await runExperiment<UniformityResult>(
       {
