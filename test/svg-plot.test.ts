@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,61 +8,12 @@ import { convergeFigures, type ConvergeResult } from '../lib/experiments/converg
 import { FONT, linePlot, logTickLabeller, superscript, textWidth, type PlotOptions } from '../lib/experiments/svg-plot.js';
 import { METHOD_STYLE, uniformityFigures } from '../lib/experiments/uniformity-figures.js';
 import { UNIFORMITY_METHODS, type UniformityResult } from '../lib/experiments/uniformity.js';
+import { parseSvg, type ParsedSvg } from './svg-parse.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-interface Text {
-  text: string;
-  x: number;
-  y: number;
-  anchor: string;
-  size: number;
-  bold: boolean;
-  /** The rotation of a rotated label, with its translation as x, y. */
-  rotated: boolean;
-}
-interface Parsed {
-  width: number;
-  height: number;
-  viewBox: string;
-  texts: Text[];
-  polylines: { stroke: string; dash: string; strokeWidth: string }[];
-}
-
-/** Parses each SVG with Python's XML parser (so a malformed document fails the test) and returns its texts and polylines. */
-function parseSvg(files: Record<string, string>): Record<string, Parsed> {
-  const dir = mkdtempSync(join(tmpdir(), 'nntk-svg-plot-'));
-  try {
-    for (const [name, svg] of Object.entries(files)) writeFileSync(join(dir, name), svg);
-    const script = `
-import json, re, sys, pathlib, xml.etree.ElementTree as ET
-ns = '{http://www.w3.org/2000/svg}'
-out = {}
-for p in sorted(pathlib.Path(sys.argv[1]).glob('*.svg')):
-    root = ET.parse(p).getroot()
-    texts = []
-    for t in root.iter(ns + 'text'):
-        transform = t.get('transform')
-        if transform:
-            tx, ty = map(float, re.match(r'translate\\(([-\\d.]+) ([-\\d.]+)\\)', transform).groups())
-        else:
-            tx, ty = float(t.get('x')), float(t.get('y'))
-        texts.append({'text': ''.join(t.itertext()), 'x': tx, 'y': ty, 'anchor': t.get('text-anchor', 'start'),
-                      'size': float(t.get('font-size', root.get('font-size'))), 'bold': t.get('font-weight') == 'bold',
-                      'rotated': transform is not None})
-    lines = [{'stroke': l.get('stroke'), 'dash': l.get('stroke-dasharray', ''), 'strokeWidth': l.get('stroke-width', '')}
-             for l in root.iter(ns + 'polyline')]
-    out[p.name] = {'width': float(root.get('width')), 'height': float(root.get('height')), 'viewBox': root.get('viewBox'),
-                   'texts': texts, 'polylines': lines}
-print(json.dumps(out))`;
-    return JSON.parse(execFileSync('python3', ['-c', script, dir], { encoding: 'utf8', maxBuffer: 1 << 26 }));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** The texts whose estimated extent leaves the canvas, as "text [left, right] × [top, bottom]". */
-function outside(svg: Parsed): string[] {
+function outside(svg: ParsedSvg): string[] {
   return svg.texts.flatMap((t) => {
     const w = textWidth(t.text, t.size, t.bold);
     // Along the text: from the anchor; across it: ascent ≈ 0.8 em above the baseline, descent ≈ 0.25 em below.
