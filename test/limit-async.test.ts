@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { limitKernel, limitKernelAsync, Matrix, QuadratureError } from '../dist/index.js';
 import { randomMatrix as randomLibMatrix } from './random.js';
+import { ticksDuring } from './timer-ticks.js';
 
 // The worker runs the built package (dist/), so the inputs are dist's Matrix, not lib's.
 const randomMatrix = (rows: number, cols: number, seed: number) => new Matrix(rows, cols, randomLibMatrix(rows, cols, seed).data);
@@ -57,20 +58,8 @@ describe('limitKernelAsync', () => {
     const t0 = performance.now();
     limitKernel(big, options);
     const syncMs = performance.now() - t0;
-    // As in linalg-async.test.ts: ticks are counted, gaps only printed — how late a timer fires
-    // depends on the machine's load, not on whether the loop is free.
-    let last = performance.now();
-    let worst = 0;
-    let ticks = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worst = Math.max(worst, now - last - 10);
-      last = now;
-      ticks++;
-    }, 10);
-    await limitKernelAsync(big, options);
-    clearInterval(timer);
-    console.log(`limitKernelAsync: ${ticks} ticks, latest ${worst.toFixed(1)} ms late (sync call ${syncMs.toFixed(0)} ms)`);
+    const { ticks, worstLateMs } = await ticksDuring(() => limitKernelAsync(big, options));
+    console.log(`limitKernelAsync: ${ticks} ticks, latest ${worstLateMs.toFixed(1)} ms late (sync call ${syncMs.toFixed(0)} ms)`);
     expect(syncMs).toBeGreaterThan(150);
     expect(ticks).toBeGreaterThanOrEqual(5);
   });
