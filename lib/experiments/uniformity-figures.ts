@@ -181,13 +181,14 @@ function residualFigure(result: UniformityResult): string | null {
     const predicted = config.ks.map((k) => geometricMean(runs.filter((r) => r.k === k && r.residual !== null && r.predictedResidual !== null).map((r) => r.predictedResidual!)));
     const limit = config.ks.map((k) => result.limits.find((l) => l.width === width && l.k === k && l.method === method)?.residualAtBudget ?? Number.NaN);
     const budget = methodBudget(method, config);
-    if (measured.some(Number.isFinite)) series.push({ label: `${method} measured (${budget} steps)`, x: config.ks, y: measured, ...style, ...KIND.measured });
-    if (predicted.some(Number.isFinite)) series.push({ label: `${method} linearised, same steps`, x: config.ks, y: predicted, ...style, ...KIND.linearised });
-    if (limit.some((v) => v > 0)) series.push({ label: `${method} N = ∞ linearised, r₀ = −y`, x: config.ks, y: limit.map((v) => Math.max(v, 1e-17)), ...style, ...KIND.infinite });
-    drawn.measured ||= measured.some(Number.isFinite);
-    drawn.linearised ||= predicted.some(Number.isFinite);
-    drawn.infinite ||= limit.some((v) => v > 0);
-    if (measured.some(Number.isFinite) || predicted.some(Number.isFinite) || limit.some((v) => v > 0)) legend.push(identity(`${method} (budget ${budget} steps)`, style));
+    const has = { measured: measured.some(Number.isFinite), linearised: predicted.some(Number.isFinite), infinite: limit.some((v) => v > 0) };
+    if (has.measured) series.push({ label: `${method} measured (${budget} steps)`, x: config.ks, y: measured, ...style, ...KIND.measured });
+    if (has.linearised) series.push({ label: `${method} linearised, same steps`, x: config.ks, y: predicted, ...style, ...KIND.linearised });
+    if (has.infinite) series.push({ label: `${method} N = ∞ linearised, r₀ = −y`, x: config.ks, y: limit.map((v) => Math.max(v, 1e-17)), ...style, ...KIND.infinite });
+    drawn.measured ||= has.measured;
+    drawn.linearised ||= has.linearised;
+    drawn.infinite ||= has.infinite;
+    if (has.measured || has.linearised || has.infinite) legend.push(identity(`${method} (budget ${budget} steps)`, style));
   }
   if (drawn.measured) legend.push(key('measured', 'measured'));
   if (drawn.linearised) legend.push(key('linearised, same steps', 'linearised'));
