@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readModel, writeModel } from '../lib/cli/modelfiles.js';
+import { readModel, readRunRecord, writeModel } from '../lib/cli/modelfiles.js';
 import { recoverDirectory, TwoLayerNetwork, writeNpy } from '../lib/index.js';
 
 const MAIN = join(fileURLToPath(new URL('..', import.meta.url)), 'dist/cli/main.js');
@@ -51,7 +51,8 @@ function sameBits(a: Float64Array | null, b: Float64Array | null): boolean {
 async function whichModel(dir: string): Promise<string> {
   const net = await readModel(dir);
   const equal = (other: TwoLayerNetwork) => sameBits(net.c, other.c) && sameBits(net.W.data, other.W.data) && sameBits(net.b, other.b);
-  const record = existsSync(join(dir, 'train.json'));
+  // Through the reader's own rule: a kill between the swap's two renames leaves the unit in `.D.new-*`, not in D.
+  const record = (await readRunRecord(dir)) !== null;
   if (equal(oldNet) && !record) return 'old';
   if (equal(newNet) && record) return 'new';
   return `a mix (arrays equal old: ${equal(oldNet)}, new: ${equal(newNet)}; train.json present: ${record})`;
