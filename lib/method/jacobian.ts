@@ -1,6 +1,8 @@
 /**
  * Products with the Jacobian that never build it: J·Jᵀ in the structured
- * form of docs/math.md §4 and Jᵀ·v, streamed over neuron chunks.
+ * form of docs/math.md §4 (§8 for C > 1), Jᵀ·v and J·v, streamed over
+ * neuron chunks. Vectors over the outputs at M points are M·C numbers,
+ * sample-major.
  */
 import { gemm, syrk } from '../linalg/blas.js';
 import { checkKernelStatus } from '../linalg/call.js';
@@ -15,6 +17,7 @@ import { kernelPathBytes, requireMemory } from './memory.js';
  * dsyrk per chunk and one Hadamard product. Full symmetric M×M result.
  */
 export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new Workspace()): Matrix {
+  if (net.outputs > 1) return multiOutputGram(net, xt, workspace);
   const m = xt.rows;
   requireMemory(`the ${m}×${m} NTK`, kernelPathBytes(m, 0, 0));
   const values = new Matrix(m, m);
@@ -42,10 +45,52 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
 }
 
 /**
+ * J·Jᵀ, (M·C)×(M·C), of a network of C > 1 outputs (docs/math.md §8):
+ * N^(−2β)·[δ_kk' Σᵢ σᵢσᵢᵀ + (Σᵢ c_ik c_ik' σ′ᵢσ′ᵢᵀ) ⊙ X̃X̃ᵀ]. The second
+ * sum is one dsyrk of the (M·C) × chunk matrix with row j·C + k = σ′ⱼ ⊙ c_·k:
+ * the c_ik c_ik' coupling mixes the outputs, so no block of it is zero.
+ */
+function multiOutputGram(net: TwoLayerNetwork, xt: Matrix, workspace: Workspace): Matrix {
+  const m = xt.rows;
+  const n = net.outputs;
+  const mc = m * n;
+  requireMemory(`the ${mc}×${mc} NTK`, kernelPathBytes(mc, 0, 0));
+  const values = new Matrix(m, m);
+  const slopes = new Matrix(mc, mc);
+  for (const [from, to] of net.featureChunks(m, workspace)) {
+    const nc = to - from;
+    const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
+    const scaled = workspace.array('scaledSlope', mc * nc);
+    for (let j = 0; j < m; j++) {
+      for (let o = 0; o < n; o++) {
+        for (let i = 0; i < nc; i++) scaled[(j * n + o) * nc + i] = slope![j * nc + i]! * net.c[(from + i) * n + o]!;
+      }
+    }
+    syrk(new Matrix(m, nc, value!), { out: values, beta: 1 });
+    syrk(new Matrix(mc, nc, scaled), { out: slopes, beta: 1 });
+  }
+  const inputs = syrk(xt);
+  const s2 = net.scale ** 2;
+  const gram = slopes;
+  for (let a = 0; a < mc; a++) {
+    const j = Math.floor(a / n);
+    for (let b = 0; b <= a; b++) {
+      const l = Math.floor(b / n);
+      const jl = j >= l ? j * m + l : l * m + j;
+      const v = s2 * ((a % n === b % n ? values.data[jl]! : 0) + slopes.data[a * mc + b]! * inputs.data[jl]!);
+      gram.data[a * mc + b] = v;
+      gram.data[b * mc + a] = v;
+    }
+  }
+  return gram;
+}
+
+/**
  * J(X*)·J(X)ᵀ for two sets of points, M*×M, in the same structured form
  * (gemm in place of dsyrk).
  */
 export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matrix): Matrix {
+  net.requireSingleOutput('jacobianCrossGram');
   const m = xt.rows;
   const ms = xtStar.rows;
   const values = new Matrix(ms, m);
@@ -70,8 +115,9 @@ export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matr
   return values;
 }
 
-/** Jᵀ·v (P, neuron-major) for v ∈ R^M: per neuron [s σᵀv, s cᵢ σ′ᵀ(v ⊙ X̃)]. */
+/** Jᵀ·v (P, neuron-major) for v ∈ R^(M·C): per neuron [s σᵀv, s cᵢ σ′ᵀ(v ⊙ X̃)] for C = 1. */
 export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Float64Array, workspace = new Workspace()): Float64Array {
+  if (net.outputs > 1) return multiOutputTransposeTimes(net, xt, v, workspace);
   const m = xt.rows;
   const k = net.innerDim;
   const q = k + 1;
@@ -97,4 +143,65 @@ export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Floa
     }
   }
   return out;
+}
+
+/**
+ * Jᵀ·v for C > 1, V = v as M × C: per neuron i, [s σᵢᵀV (C entries),
+ * s Σⱼ σ′ᵢⱼ (V·cᵢ)ⱼ x̃ⱼ] — three gemms per chunk.
+ */
+function multiOutputTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Float64Array, workspace: Workspace): Float64Array {
+  const m = xt.rows;
+  const k = net.innerDim;
+  const n = net.outputs;
+  const q = net.blockSize;
+  const s = net.scale;
+  const V = new Matrix(m, n, v);
+  const out = new Float64Array(net.parameterCount);
+  for (const [from, to] of net.featureChunks(m, workspace)) {
+    const nc = to - from;
+    const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
+    const a = gemm(new Matrix(m, nc, value!), V, { transA: true }).data; // nc × C
+    const weights = gemm(V, new Matrix(nc, n, net.c.subarray(from * n, to * n)), { transB: true }).data; // M × nc
+    for (let t = 0; t < weights.length; t++) weights[t] = weights[t]! * slope![t]!;
+    const b = gemm(new Matrix(m, nc, weights), xt, { transA: true }).data; // nc × k
+    for (let i = 0; i < nc; i++) {
+      const at = (from + i) * q;
+      for (let o = 0; o < n; o++) out[at + o] = s * a[i * n + o]!;
+      for (let p = 0; p < k; p++) out[at + n + p] = s * b[i * k + p]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * J·u (M·C, sample-major) for u ∈ R^P (neuron-major): output k at xⱼ is
+ * s Σᵢ [σᵢⱼ u_{c_ik} + c_ik σ′ᵢⱼ x̃ⱼ·u_{(w,b)ᵢ}] — per chunk, T = X̃·U_wbᵀ
+ * and two gemms.
+ */
+export function jacobianTimes(net: TwoLayerNetwork, xt: Matrix, u: Float64Array, workspace = new Workspace()): Float64Array {
+  if (!(u instanceof Float64Array) || u.length !== net.parameterCount) {
+    throw new RangeError(`jacobianTimes: u must be a Float64Array of length P = ${net.parameterCount}`);
+  }
+  const m = xt.rows;
+  const k = net.innerDim;
+  const n = net.outputs;
+  const q = net.blockSize;
+  const out = new Matrix(m, n);
+  for (const [from, to] of net.featureChunks(m, workspace)) {
+    const nc = to - from;
+    const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
+    const uc = new Matrix(nc, n);
+    const uw = new Matrix(nc, k);
+    for (let i = 0; i < nc; i++) {
+      uc.data.set(u.subarray((from + i) * q, (from + i) * q + n), i * n);
+      uw.data.set(u.subarray((from + i) * q + n, (from + i + 1) * q), i * k);
+    }
+    gemm(new Matrix(m, nc, value!), uc, { out, beta: 1 });
+    const t = gemm(xt, uw, { transB: true }).data; // M × nc
+    for (let e = 0; e < t.length; e++) t[e] = t[e]! * slope![e]!;
+    gemm(new Matrix(m, nc, t), new Matrix(nc, n, net.c.subarray(from * n, to * n)), { out, beta: 1 });
+  }
+  const s = net.scale;
+  for (let e = 0; e < out.data.length; e++) out.data[e] = out.data[e]! * s;
+  return out.data;
 }

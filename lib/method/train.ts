@@ -36,7 +36,7 @@ export interface HistoryEntry {
   seconds: number;
   /** With a validation set: its loss (1/(2Mv))·Σ(f − y)² at the parameters in force after this step. */
   validationLoss?: number;
-  /** With a validation set of ±1 targets: the fraction of its points where sign f = y. */
+  /** With a validation set of ±1 targets (C = 1) or one-hot rows (C > 1): the fraction of its points where sign f = y, or argmax f = argmax y. */
   validationAccuracy?: number;
 }
 
@@ -87,7 +87,7 @@ export interface NewtonTrainOptions extends CommonOptions {
   damping?: 'adaptive' | 'none';
   /** Step size α: θ ← θ − α·δ. Default 1. */
   alpha?: number;
-  /** Default: 'dense' when P ≤ M, else 'kernel'. */
+  /** Default: 'dense' when P ≤ M·C, else 'kernel'. */
   path?: NewtonPath;
 }
 
@@ -129,7 +129,7 @@ export interface TrainResult {
  * with its defaults (NewtonTrainOptions); `{ method: 'gd' }` runs gradient descent.
  */
 export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainOptions = {}): TrainResult {
-  checkData('train', X, y, net.config.dim);
+  checkData('train', X, y, net.config.dim, 'X', net.outputs);
   if (typeof options !== 'object' || options === null) throw new TypeError('train: options must be an object');
   // Newton unless told otherwise: its key list is the one a method-less options object is checked against.
   if (options.method !== 'gd' && 'lr' in options) {
@@ -140,16 +140,16 @@ export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options:
   const maxSeconds = options.maxSeconds === undefined ? Infinity : positive('maxSeconds', options.maxSeconds);
   // y ≡ 0 has no relative residual: the residual, and tol, are then absolute (|r|/1).
   const yNorm = Math.sqrt(y.reduce((s, v) => s + v * v, 0)) || 1;
-  const validation = ValidationWatch.fromOptions('train', options.validation, options.patience, net.config.dim);
+  const validation = ValidationWatch.fromOptions('train', options.validation, options.patience, net.config.dim, net.outputs);
   if (options.method === undefined || options.method === 'newton') {
     const maxSteps = steps('maxSteps', options.maxSteps ?? 100);
     const maxAttempts = steps('maxAttempts', options.maxAttempts ?? 10 * maxSteps);
-    return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxAttempts, options, validation));
+    return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, maxSteps, maxAttempts, options, validation));
   }
   if (options.method === 'gd') {
     // Every gradient step is kept (or training stops): attempts and steps are one.
     const maxSteps = steps('maxSteps', options.maxSteps ?? 10_000);
-    return trainGradient(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxSteps, options, validation));
+    return trainGradient(net, X, y, options, new Loop(tol, maxSeconds, yNorm, maxSteps, maxSteps, options, validation));
   }
   throw new RangeError(`train: method must be 'newton' or 'gd', got ${String((options as { method: unknown }).method)}`);
 }
@@ -163,7 +163,8 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   const adaptive = (options.damping ?? 'adaptive') === 'adaptive';
   const alpha = options.alpha ?? 1;
   if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 2)) throw new RangeError(`train: alpha must be in (0, 2], got ${alpha}`);
-  const path = options.path ?? (net.parameterCount <= X.rows ? 'dense' : 'kernel');
+  // The dense system is P×P, the kernel path's (M·C)×(M·C).
+  const path = options.path ?? (net.parameterCount <= X.rows * net.outputs ? 'dense' : 'kernel');
   if (path !== 'dense' && path !== 'kernel') throw new RangeError(`train: path must be 'dense' or 'kernel', got ${String(path)}`);
   let curvature: Hessian = hessian === 'full' ? 'full' : 'gauss-newton';
 
@@ -293,9 +294,10 @@ export function defaultLearningRate(net: TwoLayerNetwork, X: Matrix): number {
   return 1 / largestEigenvalue(jacobianGram(net, net.augment(X)), X.rows);
 }
 
-/** μ_max of 𝒦_GD = J·Jᵀ/M. */
+/** μ_max of 𝒦_GD = J·Jᵀ/M, M points (J·Jᵀ has M·C rows for C outputs). */
 function largestEigenvalue(gram: Matrix, m: number): number {
-  const { values } = syevr(gram, { vectors: false, select: { index: [m - 1, m] } });
+  const rows = gram.rows;
+  const { values } = syevr(gram, { vectors: false, select: { index: [rows - 1, rows] } });
   return values[0]! / m;
 }
 
@@ -311,7 +313,6 @@ class Loop {
     private readonly tol: number,
     private readonly maxSeconds: number,
     private readonly yNorm: number,
-    private readonly m: number,
     private readonly maxSteps: number,
     private readonly maxAttempts: number,
     private readonly options: CommonOptions,
@@ -373,10 +374,10 @@ class Loop {
     return this.validation!.early ? { ...result, net: best.net, residual: best.residual } : result;
   }
 
-  /** |r|/|y|. */
+  /** |r|/|y|, over all M·C entries. */
   relative(residual: Float64Array): number {
     let s = 0;
-    for (let j = 0; j < this.m; j++) s += residual[j]! ** 2;
+    for (let j = 0; j < residual.length; j++) s += residual[j]! ** 2;
     return Math.sqrt(s) / this.yNorm;
   }
 
