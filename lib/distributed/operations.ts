@@ -13,7 +13,7 @@ import { Matrix } from '../linalg/matrix.js';
 import { native } from '../linalg/native.js';
 import { jacobianTransposeTimes } from '../method/jacobian.js';
 import { chooseLambda, type LambdaPolicy } from '../method/lambda.js';
-import { factorBlocks, NewtonSystem, type Hessian } from '../method/newton.js';
+import { factorBlocks, NewtonSystem, type Hessian, type NewtonDirection } from '../method/newton.js';
 import { checkData } from '../model/data.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { checkOptionKeys, keysOf } from '../options.js';
@@ -83,7 +83,7 @@ async function newtonKernel(session: Session, net: TwoLayerNetwork, X: Matrix, o
   const { system, lambda, certificate, Q } = await newtonMatrices(session, net, X, options.y, options.lambda ?? 'auto', hessian);
   const m = system.m;
   const factor = shifted(Q, m);
-  await factorize(session, factor, lambda, hessian);
+  factorize(session, factor, lambda, hessian);
   await session.agree(() => lapack('pdpotrs', session.mpi.pdpotrs('L', m, m, factor.local, factor.layout.desc, Q.local, Q.layout.desc)));
   // K ← (K + Kᵀ)/2: exactly symmetric, as the single-process result.
   const copy = factor;
@@ -94,20 +94,25 @@ async function newtonKernel(session: Session, net: TwoLayerNetwork, X: Matrix, o
 
 /** The replicated Newton system at X, λ, and this rank's tile of Q. */
 async function newtonMatrices(session: Session, net: TwoLayerNetwork, X: Matrix, y: Float64Array | undefined, policy: LambdaPolicy, hessian: Hessian) {
-  return session.agree(() => {
+  const { system, lambda, certificate } = await session.agree(() => {
     if (hessian !== 'full' && hessian !== 'gauss-newton') throw new RangeError(`distributed: hessian must be 'full' or 'gauss-newton', got ${String(hessian)}`);
     if (hessian === 'full' && y === undefined) throw new TypeError('distributed kernel: the full-Hessian Newton kernel needs the targets y (S depends on the residual f − y)');
     // Gauss–Newton does not look at the residual: any y of the right length will do.
     const system = new NewtonSystem(net, X, y ?? new Float64Array(X.rows));
-    const { lambda, certificate } = chooseLambda(policy, system, hessian);
-    const layout = session.layout(X.rows, X.rows);
-    const [XR, XC] = [pointsAt(X, layout.rows), pointsAt(X, layout.cols)];
-    const local =
-      hessian === 'gauss-newton'
-        ? gramTile(net, XR, XC, 1 / lambda)
-        : whitenedGramTile(net, XR, XC, factorBlocks(net, system.curvature, lambda));
-    return { system, lambda, certificate, Q: { layout, local } as DistributedMatrix };
+    return { system, ...chooseLambda(policy, system, hessian) };
   });
+  return { system, lambda, certificate, Q: qTile(session, system, X, lambda, hessian) };
+}
+
+/** This rank's tile of Q = J·A⁻¹·Jᵀ at `system` (points X) for λ. */
+function qTile(session: Session, system: NewtonSystem, X: Matrix, lambda: number, hessian: Hessian): DistributedMatrix {
+  const layout = session.layout(X.rows, X.rows);
+  const local = session.agreeNow(() => {
+    const { net } = system;
+    const [XR, XC] = [pointsAt(X, layout.rows), pointsAt(X, layout.cols)];
+    return hessian === 'gauss-newton' ? gramTile(net, XR, XC, 1 / lambda) : whitenedGramTile(net, XR, XC, factorBlocks(net, system.curvature, lambda));
+  });
+  return { layout, local };
 }
 
 /** Q with M added on the diagonal: a copy, or Q itself with `inPlace`. */
@@ -122,10 +127,10 @@ function shifted(Q: DistributedMatrix, shift: number, inPlace = false): Distribu
 }
 
 /** pdpotrf of M·I + Q, its info agreed on by every rank. */
-async function factorize(session: Session, A: DistributedMatrix, lambda: number, hessian: Hessian): Promise<void> {
+function factorize(session: Session, A: DistributedMatrix, lambda: number, hessian: Hessian): void {
   const info = new Float64Array([session.mpi.pdpotrf('L', A.layout.m, A.local, A.layout.desc)]);
   session.mpi.allreduce(info, 'x');
-  await session.agree(() => {
+  session.agreeNow(() => {
     if (info[0]! > 0) throw new NotPositiveDefiniteError('pdpotrf', info[0]!, `M·I + Q (M = ${A.layout.m}, ${hessian} Hessian, λ = ${lambda})`);
     lapack('pdpotrf', info[0]!);
   });
@@ -150,36 +155,73 @@ export async function distributedDirection(
   policy: LambdaPolicy,
   hessian: Hessian,
 ): Promise<{ direction: Float64Array; lambda: number; certificate: number; loss: number }> {
-  const { system, lambda, certificate, Q } = await newtonMatrices(session, net, X, y, policy, hessian);
-  const m = system.m;
+  const { system, lambda, certificate } = await session.agree(() => {
+    if (hessian !== 'full' && hessian !== 'gauss-newton') throw new RangeError(`distributed: hessian must be 'full' or 'gauss-newton', got ${String(hessian)}`);
+    const system = new NewtonSystem(net, X, y);
+    return { system, ...chooseLambda(policy, system, hessian) };
+  });
+  const { direction } = kernelDirection(session, system, X, lambda, hessian);
+  return { direction, lambda, certificate, loss: system.loss };
+}
+
+/**
+ * δ at `system` (the replicated system at the points X) for λ by the kernel
+ * path, as NewtonSystem.direction(λ, hessian, 'kernel') returns it: rank 0's
+ * λ is used on every rank, δ and gᵀδ are the same bits on every rank. gᵀδ
+ * is g·δ with g = Jᵀr/M summed over the ranks with Jᵀv (the single process
+ * forms it as rᵀ·Q·v/M, the same number in exact arithmetic; Q is factored
+ * in place here).
+ */
+export function kernelDirection(session: Session, system: NewtonSystem, X: Matrix, wanted: number, hessian: Hessian): NewtonDirection {
+  // A training loop's work since its last collective (the curvature, say) may have failed on a rank.
+  session.rendezvous();
+  const lambda = session.broadcast(new Float64Array([wanted]))[0]!;
+  const { net, m } = system;
   // Only the factor is needed from here on.
-  const factor = shifted(Q, m, true);
-  await factorize(session, factor, lambda, hessian);
+  const factor = shifted(qTile(session, system, X, lambda, hessian), m, true);
+  factorize(session, factor, lambda, hessian);
   const rLayout = session.layout(m, 1);
   const r = new Float64Array(rLayout.rows.length * rLayout.cols.length);
   if (rLayout.cols.length === 1) rLayout.rows.forEach((j, il) => (r[il] = system.residual[j]!));
-  await session.agree(() => lapack('pdpotrs', session.mpi.pdpotrs('L', m, 1, factor.local, factor.layout.desc, r, rLayout.desc)));
+  session.agreeNow(() => lapack('pdpotrs', session.mpi.pdpotrs('L', m, 1, factor.local, factor.layout.desc, r, rLayout.desc)));
   // v on every rank: each entry is held by one rank of grid column 0, zeros elsewhere, so the sum is exact.
   const v = new Float64Array(m);
   if (rLayout.cols.length === 1) rLayout.rows.forEach((j, il) => (v[j] = r[il]!));
   session.mpi.allreduce(v, 's');
-  const direction = await session.agree(() => {
-    // Jᵀ·v over this rank's share of the points (every size-th), summed over the ranks below.
-    const mine = Int32Array.from({ length: Math.max(0, Math.ceil((m - session.rank) / session.size)) }, (_, l) => session.rank + l * session.size);
-    if (mine.length === 0) return new Float64Array(net.parameterCount);
-    return jacobianTransposeTimes(net, net.augment(pointsAt(X, mine)), Float64Array.from(mine, (j) => v[j]!));
+  const p = net.parameterCount;
+  // [Jᵀ·v, Jᵀ·r] over this rank's share of the points (every size-th), summed over the ranks below.
+  const products = session.agreeNow(() => {
+    const out = new Float64Array(2 * p);
+    const mine = sharedPoints(session, m);
+    if (mine.length === 0) return out;
+    const xt = pointsAt(system.xt, mine);
+    out.set(jacobianTransposeTimes(net, xt, Float64Array.from(mine, (j) => v[j]!)), 0);
+    out.set(jacobianTransposeTimes(net, xt, Float64Array.from(mine, (j) => system.residual[j]!)), p);
+    return out;
   });
-  session.sum(direction);
-  await session.agree(() => {
+  session.sum(products);
+  const direction = products.slice(0, p);
+  session.agreeNow(() => {
     if (hessian === 'gauss-newton') {
-      for (let p = 0; p < direction.length; p++) direction[p] = direction[p]! / lambda;
+      for (let i = 0; i < p; i++) direction[i] = direction[i]! / lambda;
     } else {
-      const blocks = factorBlocks(net, system.curvature, lambda);
+      const blocks = factorBlocks(net, system.curvature, lambda, system.workspace);
       checkKernelStatus('blocksolve', native.blocksolve(net.blockSize, net.width, blocks.factors, direction), 'nothing (it allocates none)');
     }
   });
   session.broadcast(direction);
-  return { direction, lambda, certificate, loss: system.loss };
+  let gradientDot = 0;
+  let normSquared = 0;
+  for (let i = 0; i < p; i++) {
+    gradientDot += products[p + i]! * direction[i]!;
+    normSquared += direction[i]! * direction[i]!;
+  }
+  return { direction, lambda, path: 'kernel', gradientDot: gradientDot / m, normSquared };
+}
+
+/** The points this rank takes in a sum over all M points: every size-th from its rank. */
+export function sharedPoints(session: Session, m: number): Int32Array {
+  return Int32Array.from({ length: Math.max(0, Math.ceil((m - session.rank) / session.size)) }, (_, l) => session.rank + l * session.size);
 }
 
 export interface DistributedSpectrumOptions {

@@ -69,7 +69,12 @@ export function startingLambda(system: NewtonSystem): number {
   const m = gram.rows;
   let max = 0;
   for (let j = 0; j < m; j++) max = Math.max(max, gram.data[j * m + j]!);
-  return Math.max(LAMBDA_FLOOR, (STARTING_TAU * max) / m);
+  return startingLambdaFrom(max, m);
+}
+
+/** startingLambda from max_j (J·Jᵀ)_jj and M, for a caller that has the diagonal without the Gram. */
+export function startingLambdaFrom(maxDiagonal: number, m: number): number {
+  return Math.max(LAMBDA_FLOOR, (STARTING_TAU * maxDiagonal) / m);
 }
 
 export function chooseLambda(policy: LambdaPolicy, system: NewtonSystem, hessian: Hessian): LambdaChoice {

@@ -21,72 +21,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Matrix, NewtonSystem, chooseLambda, kernel, readNpy, spectrum, TwoLayerNetwork, writeNpy } from '../../lib/index.js';
 import { GRAM_PANEL } from '../../lib/distributed/tiles.js';
 import { gamma, LAPACK_THRESHOLD, U } from '../tolerance.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
-const ADDON = join(ROOT, 'build/Release/nntk_mpi.node');
-const MPIRUN = spawnSync('which', ['mpirun'], { encoding: 'utf8' }).stdout.trim();
-const missing = !existsSync(ADDON) ? 'the MPI addon build/Release/nntk_mpi.node is not built' : MPIRUN === '' ? 'mpirun is not installed' : null;
-const required = process.env.NNTK_REQUIRE_DISTRIBUTED === '1';
-const CONTRACT = 1e-10;
-/** A hung rank fails the test instead of the suite. */
-const TIMEOUT_MS = 90_000;
-
-const ENV = {
-  ...process.env,
-  OMPI_ALLOW_RUN_AS_ROOT: '1',
-  OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1',
-  OMPI_MCA_rmaps_base_oversubscribe: '1',
-  OMPI_MCA_btl_vader_single_copy_mechanism: 'none',
-  OPENBLAS_NUM_THREADS: '1',
-};
-
-function mpirun(ranks: number, args: string[]) {
-  const result = spawnSync(MPIRUN, ['--allow-run-as-root', '--oversubscribe', '-n', String(ranks), process.execPath, CLI, ...args], {
-    encoding: 'utf8',
-    env: ENV,
-    timeout: TIMEOUT_MS,
-  });
-  if (result.error !== undefined) throw result.error;
-  return result;
-}
-
-function ok(ranks: number, args: string[]) {
-  const result = mpirun(ranks, args);
-  expect(result.stderr.match(/nntk: .*rank \d+:/g) ?? [], result.stderr).toEqual([]);
-  expect(result.status, result.stderr).toBe(0);
-  return result;
-}
-
-async function load(path: string): Promise<Float64Array> {
-  return (await readNpy(path)).data;
-}
-
-function relativeGap(a: Float64Array, b: Float64Array): number {
-  let gap = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    gap = Math.max(gap, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(a[i]!));
-  }
-  return gap / scale;
-}
-
-/** ‖A‖₁ as a bound of ‖A‖₂ for symmetric A, and of (M + ‖Q‖)/M = κ(M·I + Q)'s bound. */
-function normOne(a: Matrix): number {
-  let max = 0;
-  for (let j = 0; j < a.cols; j++) {
-    let s = 0;
-    for (let i = 0; i < a.rows; i++) s += Math.abs(a.data[i * a.cols + j]!);
-    max = Math.max(max, s);
-  }
-  return max;
-}
+import { CLI, CONTRACT, load, missing, mpirun, normOne, ok, relativeGap, required, ROOT } from './mpirun.js';
 
 if (missing !== null && required) {
   describe('distributed path', () => {
