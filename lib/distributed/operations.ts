@@ -31,7 +31,7 @@ export interface DistributedMatrix {
 const OUT_OF_MEMORY = -2147483648;
 
 export interface DistributedKernelOptions {
-  /** 'ntk' (𝒦_GD, default) or 'nntk' (𝒦_N; training set X1, no cross-kernel). */
+  /** 'ntk' (𝒦_GD, default) or 'nntk' (𝒦_N over the training set X2, or X1 without it). */
   kind?: 'ntk' | 'nntk';
   /** 'nntk': λ, as kernel()'s. Default 'auto'. */
   lambda?: LambdaPolicy;
@@ -45,9 +45,8 @@ const KERNEL_OPTIONS = keysOf<DistributedKernelOptions>({ kind: true, lambda: tr
 
 /**
  * kernel(net, X1, X2?, options) distributed: X1.rows × X2.rows (square over
- * X1 without X2), divided by the training-set size M = (X2 ?? X1).rows. The
- * Newton kernel is square only. `lambda` and `certificate` are those of the
- * Newton kernel (NaN for 'ntk').
+ * X1 without X2), divided by the training-set size M = (X2 ?? X1).rows.
+ * `lambda` and `certificate` are those of the Newton kernel (NaN for 'ntk').
  */
 export async function distributedKernel(
   session: Session,
@@ -62,7 +61,6 @@ export async function distributedKernel(
     if (X2 !== undefined) checkData('distributed kernel', X2, null, net.config.dim, 'X2');
     const kind = options.kind ?? 'ntk';
     if (kind !== 'ntk' && kind !== 'nntk') throw new RangeError(`distributed kernel: kind must be 'ntk' or 'nntk', got ${String(kind)}`);
-    if (kind === 'nntk' && X2 !== undefined) throw new RangeError('distributed kernel: the Newton cross-kernel (X2 with kind nntk) is not distributed yet');
     if (kind === 'ntk') {
       for (const key of ['lambda', 'hessian', 'y'] as const) {
         if (options[key] !== undefined) throw new RangeError(`distributed kernel: ${key} applies to kind 'nntk' only`);
@@ -70,7 +68,7 @@ export async function distributedKernel(
     }
     return kind;
   });
-  if (kind === 'nntk') return newtonKernel(session, net, X1, options);
+  if (kind === 'nntk') return X2 === undefined ? newtonKernel(session, net, X1, options) : crossNewtonKernel(session, net, X1, X2, options);
   const training = X2 ?? X1;
   const layout = session.layout(X1.rows, training.rows);
   const local = await session.agree(() => gramTile(net, pointsAt(X1, layout.rows), pointsAt(training, layout.cols), 1 / training.rows));
@@ -92,6 +90,25 @@ async function newtonKernel(session: Session, net: TwoLayerNetwork, X: Matrix, o
   return { kernel: Q, lambda, certificate };
 }
 
+/**
+ * 𝒦_N(X*, X) = Q*·(M·I + Q)⁻¹ over the training set X (M×M* solved, then
+ * transposed): pdpotrs gives (M·I + Q)⁻¹·Q*ᵀ, the transpose of the single
+ * process's Q*·(M·I + Q)⁻¹ since M·I + Q is symmetric.
+ */
+async function crossNewtonKernel(session: Session, net: TwoLayerNetwork, Xstar: Matrix, X: Matrix, options: DistributedKernelOptions) {
+  const hessian = options.hessian ?? 'full';
+  const { system, lambda, certificate, Q } = await newtonMatrices(session, net, X, options.y, options.lambda ?? 'auto', hessian);
+  const m = system.m;
+  const factor = shifted(Q, m, true);
+  factorize(session, factor, lambda, hessian);
+  const solved = qTile(session, system, X, Xstar, lambda, hessian);
+  session.agreeNow(() => lapack('pdpotrs', session.mpi.pdpotrs('L', m, Xstar.rows, factor.local, factor.layout.desc, solved.local, solved.layout.desc)));
+  const layout = session.layout(Xstar.rows, m);
+  const kernel: DistributedMatrix = { layout, local: new Float64Array(layout.rows.length * layout.cols.length) };
+  session.mpi.pdtran(Xstar.rows, m, 1, solved.local, solved.layout.desc, 0, kernel.local, layout.desc);
+  return { kernel, lambda, certificate };
+}
+
 /** The replicated Newton system at X, λ, and this rank's tile of Q. */
 async function newtonMatrices(session: Session, net: TwoLayerNetwork, X: Matrix, y: Float64Array | undefined, policy: LambdaPolicy, hessian: Hessian) {
   const { system, lambda, certificate } = await session.agree(() => {
@@ -101,15 +118,15 @@ async function newtonMatrices(session: Session, net: TwoLayerNetwork, X: Matrix,
     const system = new NewtonSystem(net, X, y ?? new Float64Array(X.rows));
     return { system, ...chooseLambda(policy, system, hessian) };
   });
-  return { system, lambda, certificate, Q: qTile(session, system, X, lambda, hessian) };
+  return { system, lambda, certificate, Q: qTile(session, system, X, X, lambda, hessian) };
 }
 
-/** This rank's tile of Q = J·A⁻¹·Jᵀ at `system` (points X) for λ. */
-function qTile(session: Session, system: NewtonSystem, X: Matrix, lambda: number, hessian: Hessian): DistributedMatrix {
-  const layout = session.layout(X.rows, X.rows);
+/** This rank's tile of J(X1)·A⁻¹·J(X2)ᵀ (Q for X1 = X2 = the points of `system`) for λ, A at `system`. */
+function qTile(session: Session, system: NewtonSystem, X1: Matrix, X2: Matrix, lambda: number, hessian: Hessian): DistributedMatrix {
+  const layout = session.layout(X1.rows, X2.rows);
   const local = session.agreeNow(() => {
     const { net } = system;
-    const [XR, XC] = [pointsAt(X, layout.rows), pointsAt(X, layout.cols)];
+    const [XR, XC] = [pointsAt(X1, layout.rows), pointsAt(X2, layout.cols)];
     return hessian === 'gauss-newton' ? gramTile(net, XR, XC, 1 / lambda) : whitenedGramTile(net, XR, XC, factorBlocks(net, system.curvature, lambda));
   });
   return { layout, local };
@@ -178,7 +195,7 @@ export function kernelDirection(session: Session, system: NewtonSystem, X: Matri
   const lambda = session.broadcast(new Float64Array([wanted]))[0]!;
   const { net, m } = system;
   // Only the factor is needed from here on.
-  const factor = shifted(qTile(session, system, X, lambda, hessian), m, true);
+  const factor = shifted(qTile(session, system, X, X, lambda, hessian), m, true);
   factorize(session, factor, lambda, hessian);
   const rLayout = session.layout(m, 1);
   const r = new Float64Array(rLayout.rows.length * rLayout.cols.length);

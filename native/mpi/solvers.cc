@@ -154,7 +154,7 @@ Napi::Value Pdsyev(const Napi::CallbackInfo& info) {
 }
 
 // pdtran(m, n, alpha, a, desca, beta, c, descc): C ← beta·C + alpha·Aᵀ
-// (A m×n, C n×m).
+// (C m×n, A n×m, PBLAS's convention).
 Napi::Value Pdtran(const Napi::CallbackInfo& info) {
   Arguments args(info);
   int m = args.Int(0), n = args.Int(1);

@@ -135,6 +135,24 @@ describe.skipIf(missing !== null)(`distributed path under mpirun${missing === nu
     expect(relativeGap(expected.data, await load(out))).toBeLessThanOrEqual(bound);
   });
 
+  it.each([
+    ['full', 4, ['--block', '3']],
+    ['gauss-newton', 3, ['--gauss-newton', '--lambda', '1e-2', '--grid', '1x3', '--block', '4']],
+  ] as const)('the Newton cross-kernel 𝒦_N(X2, X) (%s) on %i ranks equals kernel(net, X2, X, kind nntk) within κ(M·I + Q) times the kernel bound', async (hessian, ranks, extra) => {
+    const out = file(`Nx-${hessian}.npy`);
+    ok(ranks, ['kernel', '--model', file('model'), '--x', file('X.npy'), '--x2', file('X2.npy'), '--kind', 'nntk', '--y', file('y.npy'), '--out', out, '--distributed', ...extra]);
+    const lambda = hessian === 'full' ? 'auto' : 1e-2;
+    const expected = kernel(net, X2, X, { kind: 'nntk', lambda, hessian, y }).kernel;
+    const got = await readNpy(out);
+    expect(got.shape).toEqual([11, M]);
+    const system = new NewtonSystem(net, X, y);
+    const { Q } = system.kernelSystem(chooseLambda(lambda, system, hessian).lambda, hessian);
+    // As the square Newton kernel: Q*'s tiles and Q's carry the kernel bound, the Cholesky γ_{3M}, κ amplifies both.
+    const bound = 4 * (kernelBound() + gamma(3 * M)) * ((M + normOne(Q)) / M);
+    expect(bound).toBeLessThan(CONTRACT);
+    expect(relativeGap(expected.data, got.data)).toBeLessThanOrEqual(bound);
+  });
+
   it('the full-Hessian Newton NTK at d = 10 (q = 12: the whitened Jacobian by the panel of Lᵢ⁻ᵀ) on 2 ranks equals kernel(kind nntk)', async () => {
     const wide = 10;
     expect(spawnSync(process.execPath, [CLI, 'init', '--width', '24', '--dim', String(wide), '--seed', '3', '--out', file('model10')]).status).toBe(0);
