@@ -242,36 +242,63 @@ export function sharedPoints(session: Session, m: number): Int32Array {
 }
 
 export interface DistributedSpectrumOptions {
-  /** Compute the eigenvectors too (pdsyevd); without them the values alone (pdsyev). Default true. */
+  /** Compute the eigenvectors too (pdsyevd; a subset by pdsyevr); without them the values alone (pdsyev). Default true. */
   vectors?: boolean;
+  /** Only the k smallest pairs (not with `largest`). Default: all. */
+  smallest?: number;
+  /** Only the k largest pairs. Default: all. */
+  largest?: number;
 }
 
-const SPECTRUM_OPTIONS = keysOf<DistributedSpectrumOptions>({ vectors: true });
+const SPECTRUM_OPTIONS = keysOf<DistributedSpectrumOptions>({ vectors: true, smallest: true, largest: true });
 
 /**
  * Ascending eigenvalues (on every rank) and, with `vectors`, the unit
- * eigenvectors as the COLUMNS of a distributed matrix in K's layout, of the
- * symmetric K (its lower triangle). K is overwritten (ScaLAPACK's rule).
+ * eigenvectors as the COLUMNS of a distributed n×k matrix (k = n, or the
+ * subset's size), of the symmetric K (its lower triangle). K is overwritten
+ * (ScaLAPACK's rule). A subset of values alone is taken from all of them.
  */
 export async function distributedSpectrum(
   session: Session,
   K: DistributedMatrix,
   options: DistributedSpectrumOptions = {},
 ): Promise<{ values: Float64Array; vectors: DistributedMatrix | null }> {
-  const vectors = await session.agree(() => {
+  const { vectors, range } = await session.agree(() => {
     checkOptionKeys('distributed spectrum', options, SPECTRUM_OPTIONS);
     if (K.layout.m !== K.layout.n) throw new RangeError(`distributed spectrum: K must be square, got ${K.layout.m}×${K.layout.n}`);
-    return options.vectors ?? true;
+    return { vectors: options.vectors ?? true, range: subset(K.layout.m, options) };
   });
   const n = K.layout.m;
+  const [from, to] = range;
   const values = new Float64Array(n);
   if (!vectors) {
     await session.agree(() => eigenStatus('pdsyev', session.mpi.pdsyev(n, K.local, K.layout.desc, values)));
-    return { values: session.broadcast(values), vectors: null };
+    return { values: session.broadcast(values).slice(from, to), vectors: null };
   }
   const Z: DistributedMatrix = { layout: K.layout, local: new Float64Array(K.local.length) };
-  await session.agree(() => eigenStatus('pdsyevd', session.mpi.pdsyevd(n, K.local, K.layout.desc, values, Z.local, Z.layout.desc)));
-  return { values: session.broadcast(values), vectors: Z };
+  if (from === 0 && to === n) {
+    await session.agree(() => eigenStatus('pdsyevd', session.mpi.pdsyevd(n, K.local, K.layout.desc, values, Z.local, Z.layout.desc)));
+    return { values: session.broadcast(values), vectors: Z };
+  }
+  const [info, found, computed] = session.mpi.pdsyevr(n, K.local, K.layout.desc, from + 1, to, values, Z.local, Z.layout.desc);
+  await session.agree(() => {
+    eigenStatus('pdsyevr', info!);
+    if (found !== to - from || computed !== found) throw new ConvergenceError('pdsyevr', info!, `pdsyevr found ${found} values and ${computed} vectors of the ${to - from} asked for`);
+  });
+  // Z's first k global columns sit first in each rank's columns, in the layout of an n×k matrix.
+  const layout = session.layout(n, to - from);
+  const local = Z.local.slice(0, layout.rows.length * layout.cols.length);
+  return { values: session.broadcast(values).slice(0, to - from), vectors: { layout, local } };
+}
+
+/** The 0-based index range [from, to) of the pairs `smallest` or `largest` asks for. */
+function subset(n: number, options: DistributedSpectrumOptions): [number, number] {
+  const { smallest, largest } = options;
+  if (smallest !== undefined && largest !== undefined) throw new RangeError('distributed spectrum: give smallest or largest, not both');
+  const count = smallest ?? largest;
+  if (count === undefined) return [0, n];
+  if (!Number.isInteger(count) || count < 1 || count > n) throw new RangeError(`distributed spectrum: ${smallest !== undefined ? 'smallest' : 'largest'} must be an integer in [1, ${n}], got ${count}`);
+  return smallest !== undefined ? [0, count] : [n - count, n];
 }
 
 function eigenStatus(routine: string, info: number): void {

@@ -183,19 +183,42 @@ describe.skipIf(missing !== null)(`distributed path under mpirun${missing === nu
     expect(bound / norm).toBeLessThan(CONTRACT);
     const reference = spectrum(K, { vectors: false }).values;
     for (let k = 0; k < M; k++) expect(Math.abs(w[k]! - reference[k]!)).toBeLessThanOrEqual(2 * bound);
-    // Residual ‖K·v − w·v‖∞ and orthogonality, column by column (V's columns are the vectors).
-    for (let k = 0; k < M; k++) {
+    expectEigenpairs(K, w, V.data, bound);
+  });
+
+  /** Residual ‖K·v − w·v‖∞ ≤ bound and orthonormality to LAPACK's threshold, column by column (V is M×k, its columns the vectors). */
+  function expectEigenpairs(K: Matrix, w: Float64Array, V: Float64Array, bound: number): void {
+    const k = w.length;
+    for (let c = 0; c < k; c++) {
       for (let i = 0; i < M; i++) {
         let kv = 0;
-        for (let j = 0; j < M; j++) kv += K.data[i * M + j]! * V.data[j * M + k]!;
-        expect(Math.abs(kv - w[k]! * V.data[i * M + k]!)).toBeLessThanOrEqual(bound);
+        for (let j = 0; j < M; j++) kv += K.data[i * M + j]! * V[j * k + c]!;
+        expect(Math.abs(kv - w[c]! * V[i * k + c]!)).toBeLessThanOrEqual(bound);
       }
-      for (let l = 0; l <= k; l++) {
+      for (let l = 0; l <= c; l++) {
         let dot = 0;
-        for (let i = 0; i < M; i++) dot += V.data[i * M + k]! * V.data[i * M + l]!;
-        expect(Math.abs(dot - (k === l ? 1 : 0))).toBeLessThanOrEqual(LAPACK_THRESHOLD * M * 2 * U);
+        for (let i = 0; i < M; i++) dot += V[i * k + c]! * V[i * k + l]!;
+        expect(Math.abs(dot - (c === l ? 1 : 0))).toBeLessThanOrEqual(LAPACK_THRESHOLD * M * 2 * U);
       }
     }
+  }
+
+  it.each([
+    ['smallest', 4, 4, ['--block', '5']],
+    ['largest', 3, 3, ['--grid', '1x3', '--block', '4']],
+  ] as const)('eig --vectors --%s %i on %i ranks (pdsyevr): k eigenpairs of K, orthonormal, with the single-process values', async (which, count, ranks, extra) => {
+    const K = kernel(net, X).kernel;
+    ok(ranks, ['eig', '--in', file('Keig.npy'), '--values', file(`w-${which}.npy`), '--vectors', file(`V-${which}.npy`), `--${which}`, String(count), '--distributed', ...extra]);
+    const w = await load(file(`w-${which}.npy`));
+    const V = await readNpy(file(`V-${which}.npy`));
+    expect(V.shape).toEqual([M, count]);
+    const all = spectrum(K, { vectors: false }).values;
+    const reference = which === 'smallest' ? all.slice(0, count) : all.slice(M - count);
+    const bound = LAPACK_THRESHOLD * M * 2 * U * normOne(K);
+    expect(bound / normOne(K)).toBeLessThan(CONTRACT);
+    expect(w.length).toBe(count);
+    for (let c = 0; c < count; c++) expect(Math.abs(w[c]! - reference[c]!)).toBeLessThanOrEqual(2 * bound);
+    expectEigenpairs(K, w, V.data, bound);
   });
 
   it('eig without --vectors (pdsyev, values only) on 2 ranks, --largest 5, gives the 5 largest values', async () => {
