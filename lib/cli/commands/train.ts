@@ -119,6 +119,15 @@ prints the progress. Not distributed yet: --method gd, --resume, checkpoints,
 a validation set; Ctrl-C under mpirun ends the run without writing.`,
   options: TRAIN_OPTIONS,
   async run(o) {
+    const newtonOnly = [[o.lambda !== undefined, '--lambda'], [o.gaussNewton, '--gauss-newton'], [o.fullHessian, '--full-hessian'], [o.maxAttempts !== undefined, '--max-attempts']] as const;
+    for (const [given, name] of o.method === 'gd' ? newtonOnly : ([[o.lr !== undefined, '--lr']] as const)) {
+      if (given) throw new UsageError(`${name} does not apply to --method ${o.method}`);
+    }
+    if (o.gaussNewton && o.fullHessian) throw new UsageError('give --gauss-newton or --full-hessian, not both');
+    if ((o.xVal === undefined) !== (o.yVal === undefined)) throw new UsageError('--x-val and --y-val go together');
+    if (o.patience !== undefined && o.xVal === undefined) throw new UsageError('--patience needs a validation set (--x-val and --y-val)');
+    // The best model of the earlier parts is not in the record: patience would restart from the checkpoint's.
+    if (o.patience !== undefined && o.resume) throw new UsageError('--patience does not combine with --resume');
     checkDistributedFlags(o);
     if (o.distributed) {
       const missing = [
@@ -145,15 +154,6 @@ async function runCommand(o: TrainValues, session: Session | null): Promise<numb
   // Work that can fail on some ranks only is agreed on (a single process just runs it).
   const agreed = <T>(work: () => T | Promise<T>): Promise<T> => (session === null ? Promise.resolve(work()) : session.agree(work));
   const writer = session === null || session.rank === 0;
-  const newtonOnly = [[o.lambda !== undefined, '--lambda'], [o.gaussNewton, '--gauss-newton'], [o.fullHessian, '--full-hessian'], [o.maxAttempts !== undefined, '--max-attempts']] as const;
-  for (const [given, name] of o.method === 'gd' ? newtonOnly : ([[o.lr !== undefined, '--lr']] as const)) {
-    if (given) throw new UsageError(`${name} does not apply to --method ${o.method}`);
-  }
-  if (o.gaussNewton && o.fullHessian) throw new UsageError('give --gauss-newton or --full-hessian, not both');
-  if ((o.xVal === undefined) !== (o.yVal === undefined)) throw new UsageError('--x-val and --y-val go together');
-  if (o.patience !== undefined && o.xVal === undefined) throw new UsageError('--patience needs a validation set (--x-val and --y-val)');
-  // The best model of the earlier parts is not in the record: patience would restart from the checkpoint's.
-  if (o.patience !== undefined && o.resume) throw new UsageError('--patience does not combine with --resume');
   const previous = o.resume ? await readResumable(o.out, o.method) : null;
   if (o.resume && previous === null) note('train', `--resume: ${o.out} has no train.json yet; starting from ${o.model}`);
   if (previous !== null) note('train', `resuming the run in ${o.out} after step ${previous.steps} (${previous.seconds.toFixed(1)} s)`);
