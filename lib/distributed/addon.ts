@@ -30,6 +30,8 @@ export interface MpiAddon {
   pdpotrs(uplo: 'L' | 'U', n: number, nrhs: number, a: Float64Array, desca: Int32Array, b: Float64Array, descb: Int32Array): number;
   pdsyevd(n: number, a: Float64Array, desca: Int32Array, w: Float64Array, z: Float64Array, descz: Int32Array): number;
   pdsyev(n: number, a: Float64Array, desca: Int32Array, w: Float64Array): number;
+  /** The pairs il..iu (1-based) by MRRR: [info, values found, vectors found]; the vectors are Z's first columns. */
+  pdsyevr(n: number, a: Float64Array, desca: Int32Array, il: number, iu: number, w: Float64Array, z: Float64Array, descz: Int32Array): Int32Array;
   pdtran(m: number, n: number, alpha: number, a: Float64Array, desca: Int32Array, beta: number, c: Float64Array, descc: Int32Array): number;
   /** '' on success, else what failed. `local` is this rank's part in ScaLAPACK's column-major layout. */
   writeNpy(path: string, header: Uint8Array, m: number, n: number, nb: number, nprow: number, npcol: number, local: Float64Array): string;

@@ -27,3 +27,4 @@ export {
   type DistributedKernelOptions,
   type DistributedSpectrumOptions,
 } from './operations.js';
+export { distributedTrain, type DistributedTrainOptions } from './train.js';

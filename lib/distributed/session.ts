@@ -97,6 +97,27 @@ export class Session {
     return this.settle(outcome);
   }
 
+  /** {@link agree} for synchronous work (the training loop is synchronous): the same agreement, without a promise. */
+  agreeNow<T>(work: () => T): T {
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+    try {
+      outcome = { ok: true, value: work() };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    return this.settle(outcome);
+  }
+
+  /**
+   * An agreement on no work: a rank that failed since its last collective
+   * meets the others in an agreement here (every agreement makes the same
+   * collective calls), so a sequence of collectives that starts with this
+   * never leaves a rank waiting for a failed one.
+   */
+  rendezvous(): void {
+    this.agreeNow(() => undefined);
+  }
+
   /** Sum over the ranks, in place: allreduced, then rank 0's sum broadcast, so that the bits agree on every rank (MPI does not promise it of an allreduce). */
   sum(x: Float64Array): Float64Array {
     this.mpi.allreduce(x, 's');

@@ -70,7 +70,12 @@ export function startingLambda(system: NewtonSystem): number {
   let max = 0;
   for (let j = 0; j < rows; j++) max = Math.max(max, gram.data[j * rows + j]!);
   // 𝒦_GD = J·Jᵀ/M with M the points (M·C rows for C outputs, docs/math.md §8).
-  return Math.max(LAMBDA_FLOOR, (STARTING_TAU * max) / system.m);
+  return startingLambdaFrom(max, system.m);
+}
+
+/** startingLambda from max_j (J·Jᵀ)_jj and M, for a caller that has the diagonal without the Gram. */
+export function startingLambdaFrom(maxDiagonal: number, m: number): number {
+  return Math.max(LAMBDA_FLOOR, (STARTING_TAU * maxDiagonal) / m);
 }
 
 export function chooseLambda(policy: LambdaPolicy, system: NewtonSystem, hessian: Hessian): LambdaChoice {

@@ -52,13 +52,18 @@ export class NewtonSystem {
   private cachedCurvature: Curvature | null = null;
   private cachedGram: Matrix | null = null;
 
-  constructor(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace = new Workspace()) {
+  /**
+   * `agreeResidual` may replace r in place before L is formed from it (a
+   * distributed run makes it the same on every rank).
+   */
+  constructor(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace = new Workspace(), agreeResidual?: (residual: Float64Array) => void) {
     checkData('newton', X, y, net.config.dim, 'X', net.outputs);
     this.net = net;
     this.workspace = workspace;
     this.xt = net.augment(X);
     const f = net.predictAt(this.xt, workspace);
     this.residual = f.map((v, j) => v - y[j]!);
+    agreeResidual?.(this.residual);
     this.loss = dot(this.residual, this.residual) / (2 * X.rows);
   }
 

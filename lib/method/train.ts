@@ -14,7 +14,7 @@ import { NntkError } from '../errors.js';
 import { checkOptionKeys, keysOf } from '../options.js';
 import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
 import { autoLambda, checkLambdaPolicy, chooseLambda, Damping, startingLambda, type LambdaPolicy } from './lambda.js';
-import { NewtonSystem, type Hessian, type NewtonPath } from './newton.js';
+import { NewtonSystem, type Hessian, type NewtonDirection, type NewtonPath } from './newton.js';
 import { ValidationWatch, type ValidationSet } from './validation.js';
 
 export interface HistoryEntry {
@@ -129,6 +129,35 @@ export interface TrainResult {
  * with its defaults (NewtonTrainOptions); `{ method: 'gd' }` runs gradient descent.
  */
 export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainOptions = {}): TrainResult {
+  return trainWith(net, X, y, options, SINGLE_PROCESS);
+}
+
+/**
+ * What the Newton loop computes with: the single process's own systems and
+ * directions, or those of the ranks of a distributed run
+ * (lib/distributed/train.ts), which make every decision the loop takes from
+ * quantities that are the same on every rank.
+ */
+export interface NewtonEngine {
+  /** The Newton system at `net` (a distributed engine makes its residual the same on every rank). */
+  system(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace: Workspace): NewtonSystem;
+  /** δ at `system` for λ; its `lambda` is the λ the loop then goes by. */
+  direction(system: NewtonSystem, lambda: number, hessian: Hessian, path: NewtonPath): NewtonDirection;
+  /** The textbook LM's starting λ at `system` (lambda.ts startingLambda). */
+  startingLambda(system: NewtonSystem): number;
+  /** The reason to stop that every process goes by, from this one's (null: go on). */
+  agreeStop(reason: StopReason | null): StopReason | null;
+}
+
+const SINGLE_PROCESS: NewtonEngine = {
+  system: (net, X, y, workspace) => new NewtonSystem(net, X, y, workspace),
+  direction: (system, lambda, hessian, path) => system.direction(lambda, hessian, path),
+  startingLambda,
+  agreeStop: (reason) => reason,
+};
+
+/** train() with the systems and directions of `engine` (Newton only, unless it is the single process's). */
+export function trainWith(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainOptions, engine: NewtonEngine): TrainResult {
   checkData('train', X, y, net.config.dim, 'X', net.outputs);
   if (typeof options !== 'object' || options === null) throw new TypeError('train: options must be an object');
   // Newton unless told otherwise: its key list is the one a method-less options object is checked against.
@@ -144,17 +173,18 @@ export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options:
   if (options.method === undefined || options.method === 'newton') {
     const maxSteps = steps('maxSteps', options.maxSteps ?? 100);
     const maxAttempts = steps('maxAttempts', options.maxAttempts ?? 10 * maxSteps);
-    return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, maxSteps, maxAttempts, options, validation));
+    return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, maxSteps, maxAttempts, options, validation, engine), engine);
   }
   if (options.method === 'gd') {
     // Every gradient step is kept (or training stops): attempts and steps are one.
+    if (engine !== SINGLE_PROCESS) throw new RangeError("train: method 'gd' runs in a single process only");
     const maxSteps = steps('maxSteps', options.maxSteps ?? 10_000);
     return trainGradient(net, X, y, options, new Loop(tol, maxSeconds, yNorm, maxSteps, maxSteps, options, validation));
   }
   throw new RangeError(`train: method must be 'newton' or 'gd', got ${String((options as { method: unknown }).method)}`);
 }
 
-function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: NewtonTrainOptions, loop: Loop): TrainResult {
+function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: NewtonTrainOptions, loop: Loop, engine: NewtonEngine): TrainResult {
   const hessian = options.hessian ?? 'auto';
   if (!['auto', 'full', 'gauss-newton'].includes(hessian)) {
     throw new RangeError(`train: hessian must be 'auto', 'full' or 'gauss-newton', got ${String(hessian)}`);
@@ -174,7 +204,7 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   // circle_k8/tanh/N1024). So from the first rejection on the trial gets a workspace of its own and
   // each θ is evaluated once; runs without rejections (most W8 cases) never allocate the second one.
   const workspaces: Workspace[] = [new Workspace()];
-  let system = new NewtonSystem(net, X, y, workspaces[0]);
+  let system = engine.system(net, X, y, workspaces[0]!);
   loop.start(system.net, system.loss, system.residual);
   // 'auto' watches the Gauss–Newton steps for a stall; the other two never change curvature.
   const stall = hessian === 'auto' ? new StallWatch(loop.relative(system.residual)) : null;
@@ -185,12 +215,13 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   while (loop.shouldContinue()) {
     const started = performance.now();
     // The full-Hessian kernel step needs A = S + λI positive definite: never below the certified λ.
-    const lambda = adaptive ? (curvature === 'full' ? Math.max(damping.lambda, autoLambda(system, 'full')) : damping.lambda) : chooseLambda(policy, system, curvature).lambda;
+    const wanted = adaptive ? (curvature === 'full' ? Math.max(damping.lambda, autoLambda(system, 'full')) : damping.lambda) : chooseLambda(policy, system, curvature).lambda;
     // A rejected step leaves `system` as it was, so the next attempt reuses its λ-independent
     // work (the Gauss–Newton Gram J·Jᵀ, the blocks of S): only the solve for the new λ is redone.
-    const step = system.direction(lambda, curvature, path);
+    const step = engine.direction(system, wanted, curvature, path);
+    const lambda = step.lambda;
     const spare = workspaces.find((w) => w !== system.workspace) ?? system.workspace;
-    const trial = new NewtonSystem(system.net.moved(step.direction, alpha), X, y, spare);
+    const trial = engine.system(system.net.moved(step.direction, alpha), X, y, spare);
     // The decrease the quadratic model promises: α·gᵀδ − ½α²·δᵀHδ, where δᵀHδ = gᵀδ − λ|δ|².
     const predicted = alpha * step.gradientDot - 0.5 * alpha * alpha * (step.gradientDot - lambda * step.normSquared);
     const gain = (system.loss - trial.loss) / predicted;
@@ -208,7 +239,7 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
       // λ jumps to the textbook scale τ·max diag(𝒦_GD) instead of doubling up from 1e-12
       // (~30 rejections), from the Gram this system has already formed on the kernel path.
       if (!rescaled && policy === 'auto' && curvature === 'gauss-newton') {
-        damping.atLeast(startingLambda(system));
+        damping.atLeast(engine.startingLambda(system));
         rescaled = true;
       }
     }
@@ -317,6 +348,7 @@ class Loop {
     private readonly maxAttempts: number,
     private readonly options: CommonOptions,
     private readonly validation: ValidationWatch | null,
+    private readonly engine: NewtonEngine = SINGLE_PROCESS,
   ) {}
 
   start(net: TwoLayerNetwork, loss: number, residual: Float64Array): void {
@@ -358,11 +390,14 @@ class Loop {
 
   shouldContinue(): boolean {
     if (this.reason !== null) return false;
-    if (this.current <= this.tol) this.reason = 'converged';
-    else if (this.accepted >= this.maxSteps) this.reason = 'max-steps';
-    else if (this.history.length > this.maxAttempts) this.reason = 'max-attempts';
-    else if ((performance.now() - this.started) / 1000 >= this.maxSeconds) this.reason = 'max-seconds';
-    else if (this.options.signal?.aborted) this.reason = 'aborted';
+    let reason: StopReason | null = null;
+    if (this.current <= this.tol) reason = 'converged';
+    else if (this.accepted >= this.maxSteps) reason = 'max-steps';
+    else if (this.history.length > this.maxAttempts) reason = 'max-attempts';
+    else if ((performance.now() - this.started) / 1000 >= this.maxSeconds) reason = 'max-seconds';
+    else if (this.options.signal?.aborted) reason = 'aborted';
+    // The clock and the signal are each process's own: a distributed run goes by one process's.
+    this.reason = this.engine.agreeStop(reason);
     return this.reason === null;
   }
 

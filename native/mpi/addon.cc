@@ -16,7 +16,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"bcast", Bcast},       {"abort", Abort},        {"gridInit", GridInit},
       {"gridExit", GridExit}, {"numroc", Numroc},      {"indxl2g", Indxl2g},
       {"descinit", Descinit}, {"pdpotrf", Pdpotrf},    {"pdpotrs", Pdpotrs},
-      {"pdsyevd", Pdsyevd},   {"pdsyev", Pdsyev},      {"pdtran", Pdtran},
+      {"pdsyevd", Pdsyevd},   {"pdsyev", Pdsyev},      {"pdsyevr", Pdsyevr},
+      {"pdtran", Pdtran},
       {"writeNpy", WriteNpy},
   };
   for (const auto& entry : table) {

@@ -30,6 +30,7 @@ Napi::Value Pdpotrf(const Napi::CallbackInfo& info);
 Napi::Value Pdpotrs(const Napi::CallbackInfo& info);
 Napi::Value Pdsyevd(const Napi::CallbackInfo& info);
 Napi::Value Pdsyev(const Napi::CallbackInfo& info);
+Napi::Value Pdsyevr(const Napi::CallbackInfo& info);
 Napi::Value Pdtran(const Napi::CallbackInfo& info);
 
 // panels.cc: one .npy file written by every rank at once (MPI-IO).

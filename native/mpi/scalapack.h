@@ -40,6 +40,13 @@ void pdsyev_(const char* jobz, const char* uplo, const int* n, double* a,
              double* z, const int* iz, const int* jz, const int* descz,
              double* work, const int* lwork, int* info, size_t jobz_len,
              size_t uplo_len);
+void pdsyevr_(const char* jobz, const char* range, const char* uplo,
+              const int* n, double* a, const int* ia, const int* ja,
+              const int* desca, const double* vl, const double* vu,
+              const int* il, const int* iu, int* m, int* nz, double* w,
+              double* z, const int* iz, const int* jz, const int* descz,
+              double* work, const int* lwork, int* iwork, const int* liwork,
+              int* info, size_t jobz_len, size_t range_len, size_t uplo_len);
 
 // C := beta·C + alpha·Aᵀ (PBLAS).
 void pdtran_(const int* m, const int* n, const double* alpha, const double* a,

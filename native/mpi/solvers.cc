@@ -153,8 +153,59 @@ Napi::Value Pdsyev(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, status);
 }
 
+// pdsyevr(n, a, desca, il, iu, w, z, descz) → [info, found, vectors]: the eigenpairs
+// il..iu (1-based, in ascending order of the values) of the symmetric A
+// (lower triangle; A is destroyed) by MRRR. w (n, on every rank) holds the
+// `found` values first, ascending; the first `vectors` columns of Z (A's
+// layout) their unit eigenvectors (found = vectors unless it failed).
+Napi::Value Pdsyevr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Arguments args(info);
+  int n = args.Int(0);
+  const int* desca = Descriptor(args, 2, 1);
+  int il = args.Int(3), iu = args.Int(4);
+  double* w = args.Doubles(5);
+  if (args.ok()) args.RequireLength(5, n);
+  const int* descz = Descriptor(args, 7, 6);
+  if (!args.ok()) return env.Undefined();
+  double* a = args.Doubles(1);
+  double* z = args.Doubles(6);
+  auto result = [&](int status, int found, int vectors) {
+    Napi::Int32Array out = Napi::Int32Array::New(env, 3);
+    out[0] = status;
+    out[1] = found;
+    out[2] = vectors;
+    return out;
+  };
+  int one = 1, status = 0, query = -1, found = 0, vectors = 0, iquery = 0;
+  double vl = 0, vu = 0, lquery = 0;
+  pdsyevr_("V", "I", "L", &n, a, &one, &one, desca, &vl, &vu, &il, &iu,
+           &found, &vectors, w, z, &one, &one, descz, &lquery, &query,
+           &iquery, &query, &status, 1, 1, 1);
+  if (status != 0) return result(status, 0, 0);
+  // The same margin over the query as pdsyevd's (its tridiagonal solver's
+  // query answered too little in some releases).
+  int64_t lwork = 2 * static_cast<int64_t>(lquery) + 2 * static_cast<int64_t>(n) + 1024;
+  int64_t liwork = 2 * static_cast<int64_t>(iquery) + 1024;
+  if (lwork > INT_MAX || liwork > INT_MAX) return result(kOutOfMemory, 0, 0);
+  double* work = static_cast<double*>(std::malloc(sizeof(double) * lwork));
+  int* iwork = static_cast<int*>(std::malloc(sizeof(int) * liwork));
+  if (work == nullptr || iwork == nullptr) {
+    std::free(work);
+    std::free(iwork);
+    return result(kOutOfMemory, 0, 0);
+  }
+  int lw = static_cast<int>(lwork), liw = static_cast<int>(liwork);
+  pdsyevr_("V", "I", "L", &n, a, &one, &one, desca, &vl, &vu, &il, &iu,
+           &found, &vectors, w, z, &one, &one, descz, work, &lw, iwork, &liw,
+           &status, 1, 1, 1);
+  std::free(work);
+  std::free(iwork);
+  return result(status, found, vectors);
+}
+
 // pdtran(m, n, alpha, a, desca, beta, c, descc): C ← beta·C + alpha·Aᵀ
-// (A m×n, C n×m).
+// (C m×n, A n×m, PBLAS's convention).
 Napi::Value Pdtran(const Napi::CallbackInfo& info) {
   Arguments args(info);
   int m = args.Int(0), n = args.Int(1);

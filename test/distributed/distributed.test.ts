@@ -21,72 +21,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Matrix, NewtonSystem, chooseLambda, kernel, readNpy, spectrum, TwoLayerNetwork, writeNpy } from '../../lib/index.js';
 import { GRAM_PANEL } from '../../lib/distributed/tiles.js';
 import { gamma, LAPACK_THRESHOLD, U } from '../tolerance.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
-const ADDON = join(ROOT, 'build/Release/nntk_mpi.node');
-const MPIRUN = spawnSync('which', ['mpirun'], { encoding: 'utf8' }).stdout.trim();
-const missing = !existsSync(ADDON) ? 'the MPI addon build/Release/nntk_mpi.node is not built' : MPIRUN === '' ? 'mpirun is not installed' : null;
-const required = process.env.NNTK_REQUIRE_DISTRIBUTED === '1';
-const CONTRACT = 1e-10;
-/** A hung rank fails the test instead of the suite. */
-const TIMEOUT_MS = 90_000;
-
-const ENV = {
-  ...process.env,
-  OMPI_ALLOW_RUN_AS_ROOT: '1',
-  OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1',
-  OMPI_MCA_rmaps_base_oversubscribe: '1',
-  OMPI_MCA_btl_vader_single_copy_mechanism: 'none',
-  OPENBLAS_NUM_THREADS: '1',
-};
-
-function mpirun(ranks: number, args: string[]) {
-  const result = spawnSync(MPIRUN, ['--allow-run-as-root', '--oversubscribe', '-n', String(ranks), process.execPath, CLI, ...args], {
-    encoding: 'utf8',
-    env: ENV,
-    timeout: TIMEOUT_MS,
-  });
-  if (result.error !== undefined) throw result.error;
-  return result;
-}
-
-function ok(ranks: number, args: string[]) {
-  const result = mpirun(ranks, args);
-  expect(result.stderr.match(/nntk: .*rank \d+:/g) ?? [], result.stderr).toEqual([]);
-  expect(result.status, result.stderr).toBe(0);
-  return result;
-}
-
-async function load(path: string): Promise<Float64Array> {
-  return (await readNpy(path)).data;
-}
-
-function relativeGap(a: Float64Array, b: Float64Array): number {
-  let gap = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    gap = Math.max(gap, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(a[i]!));
-  }
-  return gap / scale;
-}
-
-/** ‖A‖₁ as a bound of ‖A‖₂ for symmetric A, and of (M + ‖Q‖)/M = κ(M·I + Q)'s bound. */
-function normOne(a: Matrix): number {
-  let max = 0;
-  for (let j = 0; j < a.cols; j++) {
-    let s = 0;
-    for (let i = 0; i < a.rows; i++) s += Math.abs(a.data[i * a.cols + j]!);
-    max = Math.max(max, s);
-  }
-  return max;
-}
+import { CLI, CONTRACT, load, missing, mpirun, normOne, ok, relativeGap, required, ROOT } from './mpirun.js';
 
 if (missing !== null && required) {
   describe('distributed path', () => {
@@ -196,6 +135,24 @@ describe.skipIf(missing !== null)(`distributed path under mpirun${missing === nu
     expect(relativeGap(expected.data, await load(out))).toBeLessThanOrEqual(bound);
   });
 
+  it.each([
+    ['full', 4, ['--block', '3']],
+    ['gauss-newton', 3, ['--gauss-newton', '--lambda', '1e-2', '--grid', '1x3', '--block', '4']],
+  ] as const)('the Newton cross-kernel 𝒦_N(X2, X) (%s) on %i ranks equals kernel(net, X2, X, kind nntk) within κ(M·I + Q) times the kernel bound', async (hessian, ranks, extra) => {
+    const out = file(`Nx-${hessian}.npy`);
+    ok(ranks, ['kernel', '--model', file('model'), '--x', file('X.npy'), '--x2', file('X2.npy'), '--kind', 'nntk', '--y', file('y.npy'), '--out', out, '--distributed', ...extra]);
+    const lambda = hessian === 'full' ? 'auto' : 1e-2;
+    const expected = kernel(net, X2, X, { kind: 'nntk', lambda, hessian, y }).kernel;
+    const got = await readNpy(out);
+    expect(got.shape).toEqual([11, M]);
+    const system = new NewtonSystem(net, X, y);
+    const { Q } = system.kernelSystem(chooseLambda(lambda, system, hessian).lambda, hessian);
+    // As the square Newton kernel: Q*'s tiles and Q's carry the kernel bound, the Cholesky γ_{3M}, κ amplifies both.
+    const bound = 4 * (kernelBound() + gamma(3 * M)) * ((M + normOne(Q)) / M);
+    expect(bound).toBeLessThan(CONTRACT);
+    expect(relativeGap(expected.data, got.data)).toBeLessThanOrEqual(bound);
+  });
+
   it('the full-Hessian Newton NTK at d = 10 (q = 12: the whitened Jacobian by the panel of Lᵢ⁻ᵀ) on 2 ranks equals kernel(kind nntk)', async () => {
     const wide = 10;
     expect(spawnSync(process.execPath, [CLI, 'init', '--width', '24', '--dim', String(wide), '--seed', '3', '--out', file('model10')]).status).toBe(0);
@@ -226,19 +183,42 @@ describe.skipIf(missing !== null)(`distributed path under mpirun${missing === nu
     expect(bound / norm).toBeLessThan(CONTRACT);
     const reference = spectrum(K, { vectors: false }).values;
     for (let k = 0; k < M; k++) expect(Math.abs(w[k]! - reference[k]!)).toBeLessThanOrEqual(2 * bound);
-    // Residual ‖K·v − w·v‖∞ and orthogonality, column by column (V's columns are the vectors).
-    for (let k = 0; k < M; k++) {
+    expectEigenpairs(K, w, V.data, bound);
+  });
+
+  /** Residual ‖K·v − w·v‖∞ ≤ bound and orthonormality to LAPACK's threshold, column by column (V is M×k, its columns the vectors). */
+  function expectEigenpairs(K: Matrix, w: Float64Array, V: Float64Array, bound: number): void {
+    const k = w.length;
+    for (let c = 0; c < k; c++) {
       for (let i = 0; i < M; i++) {
         let kv = 0;
-        for (let j = 0; j < M; j++) kv += K.data[i * M + j]! * V.data[j * M + k]!;
-        expect(Math.abs(kv - w[k]! * V.data[i * M + k]!)).toBeLessThanOrEqual(bound);
+        for (let j = 0; j < M; j++) kv += K.data[i * M + j]! * V[j * k + c]!;
+        expect(Math.abs(kv - w[c]! * V[i * k + c]!)).toBeLessThanOrEqual(bound);
       }
-      for (let l = 0; l <= k; l++) {
+      for (let l = 0; l <= c; l++) {
         let dot = 0;
-        for (let i = 0; i < M; i++) dot += V.data[i * M + k]! * V.data[i * M + l]!;
-        expect(Math.abs(dot - (k === l ? 1 : 0))).toBeLessThanOrEqual(LAPACK_THRESHOLD * M * 2 * U);
+        for (let i = 0; i < M; i++) dot += V[i * k + c]! * V[i * k + l]!;
+        expect(Math.abs(dot - (c === l ? 1 : 0))).toBeLessThanOrEqual(LAPACK_THRESHOLD * M * 2 * U);
       }
     }
+  }
+
+  it.each([
+    ['smallest', 4, 4, ['--block', '5']],
+    ['largest', 3, 3, ['--grid', '1x3', '--block', '4']],
+  ] as const)('eig --vectors --%s %i on %i ranks (pdsyevr): k eigenpairs of K, orthonormal, with the single-process values', async (which, count, ranks, extra) => {
+    const K = kernel(net, X).kernel;
+    ok(ranks, ['eig', '--in', file('Keig.npy'), '--values', file(`w-${which}.npy`), '--vectors', file(`V-${which}.npy`), `--${which}`, String(count), '--distributed', ...extra]);
+    const w = await load(file(`w-${which}.npy`));
+    const V = await readNpy(file(`V-${which}.npy`));
+    expect(V.shape).toEqual([M, count]);
+    const all = spectrum(K, { vectors: false }).values;
+    const reference = which === 'smallest' ? all.slice(0, count) : all.slice(M - count);
+    const bound = LAPACK_THRESHOLD * M * 2 * U * normOne(K);
+    expect(bound / normOne(K)).toBeLessThan(CONTRACT);
+    expect(w.length).toBe(count);
+    for (let c = 0; c < count; c++) expect(Math.abs(w[c]! - reference[c]!)).toBeLessThanOrEqual(2 * bound);
+    expectEigenpairs(K, w, V.data, bound);
   });
 
   it('eig without --vectors (pdsyev, values only) on 2 ranks, --largest 5, gives the 5 largest values', async () => {

@@ -20,9 +20,9 @@ numpy.linalg.eigh: V[:, i] belongs to w[i]. All pairs by dsyevd, a subset by
 dsyevr. K must be square and symmetric (to ${SYMMETRY_TOLERANCE} relative);
 its lower triangle is used, as numpy.linalg.eigh does.
 With --distributed (under mpirun -n P), each rank reads its own part of K:
-all pairs by pdsyevd, the values alone (no --vectors) by pdsyev; V is written
-in place by every rank. --smallest/--largest then select from all values and
-do not combine with --vectors.`,
+all pairs by pdsyevd, a subset by pdsyevr, the values alone (no --vectors)
+by pdsyev (a subset selected from all of them); V is written in place by
+every rank.`,
   options: {
     in: required('K.npy', 'symmetric matrix, n x n', text),
     values: required('w.npy', 'eigenvalues to write (k)', text),
@@ -35,9 +35,6 @@ do not combine with --vectors.`,
     if (o.smallest !== undefined && o.largest !== undefined) throw new UsageError('give --smallest or --largest, not both');
     checkDistributedFlags(o);
     if (o.distributed) {
-      if (o.vectors !== undefined && (o.smallest ?? o.largest) !== undefined) {
-        throw new UsageError('--smallest/--largest with --vectors are not distributed yet (give all pairs, or the values alone)');
-      }
       return underMpi(o, async (session) => {
         const K = await distributed.readDistributedMatrix(session, o.in, SYMMETRY_TOLERANCE);
         const n = K.layout.m;
@@ -45,9 +42,9 @@ do not combine with --vectors.`,
         await session.agree(() => {
           if (count !== undefined && count > n) throw new UsageError(`${o.smallest !== undefined ? '--smallest' : '--largest'} ${count} exceeds the order ${n} of ${o.in}`);
         });
-        const { values, vectors } = await distributed.distributedSpectrum(session, K, { vectors: o.vectors !== undefined });
-        const chosen = o.smallest !== undefined ? values.slice(0, o.smallest) : o.largest !== undefined ? values.slice(n - o.largest) : values;
-        await session.agree(() => (session.rank === 0 ? writeNpy(o.values, { shape: [chosen.length], data: chosen }) : undefined));
+        const select = o.smallest !== undefined ? { smallest: o.smallest } : o.largest !== undefined ? { largest: o.largest } : {};
+        const { values, vectors } = await distributed.distributedSpectrum(session, K, { vectors: o.vectors !== undefined, ...select });
+        await session.agree(() => (session.rank === 0 ? writeNpy(o.values, { shape: [values.length], data: values }) : undefined));
         if (vectors !== null) await distributed.writeDistributedMatrix(session, o.vectors!, vectors);
       });
     }

@@ -24,8 +24,7 @@ makes S + lambda I positive definite with a margin. For nntk, lambda and the
 certificate min_i lambda_min(S_i + lambda I) (lambda itself for Gauss-Newton)
 are printed on stderr. Inputs: X.npy (M x d), y.npy (M or M x 1), float64.
 With --distributed (under mpirun -n P), each rank computes its own tiles and
-writes them into K.npy in place: no rank holds the M x M matrix (the Newton
-cross-kernel, --x2 with --kind nntk, is not distributed).`,
+writes them into K.npy in place: no rank holds the M x M matrix.`,
   options: {
     model: required('DIR', 'model directory', text),
     x: required('X.npy', 'training points, M x d', text),
@@ -48,7 +47,6 @@ cross-kernel, --x2 with --kind nntk, is not distributed).`,
       throw new UsageError('the full-Hessian Newton kernel needs --y (S depends on the residual f(X) - y); or give --gauss-newton');
     }
     checkDistributedFlags(o);
-    if (o.distributed && o.kind === 'nntk' && o.x2 !== undefined) throw new UsageError('--x2 with --kind nntk is not distributed yet');
     if (o.distributed) {
       return underMpi(o, async (session) => {
         const { net, X1, training, options } = await session.agree(() => inputs(o, hessian));

@@ -7,6 +7,7 @@
  * continues from.
  */
 import {
+  distributed,
   DivergenceError,
   trainAsync,
   writeFileAtomic,
@@ -18,20 +19,46 @@ import {
   type TrainResult,
   type TwoLayerNetwork,
 } from '../../index.js';
-import { choice, flag, lambda, number, optional, required, text, withDefault } from '../args.js';
+import { choice, flag, lambda, number, optional, required, text, withDefault, type Values } from '../args.js';
 import { readPoints, readTargets } from '../arrays.js';
 import { Checkpoints } from '../checkpoints.js';
 import { defineCommand } from '../command.js';
+import { checkDistributedFlags, DISTRIBUTED_OPTIONS, underMpi } from '../distributed.js';
 import { EXIT, Failure, UsageError } from '../failures.js';
 import { readModel, writeModel } from '../modelfiles.js';
 import { Progress } from '../progress.js';
 import { note, summary } from '../report.js';
 import { continueHistory, lastOf, readResumable, type RunRecord } from '../runrecord.js';
 
+const TRAIN_OPTIONS = {
+  model: required('DIR', 'model directory to start from', text),
+  x: required('X.npy', 'training points, M x d', text),
+  y: required('y.npy', 'targets, M or M x 1 (M x C for C outputs)', text),
+  method: required('M', 'newton or gd', choice(['newton', 'gd'] as const)),
+  lambda: optional('L', "newton: starting lambda > 0 or 'auto' (default auto)", lambda),
+  gaussNewton: flag('newton: Gauss-Newton steps only'),
+  fullHessian: flag('newton: full-Hessian steps only'),
+  tol: withDefault('T', 'target relative residual |r|/|y|', number({ above: 0 }), 1e-6),
+  maxSteps: optional('S', 'budget of accepted steps (default: the library\'s, 100 for newton, 10000 for gd)', number({ integer: true, min: 0 })),
+  maxAttempts: optional('A', 'newton: budget of attempts, rejected steps included (default 10 x max-steps)', number({ integer: true, min: 0 })),
+  maxSeconds: optional('S', 'time budget in seconds (default: none)', number({ above: 0 })),
+  lr: optional('ETA', 'gd: step size eta > 0 (default 1/mu_max(K_GD))', number({ above: 0 })),
+  out: required('DIR2', 'model directory to write', text),
+  history: optional('h.json', 'run record to write', text),
+  checkpointEvery: optional('S', 'write a checkpoint to DIR2 every S seconds', number({ above: 0 })),
+  checkpointSteps: optional('K', 'write a checkpoint to DIR2 every K steps', number({ integer: true, min: 1 })),
+  resume: flag('continue the run recorded in DIR2/train.json'),
+  xVal: optional('Xv.npy', 'validation points, Mv x d', text),
+  yVal: optional('yv.npy', 'validation targets, Mv or Mv x 1 (Mv x C for C outputs)', text),
+  patience: optional('K', 'stop after K accepted steps without a lower validation loss; keep the best model', number({ integer: true, min: 1 })),
+  quiet: flag('no progress output'),
+  ...DISTRIBUTED_OPTIONS,
+};
+
 export const trainCommand = defineCommand({
   name: 'train',
   summary: 'Train a model by regularized Newton or gradient descent.',
-  synopsis: '--model DIR --x X.npy --y y.npy --method newton|gd [options] [--x-val Xv.npy --y-val yv.npy [--patience K]] --out DIR2 [--history h.json] [--checkpoint-every S] [--checkpoint-steps K] [--resume]',
+  synopsis: '--model DIR --x X.npy --y y.npy --method newton|gd [options] [--x-val Xv.npy --y-val yv.npy [--patience K]] --out DIR2 [--history h.json] [--checkpoint-every S] [--checkpoint-steps K] [--resume] [--distributed [--grid PxQ] [--block NB]]',
   description: `
 Runs until the relative residual |f(X) - y| / |y| <= tol, or a step or time
 budget is spent, and writes the last accepted model to DIR2. For a model of
@@ -85,30 +112,15 @@ the largest output is the row's 1); the record
 gains "best" {"step", "acceptedSteps", "validationLoss"}, the entry of the
 lowest validation loss. --patience K stops (reason patience) after K accepted
 steps without a lower validation loss, and DIR2 gets the best model, not the
-last, whatever the reason training stopped (not with --resume).`,
-  options: {
-    model: required('DIR', 'model directory to start from', text),
-    x: required('X.npy', 'training points, M x d', text),
-    y: required('y.npy', 'targets, M or M x 1 (M x C for C outputs)', text),
-    method: required('M', 'newton or gd', choice(['newton', 'gd'] as const)),
-    lambda: optional('L', "newton: starting lambda > 0 or 'auto' (default auto)", lambda),
-    gaussNewton: flag('newton: Gauss-Newton steps only'),
-    fullHessian: flag('newton: full-Hessian steps only'),
-    tol: withDefault('T', 'target relative residual |r|/|y|', number({ above: 0 }), 1e-6),
-    maxSteps: optional('S', 'budget of accepted steps (default: the library\'s, 100 for newton, 10000 for gd)', number({ integer: true, min: 0 })),
-    maxAttempts: optional('A', 'newton: budget of attempts, rejected steps included (default 10 x max-steps)', number({ integer: true, min: 0 })),
-    maxSeconds: optional('S', 'time budget in seconds (default: none)', number({ above: 0 })),
-    lr: optional('ETA', 'gd: step size eta > 0 (default 1/mu_max(K_GD))', number({ above: 0 })),
-    out: required('DIR2', 'model directory to write', text),
-    history: optional('h.json', 'run record to write', text),
-    checkpointEvery: optional('S', 'write a checkpoint to DIR2 every S seconds', number({ above: 0 })),
-    checkpointSteps: optional('K', 'write a checkpoint to DIR2 every K steps', number({ integer: true, min: 1 })),
-    resume: flag('continue the run recorded in DIR2/train.json'),
-    xVal: optional('Xv.npy', 'validation points, Mv x d', text),
-    yVal: optional('yv.npy', 'validation targets, Mv or Mv x 1 (Mv x C for C outputs)', text),
-    patience: optional('K', 'stop after K accepted steps without a lower validation loss; keep the best model', number({ integer: true, min: 1 })),
-    quiet: flag('no progress output'),
-  },
+last, whatever the reason training stopped (not with --resume).
+
+Distributed: with --distributed (under mpirun -n P, --method newton), every
+Newton direction takes the kernel path with M I + Q spread over the ranks
+(pdpotrf, pdpotrs, docs/distributed.md); the parameters and every damping
+decision are the same on every rank, and rank 0 writes DIR2 and --history and
+prints the progress. Not distributed yet: --method gd, --resume, checkpoints,
+a validation set; Ctrl-C under mpirun ends the run without writing.`,
+  options: TRAIN_OPTIONS,
   async run(o) {
     const newtonOnly = [[o.lambda !== undefined, '--lambda'], [o.gaussNewton, '--gauss-newton'], [o.fullHessian, '--full-hessian'], [o.maxAttempts !== undefined, '--max-attempts']] as const;
     for (const [given, name] of o.method === 'gd' ? newtonOnly : ([[o.lr !== undefined, '--lr']] as const)) {
@@ -119,84 +131,146 @@ last, whatever the reason training stopped (not with --resume).`,
     if (o.patience !== undefined && o.xVal === undefined) throw new UsageError('--patience needs a validation set (--x-val and --y-val)');
     // The best model of the earlier parts is not in the record: patience would restart from the checkpoint's.
     if (o.patience !== undefined && o.resume) throw new UsageError('--patience does not combine with --resume');
-    const previous = o.resume ? await readResumable(o.out, o.method) : null;
-    if (o.resume && previous === null) note('train', `--resume: ${o.out} has no train.json yet; starting from ${o.model}`);
+    checkDistributedFlags(o);
+    if (o.distributed) {
+      const missing = [
+        [o.method === 'gd', '--method gd'],
+        [o.resume, '--resume'],
+        [o.checkpointEvery !== undefined, '--checkpoint-every'],
+        [o.checkpointSteps !== undefined, '--checkpoint-steps'],
+        [o.xVal !== undefined || o.yVal !== undefined, 'a validation set (--x-val, --y-val)'],
+      ] as const;
+      for (const [given, what] of missing) if (given) throw new UsageError(`${what} is not distributed yet (train --distributed runs --method newton only, docs/distributed.md)`);
+      return underMpi(o, async (session) => {
+        await runCommand(o, session);
+      });
+    }
+    return runCommand(o, null);
+  },
+});
+
+type TrainValues = Values<typeof TRAIN_OPTIONS>;
+type Session = InstanceType<typeof distributed.Session>;
+
+/** The command on one process (session null) or on one rank of a distributed run, where rank 0 alone writes and prints. */
+async function runCommand(o: TrainValues, session: Session | null): Promise<number> {
+  // Work that can fail on some ranks only is agreed on (a single process just runs it).
+  const agreed = <T>(work: () => T | Promise<T>): Promise<T> => (session === null ? Promise.resolve(work()) : session.agree(work));
+  const writer = session === null || session.rank === 0;
+  const previous = o.resume ? await readResumable(o.out, o.method) : null;
+  if (o.resume && previous === null) note('train', `--resume: ${o.out} has no train.json yet; starting from ${o.model}`);
+  if (previous !== null) note('train', `resuming the run in ${o.out} after step ${previous.steps} (${previous.seconds.toFixed(1)} s)`);
+  const { net, X, y, validation } = await agreed(async () => {
     const net = previous === null ? await readModel(o.model) : await readModel(o.out);
-    if (previous !== null) note('train', `resuming the run in ${o.out} after step ${previous.steps} (${previous.seconds.toFixed(1)} s)`);
     const X = await readPoints(o.x, net.config.dim);
     const y = await readTargets(o.y, X.rows, o.x, net.outputs);
     const xVal = o.xVal === undefined ? undefined : await readPoints(o.xVal, net.config.dim);
     const validation = xVal === undefined ? {} : { validation: { x: xVal, y: await readTargets(o.yVal!, xVal.rows, o.xVal!, net.outputs) }, ...(o.patience === undefined ? {} : { patience: o.patience }) };
+    return { net, X, y, validation };
+  });
 
-    const done = { steps: previous?.steps ?? 0, attempts: previous?.attempts ?? 0, seconds: previous?.seconds ?? 0 };
-    const maxSteps = o.maxSteps ?? (o.method === 'newton' ? 100 : 10_000);
-    // The library's default for newton, counted over the whole run when resuming.
-    const maxAttempts = o.maxAttempts ?? 10 * maxSteps;
-    const budget = {
-      ...validation,
-      tol: o.tol,
-      maxSteps: Math.max(0, maxSteps - done.steps),
-      // The library needs a time budget > 0; the smallest one stops before the first step.
-      ...(o.maxSeconds === undefined ? {} : { maxSeconds: Math.max(Number.MIN_VALUE, o.maxSeconds - done.seconds) }),
-    };
-    const last = previous === null ? undefined : lastOf(previous.history, (e) => e.lambda !== null);
-    const startLambda = previous === null ? o.lambda : (last?.lambda ?? undefined);
-    // 'auto' switches to the full Hessian for good once Gauss–Newton stalls: a resumed run that had switched stays switched.
-    const curvature = o.gaussNewton ? 'gauss-newton' : o.fullHessian || last?.hessian === 'full' ? 'full' : undefined;
-    const lr = previous === null ? o.lr : previous.lr;
-    const options: TrainAsyncOptions =
-      o.method === 'gd'
-        ? { method: 'gd', ...budget, ...(lr === undefined ? {} : { lr }) }
-        : {
-            method: 'newton',
-            ...budget,
-            maxAttempts: Math.max(0, maxAttempts - done.attempts),
-            ...(startLambda === undefined ? {} : { lambda: startLambda }),
-            ...(curvature === undefined ? {} : { hessian: curvature }),
-          };
-    const record = (history: HistoryEntry[], seconds: number, reason: StopReason | 'checkpoint', lrUsed: number | undefined, result?: TrainResult): RunRecord => {
-      const whole = previous === null ? history : continueHistory(previous, history);
-      const steps = whole.at(-1)!.acceptedSteps;
-      // With patience the model written is the best one, and the residual recorded is its own.
-      const residual = o.patience !== undefined && result !== undefined ? result.residual : lastOf(whole, (e) => e.accepted)!.residual;
-      const best = o.xVal === undefined ? {} : { best: bestOf(whole) };
-      return { method: o.method, reason, residual, steps, attempts: whole.length - 1, seconds: done.seconds + seconds, ...(lrUsed === undefined ? {} : { lr: lrUsed }), ...best, history: whole };
-    };
-    const save = async (model: TwoLayerNetwork, run: RunRecord) => {
-      await writeModel(o.out, model, run);
-      if (o.history !== undefined) await writeFileAtomic(o.history, `${JSON.stringify(run)}\n`);
-    };
-    const progress = o.quiet ? null : new Progress(process.stderr, { ...budget, maxSteps });
-    const checkpoints = new Checkpoints(async (c) => save(c.net, record(c.history, c.seconds, 'checkpoint', c.lr)), (message) => {
-      if (progress === null) note('train', message);
-      else progress.interject(`nntk train: ${message}`);
-    });
-    const checkpointing = o.checkpointSteps !== undefined || o.checkpointEvery !== undefined;
-    const checkpoint = {
-      ...(o.checkpointSteps === undefined ? {} : { steps: o.checkpointSteps }),
-      ...(o.checkpointEvery === undefined ? {} : { seconds: o.checkpointEvery }),
-      onCheckpoint: (c: TrainCheckpoint) => checkpoints.offer(c),
-    };
-    const outcome = await runTraining(net, X, y, checkpointing ? { ...options, checkpoint } : options, progress, done);
-    await checkpoints.settled();
+  const done = { steps: previous?.steps ?? 0, attempts: previous?.attempts ?? 0, seconds: previous?.seconds ?? 0 };
+  const maxSteps = o.maxSteps ?? (o.method === 'newton' ? 100 : 10_000);
+  // The library's default for newton, counted over the whole run when resuming.
+  const maxAttempts = o.maxAttempts ?? 10 * maxSteps;
+  const budget = {
+    ...validation,
+    tol: o.tol,
+    maxSteps: Math.max(0, maxSteps - done.steps),
+    // The library needs a time budget > 0; the smallest one stops before the first step.
+    ...(o.maxSeconds === undefined ? {} : { maxSeconds: Math.max(Number.MIN_VALUE, o.maxSeconds - done.seconds) }),
+  };
+  const last = previous === null ? undefined : lastOf(previous.history, (e) => e.lambda !== null);
+  const startLambda = previous === null ? o.lambda : (last?.lambda ?? undefined);
+  // 'auto' switches to the full Hessian for good once Gauss–Newton stalls: a resumed run that had switched stays switched.
+  const curvature = o.gaussNewton ? 'gauss-newton' : o.fullHessian || last?.hessian === 'full' ? 'full' : undefined;
+  const lr = previous === null ? o.lr : previous.lr;
+  const options: TrainAsyncOptions =
+    o.method === 'gd'
+      ? { method: 'gd', ...budget, ...(lr === undefined ? {} : { lr }) }
+      : {
+          method: 'newton',
+          ...budget,
+          maxAttempts: Math.max(0, maxAttempts - done.attempts),
+          ...(startLambda === undefined ? {} : { lambda: startLambda }),
+          ...(curvature === undefined ? {} : { hessian: curvature }),
+        };
+  const record = (history: HistoryEntry[], seconds: number, reason: StopReason | 'checkpoint', lrUsed: number | undefined, result?: TrainResult): RunRecord => {
+    const whole = previous === null ? history : continueHistory(previous, history);
+    const steps = whole.at(-1)!.acceptedSteps;
+    // With patience the model written is the best one, and the residual recorded is its own.
+    const residual = o.patience !== undefined && result !== undefined ? result.residual : lastOf(whole, (e) => e.accepted)!.residual;
+    const best = o.xVal === undefined ? {} : { best: bestOf(whole) };
+    return { method: o.method, reason, residual, steps, attempts: whole.length - 1, seconds: done.seconds + seconds, ...(lrUsed === undefined ? {} : { lr: lrUsed }), ...best, history: whole };
+  };
+  const save = async (model: TwoLayerNetwork, run: RunRecord) => {
+    await writeModel(o.out, model, run);
+    if (o.history !== undefined) await writeFileAtomic(o.history, `${JSON.stringify(run)}\n`);
+  };
+  const progress = o.quiet || !writer ? null : new Progress(process.stderr, { ...budget, maxSteps });
+  const checkpoints = new Checkpoints(async (c) => save(c.net, record(c.history, c.seconds, 'checkpoint', c.lr)), (message) => {
+    if (progress === null) note('train', message);
+    else progress.interject(`nntk train: ${message}`);
+  });
+  const checkpointing = o.checkpointSteps !== undefined || o.checkpointEvery !== undefined;
+  const checkpoint = {
+    ...(o.checkpointSteps === undefined ? {} : { steps: o.checkpointSteps }),
+    ...(o.checkpointEvery === undefined ? {} : { seconds: o.checkpointEvery }),
+    onCheckpoint: (c: TrainCheckpoint) => checkpoints.offer(c),
+  };
+  const outcome =
+    session === null
+      ? await runTraining(net, X, y, checkpointing ? { ...options, checkpoint } : options, progress, done)
+      : // --distributed refused gd, checkpoints and validation above: these are Newton options it takes.
+        await runDistributed(session, net, X, y, options as distributed.DistributedTrainOptions, progress);
+  await checkpoints.settled();
 
-    const { result } = outcome;
-    const run = record(result.history, outcome.seconds, result.reason, result.lr, result);
-    await save(result.net, run);
-    const { steps, attempts, residual } = run;
-    const wrote = `wrote ${o.out}${o.history === undefined ? '' : ` and ${o.history}`}`;
-    if (outcome.diverged !== null) {
-      throw new Failure(`${outcome.diverged}; ${wrote} (the last finite model)`);
-    }
-    summary({ method: o.method, reason: result.reason, residual, steps, attempts, ...(run.best === undefined ? {} : { best: run.best }) });
-    if (result.reason === 'aborted') {
-      note('train', `interrupted after step ${steps} at residual ${residual}; ${wrote}`);
-      return EXIT.interrupted;
-    }
-    note('train', `stopped (${result.reason}) after ${steps} steps (${attempts} attempts) at residual ${residual}; ${wrote}`);
-    return EXIT.ok;
-  },
-});
+  const { result } = outcome;
+  const run = record(result.history, outcome.seconds, result.reason, result.lr, result);
+  await agreed(async () => {
+    if (writer) await save(result.net, run);
+  });
+  const { steps, attempts, residual } = run;
+  const wrote = `wrote ${o.out}${o.history === undefined ? '' : ` and ${o.history}`}`;
+  await agreed(() => {
+    if (outcome.diverged !== null) throw new Failure(`${outcome.diverged}; ${wrote} (the last finite model)`);
+  });
+  if (!writer) return EXIT.ok;
+  summary({ method: o.method, reason: result.reason, residual, steps, attempts, ...(run.best === undefined ? {} : { best: run.best }) });
+  if (result.reason === 'aborted') {
+    note('train', `interrupted after step ${steps} at residual ${residual}; ${wrote}`);
+    return EXIT.interrupted;
+  }
+  note('train', `stopped (${result.reason}) after ${steps} steps (${attempts} attempts) at residual ${residual}; ${wrote}`);
+  return EXIT.ok;
+}
+
+/** distributedTrain on this rank, with runTraining's outcome: rank 0's progress, a DivergenceError resolved to its result. */
+async function runDistributed(
+  session: Session,
+  net: TwoLayerNetwork,
+  X: Matrix,
+  y: Float64Array,
+  options: distributed.DistributedTrainOptions,
+  progress: Progress | null,
+): Promise<{ result: TrainResult; diverged: string | null; seconds: number }> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const outcome = await distributed.distributedTrain(session, net, X, y, { ...options, onProgress: (entry) => progress?.update(entry) }).then(
+      (result) => ({ result, diverged: null, seconds: seconds() }),
+      (error: unknown) => {
+        if (error instanceof DivergenceError) return { result: error.result, diverged: error.message, seconds: seconds() };
+        throw error;
+      },
+    );
+    progress?.finish(outcome.result.history.at(-1)!);
+    return outcome;
+  } catch (error) {
+    progress?.finish(null);
+    throw error;
+  }
+}
 
 /**
  * The accepted entry of the lowest validation loss over the whole run (resumed parts included),
