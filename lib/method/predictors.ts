@@ -41,7 +41,7 @@ export interface NetworkPredictorOptions extends PredictorOptions {
   hessian?: Hessian;
 }
 
-export type LimitPredictorOptions = PredictorOptions & Omit<LimitKernelOptions, 'kind'>;
+export type LimitPredictorOptions = PredictorOptions & Omit<LimitKernelOptions, 'kind' | 'outputs' | 'outputCount'>;
 
 const NETWORK_OPTIONS = keysOf<NetworkPredictorOptions>({ kind: true, when: true, ridge: true, lambda: true, hessian: true });
 const LIMIT_OPTIONS = keysOf<LimitPredictorOptions>({
