@@ -104,6 +104,19 @@ export class QuadratureError extends NntkError {
   }
 }
 
+/**
+ * A computation that exists for single-output networks only was asked of a
+ * network of C > 1 outputs (docs/math.md §8).
+ */
+export class UnsupportedOutputsError extends NntkError {
+  readonly outputs: number;
+
+  constructor(where: string, outputs: number) {
+    super(`${where}: not available for a network of C = ${outputs} outputs (only C = 1)`);
+    this.outputs = outputs;
+  }
+}
+
 /** A computation refused before allocating: its estimated memory is beyond the limit. */
 export class MemoryLimitError extends NntkError {
   readonly bytes: number;

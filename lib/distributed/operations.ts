@@ -58,6 +58,7 @@ export async function distributedKernel(
 ): Promise<{ kernel: DistributedMatrix; lambda: number; certificate: number }> {
   const kind = await session.agree(() => {
     checkOptionKeys('distributed kernel', options, KERNEL_OPTIONS);
+    net.requireSingleOutput('distributed kernel');
     checkData('distributed kernel', X1, null, net.config.dim, 'X1');
     if (X2 !== undefined) checkData('distributed kernel', X2, null, net.config.dim, 'X2');
     const kind = options.kind ?? 'ntk';
@@ -95,6 +96,7 @@ async function newtonKernel(session: Session, net: TwoLayerNetwork, X: Matrix, o
 /** The replicated Newton system at X, λ, and this rank's tile of Q. */
 async function newtonMatrices(session: Session, net: TwoLayerNetwork, X: Matrix, y: Float64Array | undefined, policy: LambdaPolicy, hessian: Hessian) {
   return session.agree(() => {
+    net.requireSingleOutput('distributed Newton');
     if (hessian !== 'full' && hessian !== 'gauss-newton') throw new RangeError(`distributed: hessian must be 'full' or 'gauss-newton', got ${String(hessian)}`);
     if (hessian === 'full' && y === undefined) throw new TypeError('distributed kernel: the full-Hessian Newton kernel needs the targets y (S depends on the residual f − y)');
     // Gauss–Newton does not look at the residual: any y of the right length will do.

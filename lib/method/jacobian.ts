@@ -15,6 +15,7 @@ import { kernelPathBytes, requireMemory } from './memory.js';
  * dsyrk per chunk and one Hadamard product. Full symmetric M×M result.
  */
 export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new Workspace()): Matrix {
+  net.requireSingleOutput('jacobianGram');
   const m = xt.rows;
   requireMemory(`the ${m}×${m} NTK`, kernelPathBytes(m, 0, 0));
   const values = new Matrix(m, m);
@@ -46,6 +47,7 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
  * (gemm in place of dsyrk).
  */
 export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matrix): Matrix {
+  net.requireSingleOutput('jacobianCrossGram');
   const m = xt.rows;
   const ms = xtStar.rows;
   const values = new Matrix(ms, m);
@@ -72,6 +74,7 @@ export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matr
 
 /** Jᵀ·v (P, neuron-major) for v ∈ R^M: per neuron [s σᵀv, s cᵢ σ′ᵀ(v ⊙ X̃)]. */
 export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Float64Array, workspace = new Workspace()): Float64Array {
+  net.requireSingleOutput('jacobianTransposeTimes');
   const m = xt.rows;
   const k = net.innerDim;
   const q = k + 1;

@@ -54,6 +54,7 @@ export function kernel(net: TwoLayerNetwork, X1: Matrix, options?: KernelOptions
 export function kernel(net: TwoLayerNetwork, X1: Matrix, second?: Matrix | KernelOptions, third?: KernelOptions): KernelResult {
   const { X2, options = {} } = splitKernelArguments<KernelOptions>('kernel', second, third);
   checkOptionKeys('kernel', options, KERNEL_OPTIONS);
+  net.requireSingleOutput('kernel');
   const kind = options.kind ?? 'ntk';
   const dim = net.config.dim;
   checkData('kernel', X1, null, dim, 'X1');

@@ -53,7 +53,7 @@ export class NewtonSystem {
   private cachedGram: Matrix | null = null;
 
   constructor(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace = new Workspace()) {
-    checkData('newton', X, y, net.config.dim);
+    checkData('newton', X, y, net.config.dim, 'X', net.outputs);
     this.net = net;
     this.workspace = workspace;
     this.xt = net.augment(X);

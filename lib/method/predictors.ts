@@ -72,6 +72,7 @@ const LIMIT_OPTIONS = keysOf<LimitPredictorOptions>({
 export function networkPrediction(net: TwoLayerNetwork, X: Matrix, y: Float64Array, Xtest: Matrix, options: NetworkPredictorOptions = {}): Prediction {
   const where = 'networkPrediction';
   checkOptionKeys(where, options, NETWORK_OPTIONS);
+  net.requireSingleOutput(where);
   checkData(where, X, y, net.config.dim);
   checkData(where, Xtest, null, net.config.dim, 'Xtest');
   const { kind = 'ntk', when = { time: Infinity }, ridge, lambda, hessian } = options;

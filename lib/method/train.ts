@@ -129,7 +129,7 @@ export interface TrainResult {
  * with its defaults (NewtonTrainOptions); `{ method: 'gd' }` runs gradient descent.
  */
 export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: TrainOptions = {}): TrainResult {
-  checkData('train', X, y, net.config.dim);
+  checkData('train', X, y, net.config.dim, 'X', net.outputs);
   if (typeof options !== 'object' || options === null) throw new TypeError('train: options must be an object');
   // Newton unless told otherwise: its key list is the one a method-less options object is checked against.
   if (options.method !== 'gd' && 'lr' in options) {
@@ -144,12 +144,12 @@ export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options:
   if (options.method === undefined || options.method === 'newton') {
     const maxSteps = steps('maxSteps', options.maxSteps ?? 100);
     const maxAttempts = steps('maxAttempts', options.maxAttempts ?? 10 * maxSteps);
-    return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxAttempts, options, validation));
+    return trainNewton(net, X, y, options, new Loop(tol, maxSeconds, yNorm, maxSteps, maxAttempts, options, validation));
   }
   if (options.method === 'gd') {
     // Every gradient step is kept (or training stops): attempts and steps are one.
     const maxSteps = steps('maxSteps', options.maxSteps ?? 10_000);
-    return trainGradient(net, X, y, options, new Loop(tol, maxSeconds, yNorm, X.rows, maxSteps, maxSteps, options, validation));
+    return trainGradient(net, X, y, options, new Loop(tol, maxSeconds, yNorm, maxSteps, maxSteps, options, validation));
   }
   throw new RangeError(`train: method must be 'newton' or 'gd', got ${String((options as { method: unknown }).method)}`);
 }
@@ -311,7 +311,6 @@ class Loop {
     private readonly tol: number,
     private readonly maxSeconds: number,
     private readonly yNorm: number,
-    private readonly m: number,
     private readonly maxSteps: number,
     private readonly maxAttempts: number,
     private readonly options: CommonOptions,
@@ -373,10 +372,10 @@ class Loop {
     return this.validation!.early ? { ...result, net: best.net, residual: best.residual } : result;
   }
 
-  /** |r|/|y|. */
+  /** |r|/|y|, over all M·C entries. */
   relative(residual: Float64Array): number {
     let s = 0;
-    for (let j = 0; j < this.m; j++) s += residual[j]! ** 2;
+    for (let j = 0; j < residual.length; j++) s += residual[j]! ** 2;
     return Math.sqrt(s) / this.yNorm;
   }
 

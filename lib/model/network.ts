@@ -1,11 +1,14 @@
 /**
- * The two-layer network of docs/math.md §1: f(x; θ) = N^(−β) Σᵢ cᵢ σ(wᵢ·x + bᵢ).
+ * The two-layer network of docs/math.md §1 and §8: f(x; θ) = N^(−β) Σᵢ cᵢ σ(wᵢ·x + bᵢ) ∈ R^C.
  *
- * Parameters are held as `c` (N) and `inner` (N × k, row i = [wᵢ, bᵢ], or wᵢ
- * alone without bias; k = d + 1 or d), so that the pre-activations of a
- * chunk of neurons are one gemm, U = X̃·innerᵀ, with X̃ = [X, 1]. The flat θ
- * of docs/math.md §1 (neuron-major blocks [cᵢ, wᵢ, bᵢ] of q = k + 1) is produced on
- * demand. Nothing here holds the M×P Jacobian: every derived quantity is
+ * Parameters are held as `c` (N × C row-major, row i = cᵢ) and `inner`
+ * (N × k, row i = [wᵢ, bᵢ], or wᵢ alone without bias; k = d + 1 or d), so
+ * that the pre-activations of a chunk of neurons are one gemm,
+ * U = X̃·innerᵀ, with X̃ = [X, 1]. The flat θ of docs/math.md §8
+ * (neuron-major blocks [cᵢ, wᵢ, bᵢ] of q = C + k) is produced on demand.
+ * Outputs, residuals and targets at M points are flat sample-major arrays
+ * of M·C numbers (entry j·C + k is output k at point j): for C = 1 exactly
+ * the M values of a single-output network. Nothing here holds the M×P Jacobian: every derived quantity is
  * computed for a range of neurons.
  */
 import { gemm } from '../linalg/blas.js';
@@ -15,6 +18,7 @@ import { native } from '../linalg/native.js';
 import { Workspace } from '../linalg/workspace.js';
 import { ACTIVATIONS, evaluate, evaluateAt, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
+import { UnsupportedOutputsError } from '../errors.js';
 import { checkData, checkFiniteArray } from './data.js';
 import { checkOptionKeys, keysOf } from '../options.js';
 
@@ -51,7 +55,16 @@ export interface NetworkConfig {
   beta?: number;
   /** Whether each neuron has a bias bᵢ (x̃ = [x; 1]). Default true. */
   bias?: boolean;
+  /** C, the number of outputs (docs/math.md §8). Default 1. */
+  outputs?: number;
 }
+
+/**
+ * A configuration with every default filled in. `outputs` is there only for
+ * C > 1: a single-output network's configuration is the one it has always
+ * been (equal, key for key, to one written before `outputs` existed).
+ */
+export type FilledNetworkConfig = Required<Omit<NetworkConfig, 'outputs'>> & { outputs?: number };
 
 export interface InitOptions {
   /** Default 0. */
@@ -64,7 +77,7 @@ export interface InitOptions {
   symmetric?: boolean;
 }
 
-const CONFIG_KEYS = keysOf<NetworkConfig>({ width: true, dim: true, activation: true, beta: true, bias: true });
+const CONFIG_KEYS = keysOf<NetworkConfig>({ width: true, dim: true, activation: true, beta: true, bias: true, outputs: true });
 const INIT_OPTIONS = keysOf<InitOptions>({ seed: true, sigmaW: true, sigmaB: true, symmetric: true });
 
 /** Pre-activations and σ, σ′, σ″ of neurons [from, to) at M points, each M × (to − from) row-major. */
@@ -78,8 +91,8 @@ export interface NeuronFeatures {
 
 export class TwoLayerNetwork {
   /** The configuration with every default filled in. */
-  readonly config: Readonly<Required<NetworkConfig>>;
-  /** Output weights cᵢ (N). */
+  readonly config: Readonly<FilledNetworkConfig>;
+  /** Output weights: N × C row-major, row i = cᵢ (N numbers for C = 1). */
   readonly c: Float64Array;
   /** Row i is [wᵢ, bᵢ] (or wᵢ without bias): N × k row-major. */
   readonly inner: Float64Array;
@@ -87,11 +100,14 @@ export class TwoLayerNetwork {
   constructor(config: NetworkConfig, c: Float64Array, inner: Float64Array) {
     this.config = Object.freeze(checkConfig(config));
     const { width } = this.config;
-    if (!(c instanceof Float64Array) || c.length !== width) throw new RangeError(`network: c must be a Float64Array of length ${width}`);
+    const outputs = this.outputs;
+    if (!(c instanceof Float64Array) || c.length !== width * outputs) {
+      throw new RangeError(`network: c must be a Float64Array of length N·C = ${width * outputs}${outputs === 1 ? '' : ` (${width}×${outputs})`}`);
+    }
     if (!(inner instanceof Float64Array) || inner.length !== width * this.innerDim) {
       throw new RangeError(`network: inner must be a Float64Array of length ${width * this.innerDim}`);
     }
-    checkFiniteArray('network', 'c', c, 1);
+    checkFiniteArray('network', 'c', c, outputs);
     checkFiniteArray('network', 'inner', inner, this.innerDim);
     this.c = c;
     this.inner = inner;
@@ -108,34 +124,36 @@ export class TwoLayerNetwork {
     }
     if (options.symmetric && cfg.width % 2 !== 0) throw new RangeError(`initialize: a symmetric network needs an even width, got ${cfg.width}`);
     const k = cfg.dim + (cfg.bias ? 1 : 0);
-    const c = new Float64Array(cfg.width);
+    const n = cfg.outputs ?? 1;
+    const c = new Float64Array(cfg.width * n);
     const inner = new Float64Array(cfg.width * k);
     const rng = new NormalGenerator(options.seed ?? 0);
-    // Draw in the order of θ: c₀, w₀, b₀, c₁, …
+    // Draw in the order of θ: c₀ (C entries), w₀, b₀, c₁, … (for C = 1 the sequence of a single-output network).
     for (let i = 0; i < cfg.width; i++) {
       if (options.symmetric && i % 2 === 1) {
-        c[i] = -c[i - 1]!;
+        for (let o = 0; o < n; o++) c[i * n + o] = -c[(i - 1) * n + o]!;
         inner.copyWithin(i * k, (i - 1) * k, i * k);
         continue;
       }
-      c[i] = rng.normal();
+      for (let o = 0; o < n; o++) c[i * n + o] = rng.normal();
       for (let p = 0; p < cfg.dim; p++) inner[i * k + p] = sigmaW * rng.normal();
       if (cfg.bias) inner[i * k + cfg.dim] = sigmaB * rng.normal();
     }
     return new TwoLayerNetwork(cfg, c, inner);
   }
 
-  /** A network over explicit parameters (copied): c (N), W (N×d row-major), b (N) with bias. */
+  /** A network over explicit parameters (copied): c (N×C row-major), W (N×d row-major), b (N) with bias. */
   static fromArrays(config: NetworkConfig, arrays: { c: Float64Array; W: Float64Array; b?: Float64Array }): TwoLayerNetwork {
     const cfg = checkConfig(config);
     checkOptionKeys('network', arrays, ['c', 'W', 'b']);
     const { width: n, dim: d } = cfg;
-    for (const [name, array, length] of [['c', arrays.c, n], ['W', arrays.W, n * d], ['b', cfg.bias ? arrays.b : undefined, n]] as const) {
+    const outputs = cfg.outputs ?? 1;
+    for (const [name, array, cols] of [['c', arrays.c, outputs], ['W', arrays.W, d], ['b', cfg.bias ? arrays.b : undefined, 1]] as const) {
       if (array === undefined && name === 'b') continue;
-      if (!(array instanceof Float64Array) || array.length !== length) {
-        throw new RangeError(`network: ${name} must be a Float64Array of ${length} numbers${name === 'W' ? ` (${n}×${d})` : ''}`);
+      if (!(array instanceof Float64Array) || array.length !== n * cols) {
+        throw new RangeError(`network: ${name} must be a Float64Array of ${n * cols} numbers${name === 'W' || cols > 1 ? ` (${n}×${cols})` : ''}`);
       }
-      checkFiniteArray('network', name, array, name === 'W' ? d : 1);
+      checkFiniteArray('network', name, array, cols);
     }
     if (cfg.bias && arrays.b === undefined) throw new RangeError(`network: b must be given for a network with bias`);
     const k = d + (cfg.bias ? 1 : 0);
@@ -157,14 +175,24 @@ export class TwoLayerNetwork {
     return this.config.dim + (this.config.bias ? 1 : 0);
   }
 
-  /** q: parameters per neuron. */
+  /** C, the number of outputs. */
+  get outputs(): number {
+    return this.config.outputs ?? 1;
+  }
+
+  /** q = C + k: parameters per neuron. */
   get blockSize(): number {
-    return this.innerDim + 1;
+    return this.innerDim + this.outputs;
   }
 
   /** P = N·q. */
   get parameterCount(): number {
     return this.config.width * this.blockSize;
+  }
+
+  /** Throws UnsupportedOutputsError naming `where` unless C = 1. */
+  requireSingleOutput(where: string): void {
+    if (this.outputs !== 1) throw new UnsupportedOutputsError(where, this.outputs);
   }
 
   /** N^(−β). */
@@ -188,14 +216,15 @@ export class TwoLayerNetwork {
     return Float64Array.from({ length: this.config.width }, (_, i) => this.inner[i * k + k - 1]!);
   }
 
-  /** θ, the flat neuron-major parameter vector of docs/math.md §1 (a copy). */
+  /** θ, the flat neuron-major parameter vector of docs/math.md §8, blocks [cᵢ, wᵢ, bᵢ] (a copy). */
   parameters(): Float64Array {
     const q = this.blockSize;
     const k = this.innerDim;
+    const n = this.outputs;
     const theta = new Float64Array(this.parameterCount);
     for (let i = 0; i < this.config.width; i++) {
-      theta[i * q] = this.c[i]!;
-      theta.set(this.inner.subarray(i * k, (i + 1) * k), i * q + 1);
+      theta.set(this.c.subarray(i * n, (i + 1) * n), i * q);
+      theta.set(this.inner.subarray(i * k, (i + 1) * k), i * q + n);
     }
     return theta;
   }
@@ -207,11 +236,12 @@ export class TwoLayerNetwork {
     }
     const q = this.blockSize;
     const k = this.innerDim;
+    const n = this.outputs;
     const c = new Float64Array(this.c);
     const inner = new Float64Array(this.inner);
     for (let i = 0; i < this.config.width; i++) {
-      c[i] = c[i]! - alpha * delta[i * q]!;
-      for (let p = 0; p < k; p++) inner[i * k + p] = inner[i * k + p]! - alpha * delta[i * q + 1 + p]!;
+      for (let o = 0; o < n; o++) c[i * n + o] = c[i * n + o]! - alpha * delta[i * q + o]!;
+      for (let p = 0; p < k; p++) inner[i * k + p] = inner[i * k + p]! - alpha * delta[i * q + n + p]!;
     }
     return new TwoLayerNetwork(this.config, c, inner);
   }
@@ -277,7 +307,7 @@ export class TwoLayerNetwork {
     return features;
   }
 
-  /** f at the rows of X. */
+  /** f at the rows of X: M·C numbers, sample-major (entry j·C + k is output k at xⱼ); M for C = 1. */
   predict(X: Matrix, workspace = new Workspace()): Float64Array {
     return this.predictAt(this.augment(X), workspace);
   }
@@ -291,16 +321,27 @@ export class TwoLayerNetwork {
       throw new RangeError(`network: X̃ must be a Matrix with ${this.innerDim} columns (see augment)`);
     }
     const m = xt.rows;
-    const out = new Float64Array(m);
+    const n = this.outputs;
+    // One sum over the neurons per output, columns of f side by side (f for C = 1).
+    const columns = new Float64Array(m * n);
+    const weights = new Float64Array(n === 1 ? 0 : this.config.width);
     for (const [from, to] of this.featureChunks(m, workspace)) {
       const nc = to - from;
       const { value } = this.features(xt, from, to, { value: true }, workspace);
-      // A plain sum in neuron order, not a gemm: the terms of a symmetric pair
-      // (c, w, b), (−c, w, b) then cancel exactly and f(·; θ₀) is exactly 0.
-      checkKernelStatus('weightedrowsums', native.weightedrowsums(m, nc, value!, this.c.subarray(from, to), out), 'nothing (it allocates none)');
+      for (let o = 0; o < n; o++) {
+        let w = this.c.subarray(from, to);
+        if (n > 1) {
+          w = weights.subarray(from, to);
+          for (let i = 0; i < nc; i++) w[i] = this.c[(from + i) * n + o]!;
+        }
+        // A plain sum in neuron order, not a gemm: the terms of a symmetric pair
+        // (c, w, b), (−c, w, b) then cancel exactly and f(·; θ₀) is exactly 0.
+        checkKernelStatus('weightedrowsums', native.weightedrowsums(m, nc, value!, w, columns.subarray(o * m, (o + 1) * m)), 'nothing (it allocates none)');
+      }
     }
     const s = this.scale;
-    for (let j = 0; j < m; j++) out[j] = out[j]! * s;
+    const out = new Float64Array(m * n);
+    for (let o = 0; o < n; o++) for (let j = 0; j < m; j++) out[j * n + o] = columns[o * m + j]! * s;
     return out;
   }
 
@@ -319,6 +360,7 @@ export class TwoLayerNetwork {
     whiten: Float64Array | null = null,
     neurons?: readonly [number, number],
   ): Matrix {
+    this.requireSingleOutput('network: jacobianBlock');
     const { from, to, offset, ld, value, slope } = featureRange('jacobianBlock', features, neurons);
     const m = xt.rows;
     const k = this.innerDim;
@@ -343,6 +385,7 @@ export class TwoLayerNetwork {
    * solving each row segment would cost M·q² dependent flops per neuron.
    */
   whitenedJacobianBlock(xt: Matrix, features: NeuronFeatures, panel: Float64Array, workspace = new Workspace(), neurons?: readonly [number, number]): Matrix {
+    this.requireSingleOutput('network: whitenedJacobianBlock');
     const { from, to, offset, ld, value, slope } = featureRange('whitenedJacobianBlock', features, neurons);
     const m = xt.rows;
     const k = this.innerDim;
@@ -368,6 +411,7 @@ export class TwoLayerNetwork {
    * third of the time of forming S (their pages faulted in on every step).
    */
   secondOrderBlocks(xt: Matrix, residual: Float64Array, features: NeuronFeatures, workspace = new Workspace(), out?: Float64Array): Float64Array {
+    this.requireSingleOutput('network: secondOrderBlocks');
     const { from, to, slope, curvature } = features;
     const m = xt.rows;
     const k = this.innerDim;
@@ -460,14 +504,15 @@ function featureRange(
   return { from, to, offset: from - features.from, ld: features.to - features.from, value, slope };
 }
 
-function checkConfig(config: NetworkConfig): Required<NetworkConfig> {
+function checkConfig(config: NetworkConfig): FilledNetworkConfig {
   if (typeof config !== 'object' || config === null) throw new TypeError('network: config must be an object');
   checkOptionKeys('network: config', config, CONFIG_KEYS);
   const { width, dim } = config;
   const activation = config.activation ?? 'tanh';
   const beta = config.beta ?? 0.5;
   const bias = config.bias ?? true;
-  for (const [name, v] of [['width', width], ['dim', dim]] as const) {
+  const outputs = config.outputs ?? 1;
+  for (const [name, v] of [['width', width], ['dim', dim], ['outputs', outputs]] as const) {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`network: ${name} must be a positive integer, got ${v}`);
   }
   if (!(ACTIVATIONS as readonly string[]).includes(activation)) {
@@ -475,5 +520,5 @@ function checkConfig(config: NetworkConfig): Required<NetworkConfig> {
   }
   if (typeof beta !== 'number' || !(beta >= 0.5 && beta <= 1)) throw new RangeError(`network: beta must be in [1/2, 1], got ${beta}`);
   if (typeof bias !== 'boolean') throw new TypeError(`network: bias must be a boolean, got ${typeof bias}`);
-  return { width, dim, activation, beta, bias };
+  return outputs === 1 ? { width, dim, activation, beta, bias } : { width, dim, activation, beta, bias, outputs };
 }
