@@ -1,5 +1,5 @@
 /**
- * The finite-width kernels of docs/math.md §4 through one entry point,
+ * The finite-width kernels of docs/math.md §4 (§8 for several outputs) through one entry point,
  * `kernel(net, X1, X2?, options)`, X1.rows × X2.rows with the training set
  * (the M of 1/M, and the set over which the Newton kernel's inverse is taken)
  * X2 when it is given and X1 otherwise:
@@ -18,6 +18,7 @@ import { jacobianCrossGram, jacobianGram } from './jacobian.js';
 import { splitKernelArguments, symmetrize, type KernelKind, type KernelResult } from './kernel-result.js';
 import { checkLambdaPolicy, chooseLambda, type LambdaPolicy } from './lambda.js';
 import { NewtonSystem, whitenedJacobian, type Hessian } from './newton.js';
+import { checkOutputKernel, type OutputKernel } from './output-blocks.js';
 
 export interface KernelOptions {
   /** 'ntk': 𝒦_GD = J·Jᵀ/M; 'nntk': the Newton kernel 𝒦_N = J·(H + λI)⁻¹·Jᵀ/M. Default 'ntk'. */
@@ -32,9 +33,16 @@ export interface KernelOptions {
    * Gauss–Newton does not read them. Default: none.
    */
   y?: Float64Array;
+  /**
+   * For a network of C outputs (docs/math.md §8): 'trace', the M×M mean of
+   * the C diagonal output blocks (neural-tangents' default), or 'full', the
+   * (M·C)×(M·C) kernel, sample-major (index j·C + k is output k at point j).
+   * Both are the one-output kernel when C = 1. Default 'trace'.
+   */
+  outputs?: OutputKernel;
 }
 
-const KERNEL_OPTIONS = keysOf<KernelOptions>({ kind: true, lambda: true, hessian: true, y: true });
+const KERNEL_OPTIONS = keysOf<KernelOptions>({ kind: true, lambda: true, hessian: true, y: true, outputs: true });
 
 /**
  * The empirical NTK or Newton NTK of `net` (docs/math.md §4), X1.rows ×
@@ -48,14 +56,15 @@ const KERNEL_OPTIONS = keysOf<KernelOptions>({ kind: true, lambda: true, hessian
  * const { kernel: K } = kernel(net, X);                                  // 𝒦_GD, M × M
  * const { kernel: Kn, lambda } = kernel(net, X, { kind: 'nntk', y });    // 𝒦_N, full Hessian, λ 'auto'
  * const cross = kernel(net, Xtest, X, { kind: 'nntk', hessian: 'gauss-newton', lambda: 1e-3 });
+ * const full = kernel(net3, X, { outputs: 'full' });                     // C = 3 outputs: 3M × 3M, sample-major
  */
 export function kernel(net: TwoLayerNetwork, X1: Matrix, X2?: Matrix, options?: KernelOptions): KernelResult;
 export function kernel(net: TwoLayerNetwork, X1: Matrix, options?: KernelOptions): KernelResult;
 export function kernel(net: TwoLayerNetwork, X1: Matrix, second?: Matrix | KernelOptions, third?: KernelOptions): KernelResult {
   const { X2, options = {} } = splitKernelArguments<KernelOptions>('kernel', second, third);
   checkOptionKeys('kernel', options, KERNEL_OPTIONS);
-  net.requireSingleOutput('kernel');
   const kind = options.kind ?? 'ntk';
+  const outputs = checkOutputKernel('kernel', options.outputs);
   const dim = net.config.dim;
   checkData('kernel', X1, null, dim, 'X1');
   if (X2 !== undefined) checkData('kernel', X2, null, dim, 'X2');
@@ -63,17 +72,20 @@ export function kernel(net: TwoLayerNetwork, X1: Matrix, second?: Matrix | Kerne
     for (const key of ['lambda', 'hessian', 'y'] as const) {
       if (options[key] !== undefined) throw new RangeError(`kernel: ${key} applies to kind 'nntk' only`);
     }
-    return { kernel: gradientKernel(net, X1, X2), kind };
+    return { kernel: gradientKernel(net, X1, X2, outputs), kind };
   }
-  if (kind === 'nntk') return { ...newtonKernel(net, X1, X2, options), kind };
+  if (kind === 'nntk') {
+    net.requireSingleOutput("kernel (kind 'nntk')");
+    return { ...newtonKernel(net, X1, X2, options), kind };
+  }
   throw new RangeError(`kernel: kind must be 'ntk' or 'nntk', got ${String(kind)}`);
 }
 
-/** 𝒦_GD(X1, X2) = J(X1)·J(X2)ᵀ/M, M = X2.rows (X2 = X1 when absent, by the structured Gram). */
-function gradientKernel(net: TwoLayerNetwork, X1: MatrixLike, X2: MatrixLike | undefined): Matrix {
+/** 𝒦_GD(X1, X2) = J(X1)·J(X2)ᵀ/M, M = X2.rows (X2 = X1 when absent, by the structured Gram), traced or full. */
+function gradientKernel(net: TwoLayerNetwork, X1: MatrixLike, X2: MatrixLike | undefined, outputs: OutputKernel): Matrix {
   const x1 = net.augment(X1 as Matrix);
-  if (X2 === undefined) return scaled(jacobianGram(net, x1), 1 / X1.rows);
-  return scaled(jacobianCrossGram(net, x1, net.augment(X2 as Matrix)), 1 / X2.rows);
+  if (X2 === undefined) return scaled(jacobianGram(net, x1, undefined, outputs), 1 / X1.rows);
+  return scaled(jacobianCrossGram(net, x1, net.augment(X2 as Matrix), outputs), 1 / X2.rows);
 }
 
 /** 𝒦_N(X1, X2) = Q₁₂·(M·I + Q₂₂)⁻¹ over the training set X2 (X1 when absent), with λ and its certificate. */

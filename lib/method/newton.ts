@@ -72,9 +72,9 @@ export class NewtonSystem {
     return this.cachedCurvature;
   }
 
-  /** J·Jᵀ (M×M, computed once): the Gauss–Newton kernel path's Q is this over λ. */
+  /** J·Jᵀ ((M·C)×(M·C), computed once): the Gauss–Newton kernel path's Q is this over λ. */
   get gram(): Matrix {
-    this.cachedGram ??= jacobianGram(this.net, this.xt, this.workspace);
+    this.cachedGram ??= jacobianGram(this.net, this.xt, this.workspace, 'full');
     return this.cachedGram;
   }
 
