@@ -1,9 +1,7 @@
 /**
  * kernel(net, X1, X2?, { outputs }) for a network of C > 1 outputs
- * (docs/math.md §8), against J·Jᵀ with the (M·C)×P Jacobian J assembled here
- * from the definition, row j·C + k = ∂f_k(xⱼ)/∂θ with the blocks
- * θᵢ = [cᵢ (C), wᵢ, bᵢ] (from the network's σ, σ′ of every neuron):
- *   ∂f_k/∂c_ik′ = N^(−β) δ_kk′ σᵢ(xⱼ),   ∂f_k/∂(wᵢ, bᵢ) = N^(−β) c_ik σ′ᵢ(xⱼ) x̃ⱼ;
+ * (docs/math.md §8), against J·Jᵀ with the (M·C)×P Jacobian J assembled from
+ * the definition (test/output-jacobian.ts):
  * - outputs 'full' is Θ/M = J·Jᵀ/M ((M·C)×(M·C), exactly symmetric), the
  *   cross-kernel J(X*)·J(X)ᵀ/M ((M*·C)×(M·C));
  * - outputs 'trace' (the default) is the mean of the C diagonal blocks of J·Jᵀ/M;
@@ -14,32 +12,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { gemm, kernel, Matrix, outputTrace, TwoLayerNetwork, type NetworkConfig } from '../lib/index.js';
+import { outputJacobian } from './output-jacobian.js';
 import { randomMatrix } from './random.js';
 import { gamma } from './tolerance.js';
-
-/** The (M·C)×P Jacobian of every neuron at the rows of X, by the definition. */
-export function outputJacobian(net: TwoLayerNetwork, X: Matrix): Matrix {
-  const xt = net.augment(X);
-  const n = net.width;
-  const C = net.outputs;
-  const k = net.innerDim;
-  const q = C + k;
-  const m = X.rows;
-  const { value, slope } = net.features(xt, 0, n, { value: true, slope: true });
-  const s = net.scale;
-  const J = new Matrix(m * C, n * q);
-  for (let j = 0; j < m; j++) {
-    for (let out = 0; out < C; out++) {
-      const row = (j * C + out) * n * q;
-      for (let i = 0; i < n; i++) {
-        J.data[row + i * q + out] = s * value![j * n + i]!;
-        const a = s * net.c[i * C + out]! * slope![j * n + i]!;
-        for (let p = 0; p < k; p++) J.data[row + i * q + C + p] = a * xt.data[j * k + p]!;
-      }
-    }
-  }
-  return J;
-}
 
 const abs = (a: Matrix) => new Matrix(a.rows, a.cols, a.data.map(Math.abs));
 
