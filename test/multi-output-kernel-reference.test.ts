@@ -1,0 +1,78 @@
+/**
+ * The kernels of a network of C outputs (docs/math.md §8) against the
+ * independent numpy reference test/reference/multi_output.py (explicit
+ * Jacobian J, written from docs/math.md alone), within the round-off bounds it
+ * reports:
+ * - kernel(net, X, { outputs: 'full' }) is its Θ/M = J·Jᵀ/M, (M·C)×(M·C);
+ *   the default 'trace' its mean of the C diagonal blocks; the cross-kernels
+ *   at X* likewise;
+ * - limitKernel(X, { outputs: 'full', outputCount: C }) is its closed-form
+ *   K∞ ⊗ I_C / M (relu, erf), square and cross.
+ */
+import { describe, expect, it } from 'vitest';
+import { kernel, limitKernel, TwoLayerNetwork, type Activation, type MatrixLike } from '../lib/index.js';
+import { EPS, multiOutputReference, relativeDifference } from './multi-output-reference.js';
+import { randomMatrix } from './random.js';
+
+const C = 3;
+const M = 5;
+
+const cases = (
+  [
+    ['tanh', true],
+    ['relu', false],
+    ['erf', true],
+    ['softplus', false],
+  ] as const
+).map(([activation, bias], i) => ({
+  net: TwoLayerNetwork.initialize({ width: 11, dim: 2, outputs: C, activation: activation as Activation, bias }, { seed: 100 + i }),
+  X: randomMatrix(M, 2, 110 + i),
+  Xstar: randomMatrix(3, 2, 120 + i),
+  y: randomMatrix(M, C, 130 + i).data,
+  ...(activation === 'relu' || activation === 'erf' ? { limit: {} } : {}),
+}));
+const references = multiOutputReference(cases);
+
+/** ‖a − b‖_F/‖b‖_F, after checking that a has b's shape. */
+function relative(a: MatrixLike, rows: number, cols: number, b: number[]): number {
+  expect([a.rows, a.cols]).toEqual([rows, cols]);
+  expect(b.length).toBe(rows * cols);
+  return relativeDifference(a.data, b);
+}
+
+describe.each(cases.map((c, i) => ({ ...c, ref: references[i]!, label: `${c.net.config.activation}, bias ${String(c.net.config.bias)}` })))('$label', ({ net, X, Xstar, ref }) => {
+  const ms = Xstar.rows;
+
+  it("outputs 'full' is the reference's Θ/M = J·Jᵀ/M and 'trace' its mean of the C diagonal blocks, within its round-off bounds", () => {
+    expect(relative(kernel(net, X, { outputs: 'full' }).kernel, M * C, M * C, ref.ntk)).toBeLessThanOrEqual(ref.ntkError);
+    expect(relative(kernel(net, X).kernel, M, M, ref.ntkTraced)).toBeLessThanOrEqual(ref.ntkTracedError);
+  });
+
+  it('the cross-kernels J(X*)·J(X)ᵀ/M, full and traced, are the reference’s', () => {
+    expect(relative(kernel(net, Xstar, X, { outputs: 'full' }).kernel, ms * C, M * C, ref.ntkCross!)).toBeLessThanOrEqual(ref.ntkCrossError!);
+    expect(relative(kernel(net, Xstar, X).kernel, ms, M, ref.ntkCrossTraced!)).toBeLessThanOrEqual(ref.ntkCrossError!);
+  });
+});
+
+describe.each(cases.filter((c) => c.limit !== undefined).map((c) => ({ ...c, ref: references[cases.indexOf(c)]!, activation: c.net.config.activation })))('limit, $activation', ({ net, X, Xstar, ref, activation }) => {
+  it("limitKernel { outputs: 'full', outputCount: C } is the reference's closed-form K∞ ⊗ I_C / M, square and cross", () => {
+    const options = { activation, bias: net.config.bias, outputs: 'full', outputCount: C } as const;
+    // The closed forms: a few dozen correctly rounded operations and the dot products of k = d + 1 terms, on both sides.
+    const bound = 256 * EPS;
+    expect(relative(limitKernel(X, options).kernel, M * C, M * C, ref.limit!.kernelFull)).toBeLessThanOrEqual(bound);
+    const cross = limitKernel(Xstar, X, options).kernel;
+    expect([cross.rows, cross.cols]).toEqual([Xstar.rows * C, M * C]);
+    // The reference gives K∞(X*, X)/M for one output: the full cross-kernel is it ⊗ I_C.
+    const one = ref.limit!.cross!;
+    let worst = 0;
+    let size = 0;
+    for (let r = 0; r < cross.rows; r++) {
+      for (let s = 0; s < cross.cols; s++) {
+        const expected = r % C === s % C ? one[Math.floor(r / C) * M + Math.floor(s / C)]! : 0;
+        worst = Math.max(worst, Math.abs(cross.data[r * cross.cols + s]! - expected));
+        size = Math.max(size, Math.abs(expected));
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(bound * size);
+  });
+});
