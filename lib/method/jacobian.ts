@@ -1,7 +1,8 @@
 /**
  * Products with the Jacobian that never build it: J·Jᵀ in the structured
- * form of docs/math.md §4 (§8 for several outputs) and Jᵀ·v, streamed over
- * neuron chunks.
+ * form of docs/math.md §4 (§8 for C > 1: traced or full), Jᵀ·v and J·v,
+ * streamed over neuron chunks. Vectors over the outputs at M points are M·C
+ * numbers, sample-major.
  */
 import { gemm, syrk } from '../linalg/blas.js';
 import { checkKernelStatus } from '../linalg/call.js';
@@ -15,13 +16,13 @@ import { addFullCrossGramChunk, addFullGramChunk, fullGram, tracedSlopeWeights, 
 
 /**
  * J·Jᵀ in the structured form of docs/math.md §4 and §8, never forming J.
- * One output, or C outputs with `outputs` 'trace' (the default): the M×M
+ * C outputs with `outputs` 'full' (the default): the (M·C)×(M·C)
+ * sample-major J·Jᵀ of lib/method/output-gram.ts. One output, or 'trace': the M×M
  * N^(−2β)·[Σᵢ σ(uᵢ)σ(uᵢ)ᵀ + (Σᵢ wᵢ² σ′(uᵢ)σ′(uᵢ)ᵀ) ⊙ X̃X̃ᵀ], wᵢ² = |cᵢ|²/C (the
  * mean of J·Jᵀ's C diagonal output blocks; cᵢ² for C = 1): two dsyrk per chunk
- * and one Hadamard product. C outputs with 'full': the (M·C)×(M·C)
- * sample-major J·Jᵀ of lib/method/output-gram.ts. Full symmetric result.
+ * and one Hadamard product. Full symmetric result.
  */
-export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new Workspace(), outputs: OutputKernel = 'trace'): Matrix {
+export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new Workspace(), outputs: OutputKernel = 'full'): Matrix {
   const C = net.outputs;
   if (outputs === 'full' && C > 1) return fullJacobianGram(net, xt, workspace);
   const m = xt.rows;
@@ -65,10 +66,10 @@ function fullJacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace: Workspace
 
 /**
  * J(X*)·J(X)ᵀ for two sets of points in the same structured form (gemm in
- * place of dsyrk): M*×M for one output or the output trace, (M*·C)×(M·C) for
- * C > 1 outputs with 'full'.
+ * place of dsyrk): (M*·C)×(M·C) for C > 1 outputs with 'full' (the default),
+ * M*×M for one output or the output trace.
  */
-export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matrix, outputs: OutputKernel = 'trace'): Matrix {
+export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matrix, outputs: OutputKernel = 'full'): Matrix {
   const C = net.outputs;
   const full = outputs === 'full' && C > 1;
   const m = xt.rows;
@@ -101,9 +102,9 @@ export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matr
   return values;
 }
 
-/** Jᵀ·v (P, neuron-major) for v ∈ R^M: per neuron [s σᵀv, s cᵢ σ′ᵀ(v ⊙ X̃)]. */
+/** Jᵀ·v (P, neuron-major) for v ∈ R^(M·C): per neuron [s σᵀv, s cᵢ σ′ᵀ(v ⊙ X̃)] for C = 1. */
 export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Float64Array, workspace = new Workspace()): Float64Array {
-  net.requireSingleOutput('jacobianTransposeTimes');
+  if (net.outputs > 1) return multiOutputTransposeTimes(net, xt, v, workspace);
   const m = xt.rows;
   const k = net.innerDim;
   const q = k + 1;
@@ -129,4 +130,65 @@ export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Floa
     }
   }
   return out;
+}
+
+/**
+ * Jᵀ·v for C > 1, V = v as M × C: per neuron i, [s σᵢᵀV (C entries),
+ * s Σⱼ σ′ᵢⱼ (V·cᵢ)ⱼ x̃ⱼ] — three gemms per chunk.
+ */
+function multiOutputTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Float64Array, workspace: Workspace): Float64Array {
+  const m = xt.rows;
+  const k = net.innerDim;
+  const n = net.outputs;
+  const q = net.blockSize;
+  const s = net.scale;
+  const V = new Matrix(m, n, v);
+  const out = new Float64Array(net.parameterCount);
+  for (const [from, to] of net.featureChunks(m, workspace)) {
+    const nc = to - from;
+    const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
+    const a = gemm(new Matrix(m, nc, value!), V, { transA: true }).data; // nc × C
+    const weights = gemm(V, new Matrix(nc, n, net.c.subarray(from * n, to * n)), { transB: true }).data; // M × nc
+    for (let t = 0; t < weights.length; t++) weights[t] = weights[t]! * slope![t]!;
+    const b = gemm(new Matrix(m, nc, weights), xt, { transA: true }).data; // nc × k
+    for (let i = 0; i < nc; i++) {
+      const at = (from + i) * q;
+      for (let o = 0; o < n; o++) out[at + o] = s * a[i * n + o]!;
+      for (let p = 0; p < k; p++) out[at + n + p] = s * b[i * k + p]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * J·u (M·C, sample-major) for u ∈ R^P (neuron-major): output k at xⱼ is
+ * s Σᵢ [σᵢⱼ u_{c_ik} + c_ik σ′ᵢⱼ x̃ⱼ·u_{(w,b)ᵢ}] — per chunk, T = X̃·U_wbᵀ
+ * and two gemms.
+ */
+export function jacobianTimes(net: TwoLayerNetwork, xt: Matrix, u: Float64Array, workspace = new Workspace()): Float64Array {
+  if (!(u instanceof Float64Array) || u.length !== net.parameterCount) {
+    throw new RangeError(`jacobianTimes: u must be a Float64Array of length P = ${net.parameterCount}`);
+  }
+  const m = xt.rows;
+  const k = net.innerDim;
+  const n = net.outputs;
+  const q = net.blockSize;
+  const out = new Matrix(m, n);
+  for (const [from, to] of net.featureChunks(m, workspace)) {
+    const nc = to - from;
+    const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
+    const uc = new Matrix(nc, n);
+    const uw = new Matrix(nc, k);
+    for (let i = 0; i < nc; i++) {
+      uc.data.set(u.subarray((from + i) * q, (from + i) * q + n), i * n);
+      uw.data.set(u.subarray((from + i) * q + n, (from + i + 1) * q), i * k);
+    }
+    gemm(new Matrix(m, nc, value!), uc, { out, beta: 1 });
+    const t = gemm(xt, uw, { transB: true }).data; // M × nc
+    for (let e = 0; e < t.length; e++) t[e] = t[e]! * slope![e]!;
+    gemm(new Matrix(m, nc, t), new Matrix(nc, n, net.c.subarray(from * n, to * n)), { out, beta: 1 });
+  }
+  const s = net.scale;
+  for (let e = 0; e < out.data.length; e++) out.data[e] = out.data[e]! * s;
+  return out.data;
 }

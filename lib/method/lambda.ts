@@ -66,10 +66,11 @@ export const STARTING_TAU = 1e-3;
 /** τ·max diag(J·Jᵀ)/M (at least λ_floor): the λ of the textbook LM's start at this θ. */
 export function startingLambda(system: NewtonSystem): number {
   const gram = system.gram;
-  const m = gram.rows;
+  const rows = gram.rows;
   let max = 0;
-  for (let j = 0; j < m; j++) max = Math.max(max, gram.data[j * m + j]!);
-  return Math.max(LAMBDA_FLOOR, (STARTING_TAU * max) / m);
+  for (let j = 0; j < rows; j++) max = Math.max(max, gram.data[j * rows + j]!);
+  // 𝒦_GD = J·Jᵀ/M with M the points (M·C rows for C outputs, docs/math.md §8).
+  return Math.max(LAMBDA_FLOOR, (STARTING_TAU * max) / system.m);
 }
 
 export function chooseLambda(policy: LambdaPolicy, system: NewtonSystem, hessian: Hessian): LambdaChoice {

@@ -16,7 +16,7 @@ import { native } from '../linalg/native.js';
 import { checkData } from '../model/data.js';
 import type { NeuronFeatures, TwoLayerNetwork } from '../model/network.js';
 import { curvature, type Curvature } from './curvature.js';
-import { jacobianGram, jacobianTransposeTimes } from './jacobian.js';
+import { jacobianGram, jacobianTimes, jacobianTransposeTimes } from './jacobian.js';
 import { kernelPathBytes, requireMemory } from './memory.js';
 
 export type Hessian = 'full' | 'gauss-newton';
@@ -74,8 +74,37 @@ export class NewtonSystem {
 
   /** J·Jᵀ ((M·C)×(M·C), computed once): the Gauss–Newton kernel path's Q is this over λ. */
   get gram(): Matrix {
-    this.cachedGram ??= jacobianGram(this.net, this.xt, this.workspace, 'full');
+    this.cachedGram ??= jacobianGram(this.net, this.xt, this.workspace);
     return this.cachedGram;
+  }
+
+  /**
+   * (H + λI)·u, H = JᵀJ/M + S (full) or JᵀJ/M (Gauss–Newton), for u ∈ R^P
+   * neuron-major: two passes over the neurons (J·u, then Jᵀ) and the blocks of S.
+   */
+  hessianTimes(u: Float64Array, hessian: Hessian, lambda = 0): Float64Array {
+    const ju = jacobianTimes(this.net, this.xt, u, this.workspace);
+    const out = jacobianTransposeTimes(this.net, this.xt, ju, this.workspace);
+    const m = this.m;
+    for (let p = 0; p < out.length; p++) out[p] = out[p]! / m + lambda * u[p]!;
+    if (hessian === 'full') {
+      const { blocks, q } = this.curvature;
+      for (let i = 0; i < this.net.width; i++) {
+        for (let a = 0; a < q; a++) {
+          let v = 0;
+          for (let b = 0; b < q; b++) v += blocks[i * q * q + a * q + b]! * u[i * q + b]!;
+          out[i * q + a] = out[i * q + a]! + v;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** g = Jᵀr/M (P, neuron-major). */
+  gradient(): Float64Array {
+    const g = jacobianTransposeTimes(this.net, this.xt, this.residual, this.workspace);
+    for (let p = 0; p < g.length; p++) g[p] = g[p]! / this.m;
+    return g;
   }
 
   /** minᵢ λ_min(Sᵢ + λI) > 0 certifies that the kernel path can factor A (always λ for Gauss–Newton). */
@@ -90,34 +119,37 @@ export class NewtonSystem {
   }
 
   /**
-   * The M×M matrices of the kernel path for this λ: Q = J·A⁻¹·Jᵀ (full,
-   * symmetric) and the Cholesky factor of M·I + Q (lower), with the factors
+   * The (M·C)×(M·C) matrices of the kernel path for this λ (docs/math.md §8):
+   * Q = J·A⁻¹·Jᵀ (full, symmetric) and the Cholesky factor of M·I + Q (lower), with the factors
    * of A's blocks (null for Gauss–Newton, where A = λI), which live in the
    * system's workspace until the next kernelSystem on it.
    */
   kernelSystem(lambda: number, hessian: Hessian): { Q: Matrix; factor: Matrix; blockFactors: BlockFactors | null } {
     const m = this.m;
-    const { width, blockSize } = this.net;
-    requireMemory(`the kernel path at M = ${m}, N = ${width}`, kernelPathBytes(m, width, blockSize));
+    const { width, blockSize, outputs } = this.net;
+    // Q is formed whole, (M·C)×(M·C): its output blocks are coupled through c_ik c_ik' (docs/math.md §8).
+    const rows = m * outputs;
+    requireMemory(`the kernel path at M = ${m}${outputs === 1 ? '' : `, C = ${outputs}`}, N = ${width}`, kernelPathBytes(rows, width, blockSize));
     let Q: Matrix;
     let blockFactors: BlockFactors | null = null;
     if (hessian === 'gauss-newton') {
       const gram = this.gram.data;
-      Q = new Matrix(m, m);
+      Q = new Matrix(rows, rows);
       for (let i = 0; i < gram.length; i++) Q.data[i] = gram[i]! / lambda;
     } else {
       blockFactors = factorBlocks(this.net, this.curvature, lambda, this.workspace);
-      Q = new Matrix(m, m);
+      Q = new Matrix(rows, rows);
       for (const [from, to] of this.net.featureChunks(m, this.workspace)) {
         const features = this.net.features(this.xt, from, to, { value: true, slope: true }, this.workspace);
-        for (const neurons of whitenedBlocks(m, blockSize, from, to)) {
+        for (const neurons of whitenedBlocks(rows, blockSize, from, to)) {
           syrk(whitenedJacobianOf(this.net, this.xt, features, neurons, blockFactors, this.workspace), { out: Q, beta: 1 });
         }
       }
       fillUpper(Q);
     }
     const factor = Q.clone();
-    for (let j = 0; j < m; j++) factor.data[j * m + j] = factor.data[j * m + j]! + m;
+    // M·I: M counts the points (the loss's 1/(2M)), not the M·C rows.
+    for (let j = 0; j < rows; j++) factor.data[j * rows + j] = factor.data[j * rows + j]! + m;
     potrf(factor);
     return { Q, factor, blockFactors };
   }
@@ -125,7 +157,8 @@ export class NewtonSystem {
   private kernelDirection(lambda: number, hessian: Hessian): NewtonDirection {
     const { Q, factor, blockFactors } = this.kernelSystem(lambda, hessian);
     const m = this.m;
-    const v = potrs(factor, new Matrix(1, m, this.residual.slice())).data;
+    const rows = this.residual.length;
+    const v = potrs(factor, new Matrix(1, rows, this.residual.slice())).data;
     const direction = jacobianTransposeTimes(this.net, this.xt, v, this.workspace);
     if (blockFactors === null) {
       for (let p = 0; p < direction.length; p++) direction[p] = direction[p]! / lambda;
@@ -133,7 +166,7 @@ export class NewtonSystem {
       checkKernelStatus('blocksolve', native.blocksolve(this.net.blockSize, this.net.width, blockFactors.factors, direction), 'nothing (it allocates none)');
     }
     // J·δ = Q·v, so gᵀδ = rᵀ·Q·v/M without another pass over the neurons.
-    const qv = gemm(Q, new Matrix(m, 1, v)).data;
+    const qv = gemm(Q, new Matrix(rows, 1, v)).data;
     return { direction, lambda, path: 'kernel', gradientDot: dot(this.residual, qv) / m, normSquared: dot(direction, direction) };
   }
 
@@ -141,7 +174,7 @@ export class NewtonSystem {
     const { net, xt } = this;
     const m = this.m;
     const p = net.parameterCount;
-    const bytes = 8 * (p * p + m * p);
+    const bytes = 8 * (p * p + this.residual.length * p);
     if (bytes > DENSE_LIMIT_BYTES) {
       throw new MemoryLimitError(`the dense Newton path at P = ${p}`, bytes, DENSE_LIMIT_BYTES, "use path 'kernel'");
     }
@@ -168,7 +201,7 @@ export class NewtonSystem {
       }
       throw error;
     }
-    const gradient = gemm(new Matrix(1, m, this.residual), J, { alpha: 1 / m }).data;
+    const gradient = gemm(new Matrix(1, this.residual.length, this.residual), J, { alpha: 1 / m }).data;
     const direction = potrs(system, new Matrix(1, p, gradient.slice())).data;
     return { direction, lambda, path: 'dense', gradientDot: dot(gradient, direction), normSquared: dot(direction, direction) };
   }
@@ -238,7 +271,8 @@ function whitenedJacobianOf(
 ): Matrix {
   const q = net.blockSize;
   const [from, to] = neurons;
-  if (blocks.panel !== null) return net.whitenedJacobianBlock(xt, features, blocks.panel, workspace, neurons);
+  // The panel's gemm is the single-output kernel's; C > 1 solves each row segment (lib/model/multi-output.ts).
+  if (blocks.panel !== null && net.outputs === 1) return net.whitenedJacobianBlock(xt, features, blocks.panel, workspace, neurons);
   return net.jacobianBlock(xt, features, workspace, blocks.factors.subarray(from * q * q, to * q * q), neurons);
 }
 

@@ -87,7 +87,7 @@ export interface NewtonTrainOptions extends CommonOptions {
   damping?: 'adaptive' | 'none';
   /** Step size α: θ ← θ − α·δ. Default 1. */
   alpha?: number;
-  /** Default: 'dense' when P ≤ M, else 'kernel'. */
+  /** Default: 'dense' when P ≤ M·C, else 'kernel'. */
   path?: NewtonPath;
 }
 
@@ -163,7 +163,8 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   const adaptive = (options.damping ?? 'adaptive') === 'adaptive';
   const alpha = options.alpha ?? 1;
   if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 2)) throw new RangeError(`train: alpha must be in (0, 2], got ${alpha}`);
-  const path = options.path ?? (net.parameterCount <= X.rows ? 'dense' : 'kernel');
+  // The dense system is P×P, the kernel path's (M·C)×(M·C).
+  const path = options.path ?? (net.parameterCount <= X.rows * net.outputs ? 'dense' : 'kernel');
   if (path !== 'dense' && path !== 'kernel') throw new RangeError(`train: path must be 'dense' or 'kernel', got ${String(path)}`);
   let curvature: Hessian = hessian === 'full' ? 'full' : 'gauss-newton';
 
@@ -293,9 +294,10 @@ export function defaultLearningRate(net: TwoLayerNetwork, X: Matrix): number {
   return 1 / largestEigenvalue(jacobianGram(net, net.augment(X)), X.rows);
 }
 
-/** μ_max of 𝒦_GD = J·Jᵀ/M. */
+/** μ_max of 𝒦_GD = J·Jᵀ/M, M points (J·Jᵀ has M·C rows for C outputs). */
 function largestEigenvalue(gram: Matrix, m: number): number {
-  const { values } = syevr(gram, { vectors: false, select: { index: [m - 1, m] } });
+  const rows = gram.rows;
+  const { values } = syevr(gram, { vectors: false, select: { index: [rows - 1, rows] } });
   return values[0]! / m;
 }
 

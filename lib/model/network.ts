@@ -19,6 +19,7 @@ import { Workspace } from '../linalg/workspace.js';
 import { ACTIVATIONS, evaluate, evaluateAt, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
 import { UnsupportedOutputsError } from '../errors.js';
+import { multiOutputJacobianBlock, multiOutputSecondOrderBlocks } from './multi-output.js';
 import { checkData, checkFiniteArray } from './data.js';
 import { checkOptionKeys, keysOf } from '../options.js';
 
@@ -346,8 +347,9 @@ export class TwoLayerNetwork {
   }
 
   /**
-   * The Jacobian columns of neurons [from, to): an M × (to − from)·q matrix,
-   * row j = ∂f(xⱼ)/∂θ restricted to those neurons' blocks (in `workspace`).
+   * The Jacobian columns of neurons [from, to): an M·C × (to − from)·q matrix,
+   * row j·C + k = ∂f_k(xⱼ)/∂θ restricted to those neurons' blocks (in
+   * `workspace`; lib/model/multi-output.ts for C > 1).
    * [from, to) is the range of `features`, or `neurons` within it. With
    * `whiten`, the lower-triangular q×q factors Lᵢ of those neurons, each row
    * segment of neuron i becomes Lᵢ⁻¹ times it in the same pass:
@@ -360,15 +362,16 @@ export class TwoLayerNetwork {
     whiten: Float64Array | null = null,
     neurons?: readonly [number, number],
   ): Matrix {
-    this.requireSingleOutput('network: jacobianBlock');
-    const { from, to, offset, ld, value, slope } = featureRange('jacobianBlock', features, neurons);
+    const range = featureRange('jacobianBlock', features, neurons);
+    const { from, to, offset, ld, value, slope } = range;
     const m = xt.rows;
     const k = this.innerDim;
-    const q = k + 1;
+    const q = this.blockSize;
     const nc = to - from;
     if (whiten !== null && whiten.length !== nc * q * q) {
       throw new RangeError(`network: whitening factors must hold ${nc} blocks of ${q}×${q}, got ${whiten.length} numbers`);
     }
+    if (this.outputs > 1) return multiOutputJacobianBlock(this, xt, range, workspace, whiten);
     const jac = new Matrix(m, nc * q, workspace.array('jacobian', m * nc * q));
     const status = native.jacobianblock(k, nc, m, xt.data, value.subarray(offset), slope.subarray(offset), this.c.subarray(from, to), this.scale, whiten, jac.data, ld);
     checkKernelStatus('jacobianblock', status, `the scaled weights${whiten === null ? '' : ' and reciprocal diagonals'} of ${nc} neurons`);
@@ -405,21 +408,24 @@ export class TwoLayerNetwork {
 
   /**
    * The blocks Sᵢ = (1/M) Σⱼ rⱼ ∇²_θᵢ f(xⱼ) of neurons [from, to), each q×q
-   * row-major, one after another (docs/math.md §2), written into `out`
+   * row-major, one after another (docs/math.md §2; §8 for C > 1, r then M·C sample-major), written into `out`
    * ((to − from)·q² numbers; a new array without it). The sums over the
    * points go through arrays of `workspace`: at q = 66 fresh ones were a
    * third of the time of forming S (their pages faulted in on every step).
    */
   secondOrderBlocks(xt: Matrix, residual: Float64Array, features: NeuronFeatures, workspace = new Workspace(), out?: Float64Array): Float64Array {
-    this.requireSingleOutput('network: secondOrderBlocks');
     const { from, to, slope, curvature } = features;
     const m = xt.rows;
     const k = this.innerDim;
-    const q = k + 1;
+    const q = this.blockSize;
     const nc = to - from;
     if (slope === null || curvature === null) throw new TypeError('network: secondOrderBlocks needs the features σ′ and σ″');
     const blocks = out ?? new Float64Array(nc * q * q);
     if (blocks.length !== nc * q * q) throw new RangeError(`network: secondOrderBlocks writes ${nc} blocks of ${q}×${q}, got an array of ${blocks.length}`);
+    if (this.outputs > 1) {
+      multiOutputSecondOrderBlocks(this, xt, residual, from, to, slope, curvature, workspace, blocks);
+      return blocks;
+    }
     const s = this.scale / m;
     // rx[j, p] = rⱼ x̃ⱼₚ and rxx[j, (p, p')] = rⱼ x̃ⱼₚ x̃ⱼₚ' (p ≤ p'): the sums over j are then two gemms.
     const pairs = (k * (k + 1)) / 2;
