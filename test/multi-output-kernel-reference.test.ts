@@ -6,12 +6,16 @@
  * - kernel(net, X, { outputs: 'full' }) is its Θ/M = J·Jᵀ/M, (M·C)×(M·C);
  *   the default 'trace' its mean of the C diagonal blocks; the cross-kernels
  *   at X* likewise;
+ * - kind 'nntk' (full Hessian and Gauss–Newton): the full 𝒦_N = Q(M·I + Q)⁻¹
+ *   by the kernel path is its dense J(H + λI)⁻¹Jᵀ/M, the traced one its mean
+ *   of the diagonal blocks, square and cross;
  * - limitKernel(X, { outputs: 'full', outputCount: C }) is its closed-form
  *   K∞ ⊗ I_C / M (relu, erf), square and cross.
  */
 import { describe, expect, it } from 'vitest';
 import { kernel, limitKernel, TwoLayerNetwork, type Activation, type MatrixLike } from '../lib/index.js';
-import { EPS, multiOutputReference, relativeDifference } from './multi-output-reference.js';
+import { EPS, multiOutputReference, norm, relativeDifference } from './multi-output-reference.js';
+import { gamma } from './tolerance.js';
 import { randomMatrix } from './random.js';
 
 const C = 3;
@@ -31,7 +35,9 @@ const cases = (
   y: randomMatrix(M, C, 130 + i).data,
   ...(activation === 'relu' || activation === 'erf' ? { limit: {} } : {}),
 }));
-const references = multiOutputReference(cases);
+// λ: twice the library's certified 'auto' λ of the full Hessian plus a margin (A = S + λI positive definite), 0.05 for Gauss–Newton.
+const lambdas = cases.map(({ net, X, y }) => ({ full: 2 * kernel(net, X, { kind: 'nntk', y }).lambda! + 0.1, 'gauss-newton': 0.05 }));
+const references = multiOutputReference(cases.map((c, i) => ({ ...c, lambda: lambdas[i]! })));
 
 /** ‖a − b‖_F/‖b‖_F, after checking that a has b's shape. */
 function relative(a: MatrixLike, rows: number, cols: number, b: number[]): number {
@@ -40,8 +46,29 @@ function relative(a: MatrixLike, rows: number, cols: number, b: number[]): numbe
   return relativeDifference(a.data, b);
 }
 
-describe.each(cases.map((c, i) => ({ ...c, ref: references[i]!, label: `${c.net.config.activation}, bias ${String(c.net.config.bias)}` })))('$label', ({ net, X, Xstar, ref }) => {
+describe.each(cases.map((c, i) => ({ ...c, ref: references[i]!, lambda: lambdas[i]!, label: `${c.net.config.activation}, bias ${String(c.net.config.bias)}` })))('$label', ({ net, X, Xstar, y, ref, lambda }) => {
   const ms = Xstar.rows;
+
+  for (const hessian of ['full', 'gauss-newton'] as const) {
+    it(`'nntk', ${hessian}: the full 𝒦_N = Q(M·I + Q)⁻¹ and its trace are the reference's dense J(H + λI)⁻¹Jᵀ/M, square and cross, within the solves' bounds`, () => {
+      const e = ref[hessian]!;
+      const options = { kind: 'nntk', hessian, lambda: lambda[hessian], y } as const;
+      // Both routes solve a perturbed system (the reference's agreementBound: κ(H + λI) and κ(A)κ(M·I + Q) times (P + M·C)ε),
+      // grown on the way to 𝒦_N by its kernelAmplification (crossAmplification for the cross-kernel).
+      const bound = e.kernelAmplification * e.agreementBound!;
+      const crossBound = e.crossAmplification! * e.agreementBound!;
+      expect(bound).toBeLessThan(1e-6);
+      const full = kernel(net, X, { ...options, outputs: 'full' });
+      expect(full).toMatchObject({ kind: 'nntk', lambda: lambda[hessian] });
+      expect(full.certificate).toBeCloseTo(e.certificate, 12);
+      expect(relative(full.kernel, M * C, M * C, e.nntk)).toBeLessThanOrEqual(bound);
+      expect(relative(kernel(net, Xstar, X, { ...options, outputs: 'full' }).kernel, ms * C, M * C, e.nntkCross!)).toBeLessThanOrEqual(crossBound);
+      // The trace of an error ΔK has ‖·‖_F ≤ ‖ΔK‖_F/√C; the mean itself rounds C times.
+      const traceBound = (error: number, K: number[], T: number[]) => (error * norm(K)) / Math.sqrt(C) / norm(T) + gamma(C);
+      expect(relative(kernel(net, X, options).kernel, M, M, e.nntkTraced)).toBeLessThanOrEqual(traceBound(bound, e.nntk, e.nntkTraced));
+      expect(relative(kernel(net, Xstar, X, options).kernel, ms, M, e.nntkCrossTraced!)).toBeLessThanOrEqual(traceBound(crossBound, e.nntkCross!, e.nntkCrossTraced!));
+    });
+  }
 
   it("outputs 'full' is the reference's Θ/M = J·Jᵀ/M and 'trace' its mean of the C diagonal blocks, within its round-off bounds", () => {
     expect(relative(kernel(net, X, { outputs: 'full' }).kernel, M * C, M * C, ref.ntk)).toBeLessThanOrEqual(ref.ntkError);

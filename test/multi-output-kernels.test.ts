@@ -5,6 +5,8 @@
  * - outputs 'full' is Θ/M = J·Jᵀ/M ((M·C)×(M·C), exactly symmetric), the
  *   cross-kernel J(X*)·J(X)ᵀ/M ((M*·C)×(M·C));
  * - outputs 'trace' (the default) is the mean of the C diagonal blocks of J·Jᵀ/M;
+ * - the Newton kernel's full form is square, symmetric, and its trace the mean
+ *   of its diagonal blocks (its values against numpy: multi-output-kernel-reference.test.ts);
  * - for C = 1, 'full' and 'trace' are the one-output kernel, bitwise;
  * - a bad outputs option is a typed error.
  * The independent numpy reference of the same kernels is checked in
@@ -71,6 +73,33 @@ describe.each(cases)('$name', ({ net, X, Xtest }) => {
       const bound = 2 * gamma(J1.cols + 16) + gamma(C);
       for (let i = 0; i < traced.data.length; i++) expect(Math.abs(traced.data[i]! - mean.data[i]!)).toBeLessThanOrEqual(bound * magnitude.data[i]!);
     }
+  });
+});
+
+describe("the Newton kernel of C outputs ('nntk')", () => {
+  const net = TwoLayerNetwork.initialize({ width: 14, dim: 2, outputs: 3 }, { seed: 9 });
+  const X = randomMatrix(6, 2, 10);
+  const Xtest = randomMatrix(4, 2, 11);
+  const y = randomMatrix(6, 3, 12).data;
+  const C = 3;
+
+  for (const options of [{ kind: 'nntk', y }, { kind: 'nntk', hessian: 'gauss-newton', lambda: 1e-2 }] as const) {
+    it(`${options.hessian ?? 'full'} Hessian: the full kernel is (M·C)×(M·C) and exactly symmetric, the traced one its mean of diagonal blocks bitwise, square and cross`, () => {
+      const full = kernel(net, X, { ...options, outputs: 'full' });
+      const n = X.rows * C;
+      expect([full.kernel.rows, full.kernel.cols]).toEqual([n, n]);
+      for (let r = 0; r < n; r++) for (let s = 0; s < r; s++) expect(full.kernel.data[r * n + s]).toBe(full.kernel.data[s * n + r]);
+      const traced = kernel(net, X, options);
+      expect(traced.lambda).toBe(full.lambda);
+      expect(traced.kernel.data).toEqual(outputTrace(full.kernel, C).data);
+      const cross = kernel(net, Xtest, X, { ...options, outputs: 'full' }).kernel;
+      expect([cross.rows, cross.cols]).toEqual([Xtest.rows * C, n]);
+      expect(kernel(net, Xtest, X, options).kernel.data).toEqual(outputTrace(cross, C).data);
+    });
+  }
+
+  it('y must hold M·C targets, sample-major', () => {
+    expect(() => kernel(net, X, { kind: 'nntk', y: y.subarray(0, 6) })).toThrow(/^kernel: y has 6 entries, X1 has 6 rows and the network 3 outputs/);
   });
 });
 

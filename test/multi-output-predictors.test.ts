@@ -75,6 +75,16 @@ describe('networkPrediction of C outputs', () => {
     expect(p.train).toEqual((predictor.predict(kernel(net, X).kernel, when, new Matrix(M, C, f0)) as Matrix).data);
   });
 
+  it("kind 'nntk' is KernelPredictor on the full Newton kernels (y read by the full Hessian's S), bitwise", () => {
+    const when = { steps: 1, stepSize: 0.7 };
+    const p = networkPrediction(net, X, y, Xtest, { kind: 'nntk', when });
+    const options = { kind: 'nntk', y, outputs: 'full' } as const;
+    const square = kernel(net, X, options);
+    expect(p.lambda).toBe(square.lambda);
+    const predictor = new KernelPredictor(square.kernel, new Matrix(M, C, r0));
+    expect(p.test).toEqual((predictor.predict(kernel(net, Xtest, X, options).kernel, when, new Matrix(Xtest.rows, C, f0test)) as Matrix).data);
+  });
+
   it('bad outputs and y of the wrong length are typed errors naming them', () => {
     expect(() => networkPrediction(net, X, y, Xtest, { outputs: 'both' as never })).toThrow(/^networkPrediction: outputs must be 'trace' or 'full', got both$/);
     expect(() => networkPrediction(net, X, y.subarray(0, M), Xtest)).toThrow(/y has 8 entries, X has 8 rows and the network 2 outputs/);

@@ -9,7 +9,7 @@
  *    definition; the Newton system's residual and loss (1/2M)Σⱼ|f(xⱼ) − yⱼ|²
  *    on M×C targets.
  * 4. Bad input: c and y of the wrong shape, and single-output-only
- *    computations (the Newton kernel) asked of C > 1, are typed errors naming the argument.
+ *    computations asked of C > 1, are typed errors naming the argument.
  */
 import { describe, expect, it } from 'vitest';
 import { UnsupportedOutputsError } from '../lib/errors.js';
@@ -153,10 +153,4 @@ describe('several outputs: the representation', () => {
     expect(() => new NewtonSystem(net, randomMatrix(4, 2, 1), new Float64Array(4))).toThrow(/y has 4 entries, X has 4 rows and the network 2 outputs \(y must be M×C = 4×2/);
   });
 
-  it("kernel() of kind 'nntk' of a network of C > 1 outputs is an UnsupportedOutputsError", () => {
-    const net = TwoLayerNetwork.initialize({ width: 3, dim: 2, outputs: 2 });
-    const call = () => kernel(net, randomMatrix(4, 2, 1), { kind: 'nntk', hessian: 'gauss-newton', lambda: 1 });
-    expect(call).toThrow(UnsupportedOutputsError);
-    expect(call).toThrow(/kernel \(kind 'nntk'\): not available for a network of C = 2 outputs/);
-  });
 });

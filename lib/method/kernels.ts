@@ -18,7 +18,7 @@ import { jacobianCrossGram, jacobianGram } from './jacobian.js';
 import { splitKernelArguments, symmetrize, type KernelKind, type KernelResult } from './kernel-result.js';
 import { checkLambdaPolicy, chooseLambda, type LambdaPolicy } from './lambda.js';
 import { NewtonSystem, whitenedJacobian, type Hessian } from './newton.js';
-import { checkOutputKernel, type OutputKernel } from './output-blocks.js';
+import { checkOutputKernel, outputTrace, type OutputKernel } from './output-blocks.js';
 
 export interface KernelOptions {
   /** 'ntk': 𝒦_GD = J·Jᵀ/M; 'nntk': the Newton kernel 𝒦_N = J·(H + λI)⁻¹·Jᵀ/M. Default 'ntk'. */
@@ -28,7 +28,8 @@ export interface KernelOptions {
   /** 'nntk' only: 'full' (H = G + S, the paper's method) or 'gauss-newton' (H → G). Default 'full'. */
   hessian?: Hessian;
   /**
-   * 'nntk' only: the targets at the training set (X2 when given, else X1).
+   * 'nntk' only: the targets at the training set (X2 when given, else X1),
+   * M·C of them for C outputs, sample-major.
    * Required with the full Hessian, whose S depends on the residual f − y;
    * Gauss–Newton does not read them. Default: none.
    */
@@ -75,8 +76,10 @@ export function kernel(net: TwoLayerNetwork, X1: Matrix, second?: Matrix | Kerne
     return { kernel: gradientKernel(net, X1, X2, outputs), kind };
   }
   if (kind === 'nntk') {
-    net.requireSingleOutput("kernel (kind 'nntk')");
-    return { ...newtonKernel(net, X1, X2, options), kind };
+    const result = newtonKernel(net, X1, X2, options);
+    // The traced Newton kernel is the mean of the full one's diagonal blocks, not the Newton kernel of the traced NTK.
+    if (outputs === 'trace' && net.outputs > 1) result.kernel = outputTrace(result.kernel, net.outputs);
+    return { ...result, kind };
   }
   throw new RangeError(`kernel: kind must be 'ntk' or 'nntk', got ${String(kind)}`);
 }
@@ -97,34 +100,36 @@ function newtonKernel(net: TwoLayerNetwork, X1: Matrix, X2: Matrix | undefined, 
   if (hessian === 'full' && options.y === undefined) {
     throw new TypeError(`kernel: the full-Hessian Newton kernel needs the targets y at the training set ${X2 === undefined ? 'X1' : 'X2'} (S depends on the residual f − y)`);
   }
-  if (options.y !== undefined) checkData('kernel', training, options.y, net.config.dim, X2 === undefined ? 'X1' : 'X2');
+  if (options.y !== undefined) checkData('kernel', training, options.y, net.config.dim, X2 === undefined ? 'X1' : 'X2', net.outputs);
   // Gauss–Newton does not look at the residual: any y of the right length will do.
-  const system = new NewtonSystem(net, training, options.y ?? new Float64Array(training.rows));
+  const system = new NewtonSystem(net, training, options.y ?? new Float64Array(training.rows * net.outputs));
   const { lambda, certificate } = chooseLambda(policy, system, hessian);
   const K = X2 === undefined ? squareNewtonKernel(system, lambda, hessian) : crossNewtonKernel(system, X1, lambda, hessian);
   return { kernel: K, lambda, certificate };
 }
 
-/** Q·(M·I + Q)⁻¹ at the system's points, symmetrised. */
+/** Q·(M·I + Q)⁻¹ at the system's points ((M·C)×(M·C) for C outputs), symmetrised. */
 function squareNewtonKernel(system: NewtonSystem, lambda: number, hessian: Hessian): Matrix {
   const { Q, factor } = system.kernelSystem(lambda, hessian);
   // Q and (M·I + Q)⁻¹ commute, so the product is symmetric: average away the round-off.
   return symmetrize(potrs(factor, Q.clone()));
 }
 
-/** Q*·(M·I + Q)⁻¹ with Q* = J(X*)·A⁻¹·Jᵀ, one row per point of X*. */
+/** Q*·(M·I + Q)⁻¹ with Q* = J(X*)·A⁻¹·Jᵀ, one row per point of X* (and output, sample-major). */
 function crossNewtonKernel(system: NewtonSystem, Xstar: Matrix, lambda: number, hessian: Hessian): Matrix {
   const { net } = system;
   const m = system.m;
+  const C = net.outputs;
   const { factor, blockFactors } = system.kernelSystem(lambda, hessian);
   const xtStar = net.augment(Xstar);
   let qStar: Matrix;
   if (blockFactors === null) {
     qStar = scaled(jacobianCrossGram(net, xtStar, system.xt), 1 / lambda);
   } else {
-    qStar = new Matrix(Xstar.rows, m);
+    qStar = new Matrix(Xstar.rows * C, m * C);
     const starWorkspace = new Workspace();
-    for (const [from, to] of net.chunks(m + Xstar.rows, 2 + net.blockSize)) {
+    // Each point's rows of Z are C rows of q numbers a neuron: the chunk is sized for (M + M*)·C rows.
+    for (const [from, to] of net.chunks((m + Xstar.rows) * C, 2 + net.blockSize)) {
       const z = whitenedJacobian(net, system.xt, from, to, blockFactors, system.workspace);
       const zStar = whitenedJacobian(net, xtStar, from, to, blockFactors, starWorkspace);
       gemm(zStar, z, { transB: true, out: qStar, beta: 1 });
