@@ -5,7 +5,7 @@
  * reports:
  * - kernel(net, X, { outputs: 'full' }) is its Θ/M = J·Jᵀ/M, (M·C)×(M·C);
  *   the default 'trace' its mean of the C diagonal blocks; the cross-kernels
- *   at X* likewise;
+ *   at X* likewise; the full kernel's largest eigenvalue is 1/its gradient-descent step;
  * - kind 'nntk' (full Hessian and Gauss–Newton): the full 𝒦_N = Q(M·I + Q)⁻¹
  *   by the kernel path is its dense J(H + λI)⁻¹Jᵀ/M, the traced one its mean
  *   of the diagonal blocks, square and cross;
@@ -13,7 +13,7 @@
  *   K∞ ⊗ I_C / M (relu, erf), square and cross.
  */
 import { describe, expect, it } from 'vitest';
-import { kernel, limitKernel, TwoLayerNetwork, type Activation, type MatrixLike } from '../lib/index.js';
+import { defaultLearningRate, kernel, limitKernel, spectrum, TwoLayerNetwork, type Activation, type MatrixLike } from '../lib/index.js';
 import { EPS, multiOutputReference, norm, relativeDifference } from './multi-output-reference.js';
 import { gamma } from './tolerance.js';
 import { randomMatrix } from './random.js';
@@ -73,6 +73,18 @@ describe.each(cases.map((c, i) => ({ ...c, ref: references[i]!, lambda: lambdas[
   it("outputs 'full' is the reference's Θ/M = J·Jᵀ/M and 'trace' its mean of the C diagonal blocks, within its round-off bounds", () => {
     expect(relative(kernel(net, X, { outputs: 'full' }).kernel, M * C, M * C, ref.ntk)).toBeLessThanOrEqual(ref.ntkError);
     expect(relative(kernel(net, X).kernel, M, M, ref.ntkTraced)).toBeLessThanOrEqual(ref.ntkTracedError);
+  });
+
+  it('spectra work on the full kernel: its μ_max (spectrum, dsyevr) and defaultLearningRate are 1/the reference’s gradient-descent step', () => {
+    const full = kernel(net, X, { outputs: 'full' }).kernel;
+    const largest = spectrum(full, { vectors: false, largest: 1 }).values[0]!;
+    const all = spectrum(full, { vectors: false }).values;
+    expect(all.length).toBe(M * C);
+    // Weyl: |Δμ| ≤ ‖ΔK‖₂ ≤ ‖ΔK‖_F, the two kernels' difference (ntkError·‖K‖_F) plus each solver's 30·n·ε‖K‖ (LAPACK).
+    const bound = (ref.ntkError + 2 * 30 * M * C * EPS) * norm(ref.ntk);
+    expect(Math.abs(largest - 1 / ref.gdStep)).toBeLessThanOrEqual(bound);
+    expect(Math.abs(all[M * C - 1]! - 1 / ref.gdStep)).toBeLessThanOrEqual(bound);
+    expect(Math.abs(1 / defaultLearningRate(net, X) - 1 / ref.gdStep)).toBeLessThanOrEqual(bound);
   });
 
   it('the cross-kernels J(X*)·J(X)ᵀ/M, full and traced, are the reference’s', () => {
