@@ -31,9 +31,19 @@ export async function readPoints(path: string, dim: number): Promise<Matrix> {
   return new Matrix(shape[0]!, dim, data);
 }
 
-/** Targets y: (M,) or (M, 1), M the number of input points in `pointsPath`. */
-export async function readTargets(path: string, m: number, pointsPath: string): Promise<Float64Array> {
+/**
+ * Targets y, M the number of input points in `pointsPath`: (M,) or (M, 1)
+ * for a single-output model, (M, C) for C > 1 outputs (sample-major, as the
+ * library takes them).
+ */
+export async function readTargets(path: string, m: number, pointsPath: string, outputs = 1): Promise<Float64Array> {
   const { shape, data } = await readArray(path);
+  if (outputs > 1) {
+    if (!(shape.length === 2 && shape[0] === m && shape[1] === outputs)) {
+      throw new Failure(`${path}: targets must have shape (${m}, ${outputs}) to match the ${m} points of ${pointsPath} and the model's ${outputs} outputs, found shape ${shapeText(shape)}`);
+    }
+    return data;
+  }
   if (!(shape[0] === m && (shape.length === 1 || (shape.length === 2 && shape[1] === 1)))) {
     throw new Failure(`${path}: targets must have shape (${m},) or (${m}, 1) to match the ${m} points of ${pointsPath}, found shape ${shapeText(shape)}`);
   }

@@ -1,7 +1,9 @@
 /**
- * Model directories: c.npy (N), W.npy (N×d), b.npy (N; absent without bias)
- * and model.json = {"width": N, "dim": d, "activation": "tanh", "beta": 0.5,
- * "bias": true}; `nntk train` adds train.json, the record of the run that
+ * Model directories: c.npy (N, or N×C for C > 1 outputs), W.npy (N×d), b.npy
+ * (N; absent without bias) and model.json = {"width": N, "dim": d,
+ * "activation": "tanh", "beta": 0.5, "bias": true} with "outputs": C for
+ * C > 1 (a model.json without it is a single-output model, as every one
+ * written before several outputs existed); `nntk train` adds train.json, the record of the run that
  * produced the model (its history), from which --resume continues. Reading
  * checks model.json's fields and types, the arrays' shapes against width and
  * dim, and that b.npy is present exactly when the model has a bias; every
@@ -54,13 +56,15 @@ export async function readRunRecord(dir: string): Promise<unknown> {
  */
 export async function writeModel(dir: string, net: TwoLayerNetwork, run?: unknown): Promise<void> {
   const { width, dim, activation, beta, bias } = net.config;
+  const outputs = net.outputs;
   await replaceDirectory(
     dir,
     async (staging) => {
-      await writeFileDurable(join(staging, 'c.npy'), formatNpy({ shape: [width], data: net.c }));
+      await writeFileDurable(join(staging, 'c.npy'), formatNpy({ shape: outputs === 1 ? [width] : [width, outputs], data: net.c }));
       await writeFileDurable(join(staging, 'W.npy'), formatNpy({ shape: [width, dim], data: net.W.data }));
       if (net.b !== null) await writeFileDurable(join(staging, 'b.npy'), formatNpy({ shape: [width], data: net.b }));
-      await writeFileDurable(join(staging, 'model.json'), `${JSON.stringify({ width, dim, activation, beta, bias }, null, 2)}\n`);
+      const json = outputs === 1 ? { width, dim, activation, beta, bias } : { width, dim, activation, beta, bias, outputs };
+      await writeFileDurable(join(staging, 'model.json'), `${JSON.stringify(json, null, 2)}\n`);
       if (run !== undefined) await writeFileDurable(join(staging, 'train.json'), `${JSON.stringify(run)}\n`);
     },
     { owned: MODEL_FILES },
@@ -105,7 +109,8 @@ async function same(path: string, before: { dev: number; ino: number }): Promise
 async function readModelFiles(dir: string): Promise<TwoLayerNetwork> {
   const config = parseConfig(join(dir, 'model.json'), await readFile(join(dir, 'model.json'), 'utf8'));
   const { width: n, dim: d, bias } = config;
-  const c = await readShaped(join(dir, 'c.npy'), [n], 'c (width N)');
+  const outputs = config.outputs ?? 1;
+  const c = await readShaped(join(dir, 'c.npy'), outputs === 1 ? [n] : [n, outputs], outputs === 1 ? 'c (width N)' : 'c (width N × outputs C)');
   const W = await readShaped(join(dir, 'W.npy'), [n, d], 'W (width N × dim d)');
   const bPath = join(dir, 'b.npy');
   const hasB = await exists(bPath);
@@ -116,6 +121,8 @@ async function readModelFiles(dir: string): Promise<TwoLayerNetwork> {
 }
 
 const FIELDS = ['width', 'dim', 'activation', 'beta', 'bias'] as const;
+/** Fields a model.json may leave out: `outputs` (C) is 1 then. */
+const OPTIONAL_FIELDS = ['outputs'] as const;
 
 function parseConfig(path: string, text: string): NetworkConfig {
   let json: unknown;
@@ -126,11 +133,12 @@ function parseConfig(path: string, text: string): NetworkConfig {
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Failure(`${path}: expected a JSON object`);
   const fields = json as Record<string, unknown>;
-  const unknown = Object.keys(fields).filter((k) => !(FIELDS as readonly string[]).includes(k));
-  if (unknown.length > 0) throw new Failure(`${path}: unknown field(s) ${unknown.join(', ')}; expected ${FIELDS.join(', ')}`);
+  const known: readonly string[] = [...FIELDS, ...OPTIONAL_FIELDS];
+  const unknown = Object.keys(fields).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new Failure(`${path}: unknown field(s) ${unknown.join(', ')}; expected ${FIELDS.join(', ')} (and optionally ${OPTIONAL_FIELDS.join(', ')})`);
   const missing = FIELDS.filter((k) => !(k in fields));
   if (missing.length > 0) throw new Failure(`${path}: missing field(s) ${missing.join(', ')}`);
-  const { width, dim, activation, beta, bias } = fields;
+  const { width, dim, activation, beta, bias, outputs = 1 } = fields;
   const bad = (field: string, expected: string, value: unknown) => new Failure(`${path}: "${field}" must be ${expected}, got ${JSON.stringify(value)}`);
   if (!Number.isSafeInteger(width) || (width as number) < 1) throw bad('width', 'an integer ≥ 1', width);
   if (!Number.isSafeInteger(dim) || (dim as number) < 1) throw bad('dim', 'an integer ≥ 1', dim);
@@ -139,7 +147,8 @@ function parseConfig(path: string, text: string): NetworkConfig {
   }
   if (typeof beta !== 'number' || !(beta >= 0.5 && beta <= 1)) throw bad('beta', 'a number in [0.5, 1]', beta);
   if (typeof bias !== 'boolean') throw bad('bias', 'true or false', bias);
-  return { width: width as number, dim: dim as number, activation: activation as Activation, beta, bias };
+  if (!Number.isSafeInteger(outputs) || (outputs as number) < 1) throw bad('outputs', 'an integer ≥ 1', outputs);
+  return { width: width as number, dim: dim as number, activation: activation as Activation, beta, bias, outputs: outputs as number };
 }
 
 async function readShaped(path: string, shape: number[], what: string): Promise<Float64Array> {

@@ -36,7 +36,7 @@ export interface HistoryEntry {
   seconds: number;
   /** With a validation set: its loss (1/(2Mv))·Σ(f − y)² at the parameters in force after this step. */
   validationLoss?: number;
-  /** With a validation set of ±1 targets: the fraction of its points where sign f = y. */
+  /** With a validation set of ±1 targets (C = 1) or one-hot rows (C > 1): the fraction of its points where sign f = y, or argmax f = argmax y. */
   validationAccuracy?: number;
 }
 
@@ -140,7 +140,7 @@ export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options:
   const maxSeconds = options.maxSeconds === undefined ? Infinity : positive('maxSeconds', options.maxSeconds);
   // y ≡ 0 has no relative residual: the residual, and tol, are then absolute (|r|/1).
   const yNorm = Math.sqrt(y.reduce((s, v) => s + v * v, 0)) || 1;
-  const validation = ValidationWatch.fromOptions('train', options.validation, options.patience, net.config.dim);
+  const validation = ValidationWatch.fromOptions('train', options.validation, options.patience, net.config.dim, net.outputs);
   if (options.method === undefined || options.method === 'newton') {
     const maxSteps = steps('maxSteps', options.maxSteps ?? 100);
     const maxAttempts = steps('maxAttempts', options.maxAttempts ?? 10 * maxSteps);

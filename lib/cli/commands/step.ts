@@ -18,10 +18,11 @@ theta+ = theta - alpha * delta,  delta = (H + lambda I)^-1 g   (full Hessian H =
 with g = J^T r / M, G = J^T J / M, r = f(X) - y. lambda is a number > 0 or
 'auto': the smallest lambda >= 1e-12 making S + lambda I positive definite with
 a margin (1e-12 for Gauss-Newton). --method dense forms the P x P system;
---method kernel solves through the M x M system; auto picks dense when P <= M.
-Both give the same delta to round-off. --direction writes delta as the flat
-neuron-major vector (P = N (d + 2), or N (d + 1) without bias), blocks
-[c_i, w_i, b_i]. A system that is not positive definite is an error (exit 1).
+--method kernel solves through the M x M system ((M C) x (M C) for a model of
+C outputs); auto picks dense when P <= M C. Both give the same delta to
+round-off. --direction writes delta as the flat neuron-major vector
+(P = N (C + d + 1), or N (C + d) without bias), blocks [c_i, w_i, b_i].
+For C > 1 outputs y.npy is M x C. A system that is not positive definite is an error (exit 1).
 With --distributed (under mpirun -n P), the kernel path with M I + Q spread
 over the ranks (pdpotrf, pdpotrs); delta is the same on every rank, and rank 0
 writes the files.
@@ -33,7 +34,7 @@ stdout: one JSON line {"lossBefore", "lossAfter", "lambda", "certificate",
   options: {
     model: required('DIR', 'model directory', text),
     x: required('X.npy', 'training points, M x d', text),
-    y: required('y.npy', 'targets, M or M x 1', text),
+    y: required('y.npy', 'targets, M or M x 1 (M x C for C outputs)', text),
     lambda: required('L', "lambda > 0 or 'auto'", lambda),
     gaussNewton: flag('use the Gauss-Newton matrix G instead of the full Hessian'),
     method: withDefault('M', 'dense, kernel or auto', choice(['dense', 'kernel', 'auto'] as const), 'auto'),
@@ -51,7 +52,7 @@ stdout: one JSON line {"lossBefore", "lossAfter", "lambda", "certificate",
         const { net, X, y } = await session.agree(async () => {
           const net = await readModel(o.model);
           const X = await readPoints(o.x, net.config.dim);
-          return { net, X, y: await readTargets(o.y, X.rows, o.x) };
+          return { net, X, y: await readTargets(o.y, X.rows, o.x, net.outputs) };
         });
         const { direction, lambda: lam, certificate, loss } = await distributed.distributedDirection(session, net, X, y, o.lambda, hessian);
         const next = net.moved(direction, o.alpha);
@@ -70,10 +71,10 @@ stdout: one JSON line {"lossBefore", "lossAfter", "lambda", "certificate",
     }
     const net = await readModel(o.model);
     const X = await readPoints(o.x, net.config.dim);
-    const y = await readTargets(o.y, X.rows, o.x);
+    const y = await readTargets(o.y, X.rows, o.x, net.outputs);
     const system = new NewtonSystem(net, X, y);
     const { lambda: lam, certificate } = chooseLambda(o.lambda, system, hessian);
-    const method: NewtonPath = o.method === 'auto' ? (net.parameterCount <= X.rows ? 'dense' : 'kernel') : o.method;
+    const method: NewtonPath = o.method === 'auto' ? (net.parameterCount <= X.rows * net.outputs ? 'dense' : 'kernel') : o.method;
     const { direction } = system.direction(lam, hessian, method);
     const next = net.moved(direction, o.alpha);
     const lossAfter = new NewtonSystem(next, X, y).loss;

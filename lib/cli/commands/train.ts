@@ -34,7 +34,8 @@ export const trainCommand = defineCommand({
   synopsis: '--model DIR --x X.npy --y y.npy --method newton|gd [options] [--x-val Xv.npy --y-val yv.npy [--patience K]] --out DIR2 [--history h.json] [--checkpoint-every S] [--checkpoint-steps K] [--resume]',
   description: `
 Runs until the relative residual |f(X) - y| / |y| <= tol, or a step or time
-budget is spent, and writes the last accepted model to DIR2.
+budget is spent, and writes the last accepted model to DIR2. For a model of
+C > 1 outputs y.npy is M x C (the loss |f(X) - y|^2 / (2M) over all entries).
 newton: theta <- theta - (H + lambda I)^-1 g with Levenberg-Marquardt
   damping starting from --lambda (default auto). The curvature: by default
   Gauss-Newton (H -> J^T J / M), switching to the full Hessian for the rest
@@ -78,7 +79,9 @@ are written and the exit status is 1.
 
 Validation: with --x-val Xv.npy --y-val yv.npy every history entry gains
 "validationLoss" = |f(Xv) - yv|^2 / (2 Mv) and, when every target of yv is
-+1 or -1, "validationAccuracy" (the fraction with sign f = y); the record
++1 or -1, "validationAccuracy" (the fraction with sign f = y; for a model of
+C > 1 outputs, yv is Mv x C and when every row is one-hot the fraction where
+the largest output is the row's 1); the record
 gains "best" {"step", "acceptedSteps", "validationLoss"}, the entry of the
 lowest validation loss. --patience K stops (reason patience) after K accepted
 steps without a lower validation loss, and DIR2 gets the best model, not the
@@ -86,7 +89,7 @@ last, whatever the reason training stopped (not with --resume).`,
   options: {
     model: required('DIR', 'model directory to start from', text),
     x: required('X.npy', 'training points, M x d', text),
-    y: required('y.npy', 'targets, M or M x 1', text),
+    y: required('y.npy', 'targets, M or M x 1 (M x C for C outputs)', text),
     method: required('M', 'newton or gd', choice(['newton', 'gd'] as const)),
     lambda: optional('L', "newton: starting lambda > 0 or 'auto' (default auto)", lambda),
     gaussNewton: flag('newton: Gauss-Newton steps only'),
@@ -102,7 +105,7 @@ last, whatever the reason training stopped (not with --resume).`,
     checkpointSteps: optional('K', 'write a checkpoint to DIR2 every K steps', number({ integer: true, min: 1 })),
     resume: flag('continue the run recorded in DIR2/train.json'),
     xVal: optional('Xv.npy', 'validation points, Mv x d', text),
-    yVal: optional('yv.npy', 'validation targets, Mv or Mv x 1', text),
+    yVal: optional('yv.npy', 'validation targets, Mv or Mv x 1 (Mv x C for C outputs)', text),
     patience: optional('K', 'stop after K accepted steps without a lower validation loss; keep the best model', number({ integer: true, min: 1 })),
     quiet: flag('no progress output'),
   },
@@ -121,9 +124,9 @@ last, whatever the reason training stopped (not with --resume).`,
     const net = previous === null ? await readModel(o.model) : await readModel(o.out);
     if (previous !== null) note('train', `resuming the run in ${o.out} after step ${previous.steps} (${previous.seconds.toFixed(1)} s)`);
     const X = await readPoints(o.x, net.config.dim);
-    const y = await readTargets(o.y, X.rows, o.x);
+    const y = await readTargets(o.y, X.rows, o.x, net.outputs);
     const xVal = o.xVal === undefined ? undefined : await readPoints(o.xVal, net.config.dim);
-    const validation = xVal === undefined ? {} : { validation: { x: xVal, y: await readTargets(o.yVal!, xVal.rows, o.xVal!) }, ...(o.patience === undefined ? {} : { patience: o.patience }) };
+    const validation = xVal === undefined ? {} : { validation: { x: xVal, y: await readTargets(o.yVal!, xVal.rows, o.xVal!, net.outputs) }, ...(o.patience === undefined ? {} : { patience: o.patience }) };
 
     const done = { steps: previous?.steps ?? 0, attempts: previous?.attempts ?? 0, seconds: previous?.seconds ?? 0 };
     const maxSteps = o.maxSteps ?? (o.method === 'newton' ? 100 : 10_000);
