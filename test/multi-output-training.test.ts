@@ -12,7 +12,7 @@
  *    naming the file.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -175,6 +175,17 @@ describe('files and CLI with C = 3 outputs', () => {
     const summary = JSON.parse(r.stdout) as { lossBefore: number; lossAfter: number };
     expect(summary.lossAfter).toBeLessThan(summary.lossBefore);
     expect((await readNpy(path('stepped/c.npy'))).shape).toEqual([20, 3]);
+  });
+
+  it('a model.json with a bad "outputs", or a c.npy of another shape than (N, C), exits 1 naming the file', async () => {
+    ok('init', '--width', '4', '--dim', '2', '--outputs', '3', '--out', 'bad');
+    const json = { width: 4, dim: 2, activation: 'tanh', beta: 0.5, bias: true };
+    for (const [outputs, pattern] of [[0, /model\.json: "outputs" must be an integer ≥ 1, got 0/], [2, /c\.npy: c \(width N × outputs C\) must have shape \(4, 2\) per model\.json, found shape \(4, 3\)/]] as const) {
+      writeFileSync(path('bad/model.json'), JSON.stringify({ ...json, outputs }));
+      const r = nntk('predict', '--model', 'bad', '--x', 'X.npy', '--out', 'no.npy');
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(pattern);
+    }
   });
 
   it('targets of shape (M,) for a model of 3 outputs exit 1 with one line naming y1.npy and the shape it needs', () => {

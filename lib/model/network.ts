@@ -8,8 +8,8 @@
  * (neuron-major blocks [cᵢ, wᵢ, bᵢ] of q = C + k) is produced on demand.
  * Outputs, residuals and targets at M points are flat sample-major arrays
  * of M·C numbers (entry j·C + k is output k at point j): for C = 1 exactly
- * the M values of a single-output network. Nothing here holds the M×P Jacobian: every derived quantity is
- * computed for a range of neurons.
+ * the M values of a single-output network. Nothing here holds the M×P
+ * Jacobian: every derived quantity is computed for a range of neurons.
  */
 import { gemm } from '../linalg/blas.js';
 import { checkKernelStatus } from '../linalg/call.js';
