@@ -22,6 +22,7 @@ export { train, DivergenceError, defaultLearningRate } from './method/train.js';
 export type { TrainOptions, NewtonTrainOptions, GradientTrainOptions, TrainResult, HistoryEntry, StopReason } from './method/train.js';
 export type { ValidationSet } from './method/validation.js';
 export type { KernelKind, KernelResult } from './method/kernel-result.js';
+export { outputTrace, type OutputKernel } from './method/output-blocks.js';
 export { limitKernel, gaussHermite, CLOSED_FORM_ACTIVATIONS, DEFAULT_QUADRATURE_NODES, DEFAULT_TOLERANCE, MAX_QUADRATURE_NODES } from './method/limits.js';
 export { limitNewtonKernel } from './method/limit-newton.js';
 export { limitKernelAsync } from './method/limit-async.js';

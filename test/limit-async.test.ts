@@ -31,6 +31,15 @@ describe('limitKernelAsync', () => {
     expect(bits(X.data).equals(before)).toBe(true);
   });
 
+  it("the full kernel of C outputs (outputs 'full', outputCount) comes back bit for bit as limitKernel's", async () => {
+    const X = randomMatrix(7, 3, 41);
+    const Xtest = randomMatrix(4, 3, 42);
+    const options = { activation: 'sin', outputs: 'full', outputCount: 2 } as const;
+    const result = await limitKernelAsync(Xtest, X, options);
+    expect([result.kernel.rows, result.kernel.cols]).toEqual([8, 14]);
+    expect(bits(result.kernel.data)).toEqual(bits(limitKernel(Xtest, X, options).kernel.data));
+  });
+
   it('errors reach the caller as the same classes: a misspelt option (TypeError), an unreachable tolerance (QuadratureError)', async () => {
     await expect(limitKernelAsync(X, { activation: 'tanh', sigma_w: 1 } as never)).rejects.toThrow(TypeError);
     await expect(limitKernelAsync(X, { activation: 'tanh', sigma_w: 1 } as never)).rejects.toThrow(/did you mean 'sigmaW'/);

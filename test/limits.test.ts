@@ -43,8 +43,8 @@
  *   kernel E[σ′(u)σ′(u′)] is checked on its own by scaling x by 2 and σ_w
  *   by 1/2 (same Σ, x̃·x̃′ changed); an unreachable tolerance throws
  *   QuadratureError;
- * - `nntk limit` writes bitwise what the API computes, --help exits 0, bad
- *   arguments exit 2.
+ * - `nntk limit` writes bitwise what the API computes (with --outputs full,
+ *   K ⊗ I_C), --help exits 0, bad arguments exit 2.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -555,6 +555,9 @@ describe('nntk limit (the command)', () => {
       [['--activation', 'erf', '--no-bias', '--sigma-w', '1.5', '--kind', 'nntk', '--lambda', '1e-3'], { activation: 'erf', bias: false, sigmaW: 1.5, kind: 'nntk', lambda: 1e-3 }],
       [['--activation', 'softplus', '--sigma-b', '0.5', '--quadrature-nodes', '64', '--x2', 'XS2.npy'], { activation: 'softplus', sigmaB: 0.5, quadratureNodes: 64 }, X2],
       [['--activation', 'tanh', '--tolerance', '1e-6', '--x2', 'XS2.npy', '--kind', 'nntk', '--lambda', '0.1'], { activation: 'tanh', tolerance: 1e-6, kind: 'nntk', lambda: 0.1 }, X2],
+      [['--activation', 'erf', '--outputs', 'full', '--output-count', '3', '--x2', 'XS2.npy'], { activation: 'erf', outputs: 'full', outputCount: 3 }, X2],
+      [['--activation', 'relu', '--outputs', 'full', '--output-count', '2', '--kind', 'nntk', '--lambda', '0.05'], { activation: 'relu', outputs: 'full', outputCount: 2, kind: 'nntk', lambda: 0.05 }],
+      [['--activation', 'sin', '--outputs', 'trace'], { activation: 'sin' }],
     ];
     for (const [i, [args, options, rows]] of cases.entries()) {
       const r = run('--x', 'XS.npy', ...args, '--out', `L${i}.npy`);
@@ -588,6 +591,10 @@ describe('nntk limit (the command)', () => {
       ['--x', 'XS.npy', '--activation', 'tanh', '--tolerance', '1e-15', '--out', 'u.npy'],
       ['--activation', 'tanh', '--out', 'u.npy'],
       ['--x', 'XS.npy', '--activation', 'tanh', '--out', 'u.npy', 'extra'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--outputs', 'full', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--output-count', '2', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--outputs', 'full', '--output-count', '0', '--out', 'u.npy'],
+      ['--x', 'XS.npy', '--activation', 'tanh', '--outputs', 'diagonal', '--out', 'u.npy'],
     ];
     for (const args of usage) {
       const r = run(...args);

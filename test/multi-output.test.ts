@@ -9,7 +9,7 @@
  *    definition; the Newton system's residual and loss (1/2M)Σⱼ|f(xⱼ) − yⱼ|²
  *    on M×C targets.
  * 4. Bad input: c and y of the wrong shape, and single-output-only
- *    computations (kernel) asked of C > 1, are typed errors naming the argument.
+ *    computations asked of C > 1, are typed errors naming the argument.
  */
 import { describe, expect, it } from 'vitest';
 import { UnsupportedOutputsError } from '../lib/errors.js';
@@ -153,9 +153,4 @@ describe('several outputs: the representation', () => {
     expect(() => new NewtonSystem(net, randomMatrix(4, 2, 1), new Float64Array(4))).toThrow(/y has 4 entries, X has 4 rows and the network 2 outputs \(y must be M×C = 4×2/);
   });
 
-  it('kernel() of a network of C > 1 outputs is an UnsupportedOutputsError', () => {
-    const net = TwoLayerNetwork.initialize({ width: 3, dim: 2, outputs: 2 });
-    expect(() => kernel(net, randomMatrix(4, 2, 1))).toThrow(UnsupportedOutputsError);
-    expect(() => kernel(net, randomMatrix(4, 2, 1))).toThrow(/kernel: not available for a network of C = 2 outputs/);
-  });
 });

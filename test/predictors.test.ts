@@ -280,3 +280,58 @@ describe('bad arguments are typed errors naming them', () => {
     expect(new KernelPredictor(singular, Float64Array.of(1, 2), { ridge: 1e-3 }).coefficients({ time: Infinity })).toBeInstanceOf(Float64Array);
   });
 });
+
+describe('KernelPredictor on a full (M·C)×(M·C) kernel with M×C targets', () => {
+  const m = 6;
+  const outputs = 3;
+  const mt = 4;
+  // A coupled symmetric positive definite "full kernel" and a cross-kernel of matching shape.
+  const B = randomMatrix(m * outputs + mt * outputs, m * outputs + 5, 61);
+  const all = gemm(B, B, { transB: true, alpha: 1 / B.cols });
+  const n = m * outputs;
+  const K = new Matrix(n, n);
+  const cross = new Matrix(mt * outputs, n);
+  for (let r = 0; r < n; r++) K.data.set(all.data.subarray(r * all.cols, r * all.cols + n), r * n);
+  for (let r = 0; r < mt * outputs; r++) cross.data.set(all.data.subarray((n + r) * all.cols, (n + r) * all.cols + n), r * n);
+  const R = randomMatrix(m, outputs, 62);
+  const F0 = randomMatrix(mt, outputs, 63);
+  const whens: PredictionTime[] = [{ time: 2 }, { time: Infinity }, { steps: 7, stepSize: 0.5 }];
+
+  it.each(whens)('is the one-output predictor on the sample-major vectors (row-major data of M×C), bitwise: %o', (when) => {
+    const full = new KernelPredictor(K, R, { ridge: 1e-6 });
+    const flat = new KernelPredictor(K, R.data, { ridge: 1e-6 });
+    expect([full.m, full.outputs, full.full]).toEqual([m, outputs, true]);
+    const got = full.predict(cross, when, F0) as Matrix;
+    expect([got.rows, got.cols]).toEqual([mt, outputs]);
+    expect(got.data).toEqual(flat.predict(cross, when, F0.data));
+    const w = full.coefficients(when) as Matrix;
+    expect([w.rows, w.cols]).toEqual([m, outputs]);
+    expect(w.data).toEqual(flat.coefficients(when));
+  });
+
+  it('on K ⊗ I_C equals the column-by-column predictor on K within the eigen-decomposition’s backward error', () => {
+    const small = kernel(net, X).kernel;
+    const M = small.rows;
+    const big = new Matrix(M * 2, M * 2);
+    for (let j = 0; j < M; j++) for (let l = 0; l < M; l++) for (let k = 0; k < 2; k++) big.data[(j * 2 + k) * M * 2 + l * 2 + k] = small.data[j * M + l]!;
+    const Y = randomMatrix(M, 2, 64);
+    const when = { time: 3 };
+    const columns = new KernelPredictor(small, Y).predict(small, when) as Matrix;
+    const full = new KernelPredictor(big, Y).predict(big, when) as Matrix;
+    // Each decomposition is exact for 𝒦 + E, ‖E‖ ≤ 30·n·ε‖𝒦‖ (n = 2M), and φ_t moves by ≤ (t²/2)‖E‖, times ‖𝒦‖·|r₀|.
+    let norm = 0;
+    for (const v of small.data) norm = Math.max(norm, Math.abs(v) * M);
+    let r = 0;
+    for (const v of Y.data) r += v * v;
+    const bound = 2 * (when.time ** 2 / 2) * 30 * 2 * M * Number.EPSILON * norm * norm * Math.sqrt(r) + 64 * M * Number.EPSILON * Math.sqrt(r);
+    for (let i = 0; i < full.data.length; i++) expect(Math.abs(full.data[i]! - columns.data[i]!)).toBeLessThanOrEqual(bound);
+  });
+
+  it('shape mismatches name what the full kernel expects', () => {
+    const predictor = new KernelPredictor(K, R);
+    expect(() => new KernelPredictor(K, randomMatrix(5, outputs, 1))).toThrow(/residual has 5 rows, the kernel 18 training points, or 18 entries \(6 rows\) as the full kernel of 3 outputs/);
+    expect(() => predictor.predict(new Matrix(4, n - 1), { time: 1 })).toThrow(/cross must have the 6·3 training points and outputs as columns/);
+    expect(() => predictor.predict(new Matrix(4, n), { time: 1 })).toThrow(/and M\*·3 rows/);
+    expect(() => predictor.predict(cross, { time: 1 }, new Matrix(mt, 2))).toThrow(/initial must be 4×3/);
+  });
+});

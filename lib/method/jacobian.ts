@@ -1,8 +1,8 @@
 /**
  * Products with the Jacobian that never build it: J·Jᵀ in the structured
- * form of docs/math.md §4 (§8 for C > 1), Jᵀ·v and J·v, streamed over
- * neuron chunks. Vectors over the outputs at M points are M·C numbers,
- * sample-major.
+ * form of docs/math.md §4 (§8 for C > 1: traced or full), Jᵀ·v and J·v,
+ * streamed over neuron chunks. Vectors over the outputs at M points are M·C
+ * numbers, sample-major.
  */
 import { gemm, syrk } from '../linalg/blas.js';
 import { checkKernelStatus } from '../linalg/call.js';
@@ -11,13 +11,20 @@ import { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { kernelPathBytes, requireMemory } from './memory.js';
+import type { OutputKernel } from './output-blocks.js';
+import { addFullCrossGramChunk, addFullGramChunk, fullGram, tracedSlopeWeights, tracedSquaredSlopeWeights } from './output-gram.js';
 
 /**
- * J·Jᵀ = N^(−2β)·[Σᵢ σ(uᵢ)σ(uᵢ)ᵀ + (Σᵢ cᵢ² σ′(uᵢ)σ′(uᵢ)ᵀ) ⊙ X̃X̃ᵀ] (docs/math.md §4): two
- * dsyrk per chunk and one Hadamard product. Full symmetric M×M result.
+ * J·Jᵀ in the structured form of docs/math.md §4 and §8, never forming J.
+ * C outputs with `outputs` 'full' (the default): the (M·C)×(M·C)
+ * sample-major J·Jᵀ of lib/method/output-gram.ts. One output, or 'trace': the M×M
+ * N^(−2β)·[Σᵢ σ(uᵢ)σ(uᵢ)ᵀ + (Σᵢ wᵢ² σ′(uᵢ)σ′(uᵢ)ᵀ) ⊙ X̃X̃ᵀ], wᵢ² = |cᵢ|²/C (the
+ * mean of J·Jᵀ's C diagonal output blocks; cᵢ² for C = 1): two dsyrk per chunk
+ * and one Hadamard product. Full symmetric result.
  */
-export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new Workspace()): Matrix {
-  if (net.outputs > 1) return multiOutputGram(net, xt, workspace);
+export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new Workspace(), outputs: OutputKernel = 'full'): Matrix {
+  const C = net.outputs;
+  if (outputs === 'full' && C > 1) return fullJacobianGram(net, xt, workspace);
   const m = xt.rows;
   requireMemory(`the ${m}×${m} NTK`, kernelPathBytes(m, 0, 0));
   const values = new Matrix(m, m);
@@ -25,9 +32,9 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
   for (const [from, to] of net.featureChunks(m, workspace)) {
     const nc = to - from;
     const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
-    // cᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·|cᵢ|.
+    // wᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·wᵢ.
     const scaled = workspace.array('scaledSlope', m * nc);
-    checkKernelStatus('scaledcolumns', native.scaledcolumns(m, nc, slope!, net.c.subarray(from, to).map(Math.abs), scaled), 'nothing (it allocates none)');
+    checkKernelStatus('scaledcolumns', native.scaledcolumns(m, nc, slope!, tracedSlopeWeights(net.c, C, from, to), scaled), 'nothing (it allocates none)');
     syrk(new Matrix(m, nc, value!), { out: values, beta: 1 });
     syrk(new Matrix(m, nc, scaled), { out: slopes, beta: 1 });
   }
@@ -44,71 +51,51 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
   return gram;
 }
 
-/**
- * J·Jᵀ, (M·C)×(M·C), of a network of C > 1 outputs (docs/math.md §8):
- * N^(−2β)·[δ_kk' Σᵢ σᵢσᵢᵀ + (Σᵢ c_ik c_ik' σ′ᵢσ′ᵢᵀ) ⊙ X̃X̃ᵀ]. The second
- * sum is one dsyrk of the (M·C) × chunk matrix with row j·C + k = σ′ⱼ ⊙ c_·k:
- * the c_ik c_ik' coupling mixes the outputs, so no block of it is zero.
- */
-function multiOutputGram(net: TwoLayerNetwork, xt: Matrix, workspace: Workspace): Matrix {
+/** The (M·C)×(M·C) J·Jᵀ of C > 1 outputs: V·Vᵀ ⊗ I_C + A·Aᵀ ⊙ (X̃X̃ᵀ ⊗ 1), both sums by dsyrk. */
+function fullJacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace: Workspace): Matrix {
   const m = xt.rows;
-  const n = net.outputs;
-  const mc = m * n;
-  requireMemory(`the ${mc}×${mc} NTK`, kernelPathBytes(mc, 0, 0));
-  const values = new Matrix(m, m);
-  const slopes = new Matrix(mc, mc);
+  const C = net.outputs;
+  requireMemory(`the ${m * C}×${m * C} NTK of ${C} outputs`, kernelPathBytes(m * C, 0, 0));
+  const sums = { values: new Matrix(m, m), slopes: new Matrix(m * C, m * C) };
   for (const [from, to] of net.featureChunks(m, workspace)) {
-    const nc = to - from;
     const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
-    const scaled = workspace.array('scaledSlope', mc * nc);
-    for (let j = 0; j < m; j++) {
-      for (let o = 0; o < n; o++) {
-        for (let i = 0; i < nc; i++) scaled[(j * n + o) * nc + i] = slope![j * nc + i]! * net.c[(from + i) * n + o]!;
-      }
-    }
-    syrk(new Matrix(m, nc, value!), { out: values, beta: 1 });
-    syrk(new Matrix(mc, nc, scaled), { out: slopes, beta: 1 });
+    addFullGramChunk(sums, value!, slope!, m, net.c, C, from, to, workspace);
   }
-  const inputs = syrk(xt);
-  const s2 = net.scale ** 2;
-  const gram = slopes;
-  for (let a = 0; a < mc; a++) {
-    const j = Math.floor(a / n);
-    for (let b = 0; b <= a; b++) {
-      const l = Math.floor(b / n);
-      const jl = j >= l ? j * m + l : l * m + j;
-      const v = s2 * ((a % n === b % n ? values.data[jl]! : 0) + slopes.data[a * mc + b]! * inputs.data[jl]!);
-      gram.data[a * mc + b] = v;
-      gram.data[b * mc + a] = v;
-    }
-  }
-  return gram;
+  return fullGram(sums, syrk(xt), C, net.scale ** 2, true);
 }
 
 /**
- * J(X*)·J(X)ᵀ for two sets of points, M*×M, in the same structured form
- * (gemm in place of dsyrk).
+ * J(X*)·J(X)ᵀ for two sets of points in the same structured form (gemm in
+ * place of dsyrk): (M*·C)×(M·C) for C > 1 outputs with 'full' (the default),
+ * M*×M for one output or the output trace.
  */
-export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matrix): Matrix {
-  net.requireSingleOutput('jacobianCrossGram');
+export function jacobianCrossGram(net: TwoLayerNetwork, xtStar: Matrix, xt: Matrix, outputs: OutputKernel = 'full'): Matrix {
+  const C = net.outputs;
+  const full = outputs === 'full' && C > 1;
   const m = xt.rows;
   const ms = xtStar.rows;
   const values = new Matrix(ms, m);
-  const slopes = new Matrix(ms, m);
+  const slopes = full ? new Matrix(ms * C, m * C) : new Matrix(ms, m);
   const [workspaceA, workspaceB] = [new Workspace(), new Workspace()];
   for (const [from, to] of net.chunks(m + ms, 2)) {
     const nc = to - from;
     const a = net.features(xt, from, to, { value: true, slope: true }, workspaceA);
     const b = net.features(xtStar, from, to, { value: true, slope: true }, workspaceB);
+    if (full) {
+      addFullCrossGramChunk({ values, slopes }, { value: b.value!, slope: b.slope!, m: ms }, { value: a.value!, slope: a.slope!, m }, net.c, C, from, to, workspaceA);
+      continue;
+    }
+    const weights = tracedSquaredSlopeWeights(net.c, C, from, to);
     const scaled = workspaceA.array('scaledSlope', m * nc);
     for (let j = 0; j < m; j++) {
-      for (let i = 0; i < nc; i++) scaled[j * nc + i] = a.slope![j * nc + i]! * net.c[from + i]! ** 2;
+      for (let i = 0; i < nc; i++) scaled[j * nc + i] = a.slope![j * nc + i]! * weights[i]!;
     }
     gemm(new Matrix(ms, nc, b.value!), new Matrix(m, nc, a.value!), { transB: true, out: values, beta: 1 });
     gemm(new Matrix(ms, nc, b.slope!), new Matrix(m, nc, scaled), { transB: true, out: slopes, beta: 1 });
   }
   const inputs = gemm(xtStar, xt, { transB: true });
   const s2 = net.scale ** 2;
+  if (full) return fullGram({ values, slopes }, inputs, C, s2, false);
   for (let i = 0; i < values.data.length; i++) {
     values.data[i] = s2 * (values.data[i]! + slopes.data[i]! * inputs.data[i]!);
   }

@@ -38,9 +38,14 @@ const PREDICTOR_OPTIONS = keysOf<KernelPredictorOptions>({ ridge: true });
 
 /**
  * The linearised predictor of a frozen kernel (docs/math.md §9). Targets of one
- * output are a Float64Array (M), of C outputs an M×C Matrix, each column
- * regressed on the same kernel (the output-traced kernel's convention, as in
- * neural-tangents); predictions come back in the same form.
+ * output are a Float64Array (M), of C outputs an M×C Matrix; predictions come
+ * back in the same form. With C outputs the kernel is either
+ * - the M×M output-traced kernel: each column is regressed on it (as in
+ *   neural-tangents), or
+ * - the full (M·C)×(M·C) kernel (docs/math.md §8), sample-major: the M×C
+ *   residual is its vector of M·C entries (row-major data, index j·C + k), and
+ *   the cross-kernels are (M*·C)×(M·C).
+ * Which one is told by the kernel's order: M (the residual's rows) or M·C.
  *
  * @example
  * const K = kernel(net, X).kernel, Ks = kernel(net, Xtest, X).kernel;
@@ -52,16 +57,21 @@ const PREDICTOR_OPTIONS = keysOf<KernelPredictorOptions>({ ridge: true });
 export class KernelPredictor {
   /** M, the number of training points. */
   readonly m: number;
+  /** C, the number of outputs (the residual's columns). */
+  readonly outputs: number;
+  /** Whether the kernel is the full (M·C)×(M·C) one (C > 1), not the M×M traced one. */
+  readonly full: boolean;
   /** ρ. */
   readonly ridge: number;
   private readonly kernel: Matrix;
+  /** The residual as the kernel sees it: M×C column by column, or the full kernel's M·C×1. */
   private readonly residual: Matrix;
   private readonly vector: boolean;
   private decomposition: Eigen | null = null;
   private factor: ChoFactor | null = null;
 
   /**
-   * @param kernel the M×M symmetric training kernel 𝒦 (not modified; copied).
+   * @param kernel the symmetric training kernel 𝒦 (not modified; copied): M×M, or (M·C)×(M·C) sample-major.
    * @param residual r₀ = f₀(X) − y: M entries, or an M×C matrix.
    */
   constructor(kernel: MatrixLike, residual: Float64Array | MatrixLike, options: KernelPredictorOptions = {}) {
@@ -70,17 +80,22 @@ export class KernelPredictor {
     checkMatrix(where, 'kernel', kernel);
     if (kernel.rows !== kernel.cols || kernel.rows < 1) throw new RangeError(`${where}: kernel must be square with at least one row, got ${kernel.rows}×${kernel.cols}`);
     checkFiniteArray(where, 'kernel', kernel.data, kernel.cols);
-    const m = kernel.rows;
+    const n = kernel.rows;
     this.vector = residual instanceof Float64Array;
     const r = asColumns(where, 'residual', residual);
-    if (r.rows !== m) throw new RangeError(`${where}: residual has ${r.rows} rows, the kernel ${m} training points`);
+    this.full = r.cols > 1 && r.rows * r.cols === n;
+    if (r.rows !== n && !this.full) {
+      const full = r.cols > 1 ? `, or ${n} entries (${n / r.cols} rows) as the full kernel of ${r.cols} outputs` : '';
+      throw new RangeError(`${where}: residual has ${r.rows} rows, the kernel ${n} training points${full}`);
+    }
     const ridge = options.ridge ?? 0;
     if (typeof ridge !== 'number' || !(ridge >= 0) || !Number.isFinite(ridge)) throw new RangeError(`${where}: ridge must be a finite number ≥ 0, got ${ridge}`);
-    this.m = m;
+    this.m = r.rows;
+    this.outputs = r.cols;
     this.ridge = ridge;
-    this.kernel = new Matrix(m, m, kernel.data.slice());
-    for (let j = 0; j < m; j++) this.kernel.data[j * m + j] = this.kernel.data[j * m + j]! + ridge;
-    this.residual = r;
+    this.kernel = new Matrix(n, n, kernel.data.slice());
+    for (let j = 0; j < n; j++) this.kernel.data[j * n + j] = this.kernel.data[j * n + j]! + ridge;
+    this.residual = this.full ? new Matrix(n, 1, r.data) : r;
   }
 
   /**
@@ -90,31 +105,38 @@ export class KernelPredictor {
    */
   coefficients(when: PredictionTime): Float64Array | Matrix {
     const w = this.dual(when);
-    return this.vector ? w.data : w;
+    if (this.vector) return w.data;
+    return this.full ? new Matrix(this.m, this.outputs, w.data) : w;
   }
 
   /**
-   * f(X*) = f₀(X*) − cross·w at the rows of `cross` = 𝒦(X*, X) (M*×M, the
-   * training points as columns, as kernel(net, Xtest, X) returns it), with
-   * `initial` = f₀(X*) (M*, or M*×C; zeros when absent, the infinite-width mean).
-   * At the training points (cross = 𝒦) this is the linearised training
-   * dynamics itself: f₀(X) − 𝒦·w.
+   * f(X*) = f₀(X*) − cross·w at the points of `cross` = 𝒦(X*, X) (M*×M, the
+   * training points as columns, as kernel(net, Xtest, X) returns it; with
+   * the full kernel (M*·C)×(M·C)), with `initial` = f₀(X*) (M*, or M*×C;
+   * zeros when absent, the infinite-width mean). At the training points
+   * (cross = 𝒦) this is the linearised training dynamics itself: f₀(X) − 𝒦·w.
    */
   predict(cross: MatrixLike, when: PredictionTime, initial?: Float64Array | MatrixLike): Float64Array | Matrix {
     const where = 'KernelPredictor.predict';
     checkMatrix(where, 'cross', cross);
-    if (cross.cols !== this.m) throw new RangeError(`${where}: cross must have the ${this.m} training points as columns, got ${cross.rows}×${cross.cols}`);
+    const c = this.outputs;
+    const columns = this.kernel.rows;
+    if (cross.cols !== columns || (this.full && cross.rows % c !== 0)) {
+      const expected = this.full ? `the ${this.m}·${c} training points and outputs as columns (and M*·${c} rows)` : `the ${this.m} training points as columns`;
+      throw new RangeError(`${where}: cross must have ${expected}, got ${cross.rows}×${cross.cols}`);
+    }
     checkFiniteArray(where, 'cross', cross.data, cross.cols);
-    const c = this.residual.cols;
+    const points = this.full ? cross.rows / c : cross.rows;
     let out: Matrix;
     if (initial === undefined) {
-      out = new Matrix(cross.rows, c);
+      out = new Matrix(points, c);
     } else {
       const f0 = asColumns(where, 'initial', initial);
-      if (f0.rows !== cross.rows || f0.cols !== c) throw new RangeError(`${where}: initial must be ${cross.rows}×${c} (f₀ at the rows of cross), got ${f0.rows}×${f0.cols}`);
+      if (f0.rows !== points || f0.cols !== c) throw new RangeError(`${where}: initial must be ${points}×${c} (f₀ at the points of cross), got ${f0.rows}×${f0.cols}`);
       out = new Matrix(f0.rows, c, f0.data.slice());
     }
-    gemm(cross, this.dual(when), { alpha: -1, beta: 1, out });
+    // The full kernel acts on the sample-major vector: the row-major data of the M*×C result.
+    gemm(cross, this.dual(when), { alpha: -1, beta: 1, out: this.full ? new Matrix(cross.rows, 1, out.data) : out });
     return this.vector ? out.data : out;
   }
 
@@ -122,12 +144,12 @@ export class KernelPredictor {
     const phi = schedule('KernelPredictor', when);
     if (phi === null) return this.limit();
     // φ_{s,a} ≡ s·a for s ≤ 1: one step is w = a·r₀ exactly (f₁(X*) = f₀(X*) − a·𝒦*·r₀), with no decomposition.
-    if ('steps' in when && when.steps <= 1) return new Matrix(this.m, this.residual.cols, this.residual.data.map((v) => v * when.steps * when.stepSize));
+    if ('steps' in when && when.steps <= 1) return new Matrix(this.residual.rows, this.residual.cols, this.residual.data.map((v) => v * when.steps * when.stepSize));
     const { values, vectors: v } = this.eigen();
     // w = Vᵀ·diag(φ(μ))·V·r₀, the eigenvectors the rows of V.
     const coordinates = gemm(v!, this.residual);
     const c = coordinates.cols;
-    for (let k = 0; k < this.m; k++) {
+    for (let k = 0; k < values.length; k++) {
       const f = phi(values[k]!);
       for (let j = 0; j < c; j++) coordinates.data[k * c + j] = coordinates.data[k * c + j]! * f;
     }

@@ -13,6 +13,8 @@ export interface KernelResult {
    * X1[i]: the convention of neural-tangents' kernel_fn(x1, x2). The
    * training set, over which the Newton kernel's inverse is taken, is X2
    * when it is given, X1 otherwise. Square results are exactly symmetric.
+   * For C outputs with `outputs: 'full'`: (X1.rows·C) × (X2.rows·C),
+   * sample-major (row i·C + k for output k at X1[i], docs/math.md §8).
    */
   kernel: Matrix;
   kind: KernelKind;

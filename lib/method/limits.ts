@@ -53,6 +53,7 @@ import { checkFiniteArray } from '../model/data.js';
 import { checkOptionKeys, keysOf } from '../options.js';
 import { splitKernelArguments, type KernelResult } from './kernel-result.js';
 import { limitNewtonKernel } from './limit-newton.js';
+import { checkOutputKernel, withIdentityOutputs, type OutputKernel } from './output-blocks.js';
 
 /** The activations with closed-form limit kernels. */
 export const CLOSED_FORM_ACTIVATIONS: readonly Activation[] = ['relu', 'erf', 'sin'];
@@ -120,6 +121,16 @@ export interface LimitKernelOptions {
    * rule for every activation (for cross-checking; slow to converge for relu).
    */
   method?: LimitMethod;
+  /**
+   * For a network of `outputCount` = C outputs (docs/math.md §8): 'trace'
+   * (default), the mean of the C diagonal output blocks, which in the limit is
+   * the one-output kernel for every C; 'full', the (M·C)×(M·C) sample-major
+   * kernel, the one-output kernel ⊗ I_C (the off-diagonal output blocks
+   * vanish in the limit).
+   */
+  outputs?: OutputKernel;
+  /** C, the number of outputs (an integer ≥ 1). Default 1. */
+  outputCount?: number;
 }
 
 const LIMIT_KERNEL_OPTIONS = keysOf<LimitKernelOptions>({
@@ -132,6 +143,8 @@ const LIMIT_KERNEL_OPTIONS = keysOf<LimitKernelOptions>({
   quadratureNodes: true,
   tolerance: true,
   method: true,
+  outputs: true,
+  outputCount: true,
 });
 
 export interface GaussHermiteRule {
@@ -158,7 +171,11 @@ export function gaussHermite(n: number): GaussHermiteRule {
  * its number of rows M. 'ntk': K∞(X1, X2)/M; 'nntk':
  * (K∞(X1, X2)/M)(λI + K∞(X2, X2)/M)⁻¹, computed by {@link limitNewtonKernel}
  * from the limit NTKs, bitwise as that function returns it. Square results
- * are exactly symmetric.
+ * are exactly symmetric. For C = `outputCount` outputs, `outputs: 'full'`
+ * returns that kernel ⊗ I_C ((X1.rows·C)×(X2.rows·C), sample-major, docs/math.md §8:
+ * the limit's off-diagonal output blocks are 0, each diagonal block the
+ * one-output kernel); the default 'trace', their mean, is the one-output
+ * kernel itself.
  *
  * errorEstimate: the estimated largest error of an entry of K∞, relative to
  * max|K∞| (the largest K∞(x, x) of the points involved). The adaptive rule's
@@ -172,12 +189,20 @@ export function gaussHermite(n: number): GaussHermiteRule {
  * const { kernel: K } = limitKernel(X, { activation: 'relu' });                           // K∞(X, X)/M, M × M
  * const { kernel: Kx } = limitKernel(Xtest, X, { activation: 'tanh' });                   // K∞(Xtest, X)/M, M2 × M
  * const N = limitKernel(X, { activation: 'erf', kind: 'nntk', lambda: 1e-3 });            // (K∞/M)(λI + K∞/M)⁻¹
+ * const F = limitKernel(X, { activation: 'relu', outputs: 'full', outputCount: 3 });      // K∞/M ⊗ I₃, 3M × 3M
  */
 export function limitKernel(X1: Matrix, X2?: Matrix, options?: LimitKernelOptions): KernelResult;
 export function limitKernel(X1: Matrix, options: LimitKernelOptions): KernelResult;
 export function limitKernel(X1: Matrix, second?: Matrix | LimitKernelOptions, third?: LimitKernelOptions): KernelResult {
   const { X2, options } = splitKernelArguments<LimitKernelOptions>('limitKernel', second, third);
   const o = checkLimitOptions(X1, X2, options);
+  const result = oneOutputLimit(X1, X2, o);
+  // Exactly, not to round-off: (K ⊗ I)(λI + K ⊗ I)⁻¹ = K(λI + K)⁻¹ ⊗ I, so the Newton kernel is expanded after the solve.
+  if (o.outputs === 'full') result.kernel = withIdentityOutputs(result.kernel, o.outputCount);
+  return result;
+}
+
+function oneOutputLimit(X1: Matrix, X2: Matrix | undefined, o: Checked): KernelResult {
   if (o.kind === 'nntk') {
     // The NTKs as limitKernel(X2) and limitKernel(X1, X2) compute them, each with its own error target.
     const ntkOptions: Checked = { ...o, kind: 'ntk', lambda: undefined };
@@ -217,6 +242,8 @@ interface Checked {
   /** The adaptive Hermite-series rule (else the fixed Gauss–Hermite one when quadrature). */
   series: boolean;
   tolerance: number;
+  outputs: OutputKernel;
+  outputCount: number;
 }
 
 function checkLimitOptions(X1: Matrix, X2: Matrix | undefined, options: LimitKernelOptions | undefined): Checked {
@@ -263,7 +290,11 @@ function checkLimitOptions(X1: Matrix, X2: Matrix | undefined, options: LimitKer
   }
   const quadrature = method === 'quadrature' || !closed;
   const series = quadrature && options.quadratureNodes === undefined && activation !== 'relu';
-  return { activation, sigmaW, sigmaB, bias, kind, lambda, nodes, quadrature, series, tolerance };
+  const outputs = checkOutputKernel(where, options.outputs);
+  const outputCount = options.outputCount ?? 1;
+  if (typeof outputCount !== 'number') throw new TypeError(`${where}: outputCount must be a number, got ${typeof outputCount}`);
+  if (!Number.isSafeInteger(outputCount) || outputCount < 1) throw new RangeError(`${where}: outputCount must be an integer ≥ 1, got ${outputCount}`);
+  return { activation, sigmaW, sigmaB, bias, kind, lambda, nodes, quadrature, series, tolerance, outputs, outputCount };
 }
 
 function sigma(where: string, name: string, value: unknown): number {

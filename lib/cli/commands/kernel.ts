@@ -11,7 +11,7 @@ import { note } from '../report.js';
 export const kernel = defineCommand({
   name: 'kernel',
   summary: 'Write the NTK or the Newton NTK of a model at the points X.',
-  synopsis: '--model DIR --x X.npy [--x2 X2.npy] [--kind ntk|nntk] [--lambda L|auto] [--gauss-newton] [--y y.npy] --out K.npy [--distributed [--grid PxQ] [--block NB]]',
+  synopsis: '--model DIR --x X.npy [--x2 X2.npy] [--kind ntk|nntk] [--lambda L|auto] [--gauss-newton] [--y y.npy] [--outputs trace|full] --out K.npy [--distributed [--grid PxQ] [--block NB]]',
   description: `
 --kind ntk:  K = J J^T / M                       (M x M; the empirical NTK, K_GD)
 --kind nntk: K = J (H + lambda I)^-1 J^T / M     (M x M; the Newton NTK, K_N)
@@ -22,7 +22,11 @@ J(X2) J^T / M, or J(X2) (H + lambda I)^-1 J^T / M for nntk.
 lambda is a number > 0 or 'auto' (default): the smallest lambda >= 1e-12 that
 makes S + lambda I positive definite with a margin. For nntk, lambda and the
 certificate min_i lambda_min(S_i + lambda I) (lambda itself for Gauss-Newton)
-are printed on stderr. Inputs: X.npy (M x d), y.npy (M or M x 1), float64.
+are printed on stderr. For a model of C outputs (docs/math.md section 8),
+--outputs trace (default) writes the M x M mean of the C diagonal output
+blocks; --outputs full the (M C) x (M C) kernel, sample-major (row j C + k is
+output k at point j; (M2 C) x (M C) with --x2). Both are the one-output kernel
+when C = 1. Inputs: X.npy (M x d), y.npy (M, or M x C for C outputs), float64.
 With --distributed (under mpirun -n P), each rank computes its own tiles and
 writes them into K.npy in place: no rank holds the M x M matrix.`,
   options: {
@@ -32,7 +36,8 @@ writes them into K.npy in place: no rank holds the M x M matrix.`,
     kind: withDefault('KIND', 'ntk or nntk', choice(['ntk', 'nntk'] as const), 'ntk'),
     lambda: optional('L', "nntk: lambda > 0 or 'auto' (default auto)", lambda),
     gaussNewton: flag('nntk: use the Gauss-Newton matrix G instead of the full Hessian'),
-    y: optional('y.npy', 'nntk: targets, M or M x 1 (required for the full Hessian)', text),
+    y: optional('y.npy', 'nntk: targets, M or M x 1, M x C for C outputs (required for the full Hessian)', text),
+    outputs: withDefault('trace|full', 'C outputs: the mean of the C output blocks, or the full kernel', choice(['trace', 'full'] as const), 'trace'),
     out: required('K.npy', 'kernel file to write', text),
     ...DISTRIBUTED_OPTIONS,
   },
@@ -70,6 +75,7 @@ interface KernelInputs {
   y: string | undefined;
   kind: 'ntk' | 'nntk';
   lambda: number | 'auto' | undefined;
+  outputs: 'trace' | 'full';
 }
 
 async function inputs(o: KernelInputs, hessian: Hessian) {
@@ -79,7 +85,8 @@ async function inputs(o: KernelInputs, hessian: Hessian) {
   // The library's convention is neural-tangents': rows X1 = the test points, training set X2.
   const [X1, training] = X2 === undefined ? [X, undefined] : [X2, X];
   const options: KernelOptions =
-    o.kind === 'ntk' ? {} : { kind: 'nntk', lambda: o.lambda ?? 'auto', hessian, ...(o.y === undefined ? {} : { y: await readTargets(o.y, X.rows, o.x) }) };
+    o.kind === 'ntk' ? {} : { kind: 'nntk', lambda: o.lambda ?? 'auto', hessian, ...(o.y === undefined ? {} : { y: await readTargets(o.y, X.rows, o.x, net.outputs) }) };
+  if (o.outputs === 'full') options.outputs = 'full';
   return { net, X1, training, options };
 }
 

@@ -9,7 +9,7 @@ export const limit = defineCommand({
   name: 'limit',
   summary: 'Write the infinite-width (beta = 1/2) NTK or Newton NTK at the points X.',
   synopsis:
-    '--x X.npy [--x2 X2.npy] --activation A [--sigma-w S] [--sigma-b S] [--no-bias] [--kind ntk|nntk] [--lambda L] [--quadrature-nodes N] [--tolerance T] --out K.npy',
+    '--x X.npy [--x2 X2.npy] --activation A [--sigma-w S] [--sigma-b S] [--no-bias] [--kind ntk|nntk] [--lambda L] [--quadrature-nodes N] [--tolerance T] [--outputs trace|full [--output-count C]] --out K.npy',
   description: `
 The limit as the width N -> infinity, at initialisation (c ~ N(0,1),
 w ~ N(0, sigma_w^2 I), b ~ N(0, sigma_b^2)), of the kernels of 'nntk kernel':
@@ -26,7 +26,13 @@ relu, erf and sin use closed forms (arc-cosine kernels for relu); tanh, sigmoid
 and softplus an adaptive Hermite-series rule to --tolerance T relative to
 max|K_inf| (default ${DEFAULT_TOLERANCE}; an error when it cannot be met), or with
 --quadrature-nodes N a fixed 2-D Gauss-Hermite rule with N nodes per axis
-(no error estimate). Inputs: X.npy (M x d), X2.npy (M2 x d), float64.`,
+(no error estimate).
+For a network of C outputs (docs/math.md section 8) the limit's off-diagonal
+output blocks vanish and each diagonal block is the kernel above:
+--outputs trace (default) writes that kernel (the mean of the C diagonal
+blocks, the same for every C); --outputs full --output-count C writes the
+(M C) x (M C) kernel K (x) I_C, sample-major (row j C + k is output k at
+point j; (M2 C) x (M C) with --x2). Inputs: X.npy (M x d), X2.npy (M2 x d), float64.`,
   options: {
     x: required('X.npy', 'training points, M x d', text),
     x2: optional('X2.npy', 'test points (rows of a cross-kernel), M2 x d', text),
@@ -38,15 +44,20 @@ max|K_inf| (default ${DEFAULT_TOLERANCE}; an error when it cannot be met), or wi
     lambda: optional('L', 'a fixed lambda > 0 (needed by --kind nntk)', number({ above: 0 })),
     quadratureNodes: optional('N', `the fixed Gauss-Hermite rule with N nodes per axis, 1 to ${MAX_QUADRATURE_NODES} (tanh, sigmoid, softplus; default: the adaptive rule)`, number({ integer: true, min: 1, max: MAX_QUADRATURE_NODES })),
     tolerance: withDefault('T', 'the adaptive rule\'s error target relative to max|K_inf|, in [1e-14, 1)', number({ min: 1e-14, below: 1 }), DEFAULT_TOLERANCE),
+    outputs: withDefault('trace|full', 'the mean of the C output blocks, or the full kernel of C outputs', choice(['trace', 'full'] as const), 'trace'),
+    outputCount: optional('C', 'with --outputs full: the number of outputs C', number({ integer: true, min: 1 })),
     out: required('K.npy', 'kernel file to write', text),
   },
   async run(o) {
     if (o.kind === 'ntk' && o.lambda !== undefined) throw new UsageError('--lambda applies to --kind nntk only');
     if (o.kind === 'nntk' && o.lambda === undefined) throw new UsageError('--kind nntk needs --lambda L (a fixed lambda > 0)');
+    if (o.outputs === 'full' && o.outputCount === undefined) throw new UsageError('--outputs full needs --output-count C (the number of outputs)');
+    if (o.outputs === 'trace' && o.outputCount !== undefined) throw new UsageError('--output-count applies to --outputs full only (the traced limit kernel is the same for every C)');
     const X = await readInputs(o.x, null);
     const options: LimitKernelOptions = { activation: o.activation, sigmaW: o.sigmaW, sigmaB: o.sigmaB, bias: !o.noBias, kind: o.kind, tolerance: o.tolerance };
     if (o.lambda !== undefined) options.lambda = o.lambda;
     if (o.quadratureNodes !== undefined) options.quadratureNodes = o.quadratureNodes;
+    if (o.outputCount !== undefined) Object.assign(options, { outputs: o.outputs, outputCount: o.outputCount });
     const X2 = o.x2 === undefined ? undefined : await readInputs(o.x2, X.cols);
     const K = X2 === undefined ? limitKernel(X, options) : limitKernel(X2, X, options);
     await writeMatrix(o.out, K.kernel);

@@ -17,7 +17,7 @@ import {
   type Prediction,
 } from '../../index.js';
 import { choice, flag, lambda, number, optional, required, text, withDefault } from '../args.js';
-import { readArray, readTargets, shapeText, writeVector } from '../arrays.js';
+import { readArray, readTargets, shapeText, writeMatrix, writeVector } from '../arrays.js';
 import { defineCommand } from '../command.js';
 import { EXIT, Failure, UsageError } from '../failures.js';
 import { readModel } from '../modelfiles.js';
@@ -27,7 +27,7 @@ export const regress = defineCommand({
   name: 'regress',
   summary: 'Write the linearised (kernel-regression) prediction of gradient or Newton flow at test points.',
   synopsis:
-    '(--model DIR | --limit A [--sigma-w S] [--sigma-b S] [--no-bias]) --x X.npy --y y.npy --x-test Xs.npy [--kind ntk|nntk] [--lambda L] [--gauss-newton] [--time T|inf | --steps S [--step-size A]] [--ridge R] --out f.npy [--train-out fX.npy]',
+    '(--model DIR | --limit A [--sigma-w S] [--sigma-b S] [--no-bias]) --x X.npy --y y.npy --x-test Xs.npy [--kind ntk|nntk] [--lambda L] [--gauss-newton] [--time T|inf | --steps S [--step-size A]] [--ridge R] [--outputs trace|full] --out f.npy [--train-out fX.npy]',
   description: `
 With K the M x M kernel of the training points X, K* = K(Xs, X) its
 cross-kernel, r0 = f0(X) - y and rho the ridge:
@@ -48,7 +48,13 @@ The time t is that of dtheta/dt = -grad L with L = |f(X) - y|^2 / (2M): t = S et
 for S gradient steps of size eta.
 Writes f(Xs) to --out (M2,) and, with --train-out, f(X) (M,): the linearised
 training dynamics at the same time. Inputs: X.npy (M x d), y.npy (M or M x 1),
-Xs.npy (M2 x d), float64.`,
+Xs.npy (M2 x d), float64.
+C outputs (docs/math.md section 8): y.npy is M x C and the predictions M2 x C
+and M x C. With --model (a model of C outputs) the kernels are the full
+(M C) x (M C) ones by default, the linearised network's own dynamics;
+--outputs trace regresses each output on the M x M traced kernel
+(neural-tangents' convention). With --limit, C is y's number of columns and
+each output is regressed on K_inf, which is what K_inf (x) I_C predicts.`,
   options: {
     model: optional('DIR', 'model directory: its empirical kernels', text),
     limit: optional('A', `the infinite-width kernels of this activation (${ACTIVATIONS.join(', ')})`, choice(ACTIVATIONS)),
@@ -65,6 +71,7 @@ Xs.npy (M2 x d), float64.`,
     steps: optional('S', 'discrete steps instead of a flow time', number({ integer: true, min: 0 })),
     stepSize: optional('A', 'with --steps: the step size (default 1/mu_max(K_GD) for ntk, 1 for nntk)', number({ above: 0 })),
     ridge: withDefault('R', 'rho >= 0 added to the training kernel diagonal', number({ min: 0 }), 0),
+    outputs: optional('trace|full', '--model of C outputs: the full kernels (default) or the traced ones', choice(['trace', 'full'] as const)),
     out: required('f.npy', 'test predictions to write, M2', text),
     trainOut: optional('fX.npy', 'training-point predictions to write, M', text),
   },
@@ -83,10 +90,12 @@ Xs.npy (M2 x d), float64.`,
       }
     }
     let prediction: Prediction;
+    let outputs: number;
     if (o.model !== undefined) {
       const net = await readModel(o.model);
+      outputs = net.outputs;
       const X = await readPoints(o.x, net.config.dim, 'training points');
-      const y = await readTargets(o.y, X.rows, o.x);
+      const y = await readTargets(o.y, X.rows, o.x, outputs);
       const Xtest = await readPoints(o.xTest, net.config.dim, 'test points');
       const stepSize = o.stepSize ?? (o.kind === 'ntk' ? () => defaultLearningRate(net, X) : () => 1);
       const options: NetworkPredictorOptions = { kind: o.kind, when: when(o.time, o.steps, stepSize), ridge: o.ridge };
@@ -94,12 +103,15 @@ Xs.npy (M2 x d), float64.`,
         options.hessian = o.gaussNewton ? 'gauss-newton' : 'full';
         options.lambda = o.lambda ?? 'auto';
       }
+      if (o.outputs !== undefined) options.outputs = o.outputs;
       prediction = networkPrediction(net, X, y, Xtest, options);
     } else {
+      if (o.outputs !== undefined) throw new UsageError('--outputs applies to --model only (the limit kernel of C outputs is K_inf (x) I_C: both forms predict the same)');
       if (o.gaussNewton) throw new UsageError('--gauss-newton applies to --model only (the limit Newton kernel is Gauss-Newton)');
       if (o.kind === 'nntk' && typeof o.lambda !== 'number') throw new UsageError('--limit with --kind nntk needs a fixed --lambda L');
       const X = await readPoints(o.x, null, 'training points');
-      const y = await readTargets(o.y, X.rows, o.x);
+      outputs = await targetColumns(o.y);
+      const y = await readTargets(o.y, X.rows, o.x, outputs);
       const Xtest = await readPoints(o.xTest, X.cols, 'test points');
       const limitOptions = {
         activation: o.limit as Activation,
@@ -113,15 +125,28 @@ Xs.npy (M2 x d), float64.`,
         kind: o.kind,
         when: when(o.time, o.steps, stepSize),
         ridge: o.ridge,
+        outputCount: outputs,
         ...(o.kind === 'nntk' ? { lambda: o.lambda as number } : {}),
       });
     }
     if (prediction.lambda !== undefined) note('regress', `Newton kernel: lambda = ${prediction.lambda}`);
-    await writeVector(o.out, prediction.test);
-    if (o.trainOut !== undefined) await writeVector(o.trainOut, prediction.train);
+    await writeOutputs(o.out, prediction.test, outputs);
+    if (o.trainOut !== undefined) await writeOutputs(o.trainOut, prediction.train, outputs);
     return EXIT.ok;
   },
 });
+
+/** C of targets (M, C); 1 for (M,) and anything readTargets will refuse. */
+async function targetColumns(path: string): Promise<number> {
+  const { shape } = await readArray(path);
+  return shape.length === 2 && shape[1]! > 1 ? shape[1]! : 1;
+}
+
+/** Predictions of one output as (n,), of C outputs as (n, C) (sample-major data). */
+async function writeOutputs(path: string, f: Float64Array, outputs: number): Promise<void> {
+  if (outputs === 1) await writeVector(path, f);
+  else await writeMatrix(path, new Matrix(f.length / outputs, outputs, f));
+}
 
 /** A flow time: a number ≥ 0 or 'inf'. */
 function flowTime(value: string, name: string): number {
