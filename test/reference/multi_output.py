@@ -36,8 +36,10 @@ without bias).
       kernelDirection    δ = A⁻¹Jᵀ(M·I + Q)⁻¹r, A = S + λI (λI), Q = JA⁻¹Jᵀ (docs/math.md §3),
                          null when A is not positive definite
       kernelAgreement    ‖kernelDirection − direction‖/‖direction‖, and agreementBound: what
-                         round-off allows it to be, κ₂(H + λI)(P + M·C)ε + κ₂(A)κ₂(M·I + Q)(P + M·C)ε
-                         (two backward-stable solves, each with 4(P + M·C)ε backward error)
+                         round-off allows it to be, (κ₂(H + λI) + κ₂(A)κ₂(M·I + Q))(P + M·C)ε — both
+                         routes start from the same J, S and g, so only their solves differ: the dense
+                         one amplifies its backward error by κ₂(H + λI), the kernel one solves with
+                         A and then M·I + Q (the backward errors of sums of at most P + M·C terms)
       directionNorm, gradientDot (gᵀδ)
       kappa              κ₂(H + λI); kappaA κ₂(A); kappaKernel κ₂(M·I + Q)
       etaA, etaG         relative perturbations ‖ΔA‖/‖A‖, ‖Δg‖/‖g‖ round-off in forming
