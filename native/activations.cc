@@ -289,4 +289,40 @@ bool PrepareActivations(Arguments& args, Call* call) {
   return true;
 }
 
+bool PrepareCurvatureFromFeatures(Arguments& args, Call* call) {
+  lapack_int kind_index = args.Int(0);
+  lapack_int n = args.Int(1);
+  const double* value = args.Doubles(2);
+  const double* slope = args.Doubles(3);
+  double* curvature = args.Doubles(4);
+  if (args.ok() && (kind_index < 0 || kind_index > static_cast<int>(Activation::kRelu))) {
+    Napi::RangeError::New(args.At(0).Env(), "curvaturefromfeatures: unknown activation")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  args.RequireLength(2, n);
+  args.RequireLength(3, n);
+  args.RequireLength(4, n);
+  if (!args.ok()) return false;
+  const Activation kind = static_cast<Activation>(kind_index);
+  call->pins = {args.At(2), args.At(3), args.At(4)};
+  call->kernel = [=] {
+    // The operations of Scalar and Vector on the same σ, σ′, in the same order: the same bits.
+    switch (kind) {
+      case Activation::kTanh:
+        for (int64_t i = 0; i < n; ++i) curvature[i] = -2 * value[i] * slope[i];
+        return 0.0;
+      case Activation::kSin:
+        for (int64_t i = 0; i < n; ++i) curvature[i] = -value[i];
+        return 0.0;
+      case Activation::kRelu:
+        std::fill(curvature, curvature + n, 0.0);
+        return 0.0;
+      default:
+        return 1.0;
+    }
+  };
+  return true;
+}
+
 }  // namespace nntk

@@ -820,10 +820,29 @@ describe('features kept in a workspace between passes', () => {
     const workspace = new Workspace();
     const first = net.features(xt, 0, net.width, { value: true }, workspace);
     const later = net.features(xt, 0, net.width, { slope: true, curvature: true }, workspace);
-    expect(later).toBe(first);
     const expected = fresh(net, xt);
     for (const key of ['value', 'slope', 'curvature'] as const) expect(later[key]).toEqual(expected[key]);
+    // σ and σ′ are the kept arrays themselves, and σ″ is kept from then on.
+    expect(later.value).toBe(first.value);
+    expect(later.slope).toBe(first.slope);
+    expect(net.features(xt, 0, net.width, { curvature: true }, workspace)).toBe(later);
   });
+
+  it.each(ACTIVATIONS.flatMap((activation) => [2, 17].map((dim) => [activation, dim] as const)))(
+    '%s, d = %i: a pass over every neuron evaluates σ″ only when asked, and the σ″ it adds to the kept σ, σ′ is bitwise a fresh evaluation’s',
+    (activation, dim) => {
+      const n = TwoLayerNetwork.initialize({ width: 37, dim, activation }, { seed: dim });
+      const points = n.augment(new Matrix(13, dim, Float64Array.from({ length: 13 * dim }, (_, i) => Math.sin(0.9 * i))));
+      const workspace = new Workspace();
+      const first = n.features(points, 0, n.width, { value: true }, workspace);
+      expect(first.curvature).toBeNull();
+      expect(n.features(points, 0, n.width, { value: true, slope: true }, workspace)).toBe(first);
+      const later = n.features(points, 0, n.width, { slope: true, curvature: true }, workspace);
+      const expected = fresh(n, points);
+      for (const key of ['value', 'slope', 'curvature'] as const) expect(later[key]).toEqual(expected[key]);
+      expect(later.value).toBe(first.value);
+    },
+  );
 
   it('predictAt(augment(X)) is bitwise predict(X), and refuses an X̃ without the bias column', () => {
     expect(net.predictAt(xt)).toEqual(net.predict(X));

@@ -11,6 +11,7 @@ import { parseNpy } from '../lib/io/npy.js';
 import { Damping, LAMBDA_FLOOR, STARTING_TAU } from '../lib/method/lambda.js';
 import { circleData } from '../lib/experiments/circle.js';
 import { native } from '../lib/linalg/native.js';
+import { Workspace } from '../lib/linalg/workspace.js';
 import { rng } from './random.js';
 
 /**
@@ -148,6 +149,22 @@ describe('budgets', () => {
       expect(evaluations).toHaveBeenCalledTimes(1 + result.attempts + 1);
     } finally {
       evaluations.mockRestore();
+    }
+  });
+
+  it('a Gauss–Newton training never evaluates σ″ (only S needs it), and a full-Hessian one does at every point it factors', () => {
+    const asked = vi.spyOn(Workspace.prototype, 'array');
+    const curvatures = () => asked.mock.calls.filter(([name]) => name === 'curvature').length;
+    try {
+      const gaussNewton = train(net('tanh', 16), X, y, { method: 'newton', hessian: 'gauss-newton', maxSteps: 5, tol: 1e-30 });
+      expect(gaussNewton.attempts).toBeGreaterThan(1);
+      expect(curvatures()).toBe(0);
+      const full = train(net('tanh', 16), X, y, { method: 'newton', hessian: 'full', maxSteps: 3, tol: 1e-30 });
+      // One σ″ per attempt, at the point whose S the attempt factors: rejected attempts reuse it.
+      const points = new Set(full.history.slice(0, -1).map((e) => e.acceptedSteps));
+      expect(curvatures()).toBe(points.size);
+    } finally {
+      asked.mockRestore();
     }
   });
 

@@ -62,6 +62,11 @@ export interface NativeRoutines {
    */
   activations(kind: number, k: number, nc: number, m: number, xt: Float64Array, w: Float64Array,
     value: Float64Array | null, slope: Float64Array | null, curvature: Float64Array | null): Result;
+  /**
+   * σ″ of activation number `kind` from its σ and σ′ (n entries each) where activations forms it from them
+   * (tanh, sin, relu): returns 0, bitwise what activations writes; 1 (nothing written) for the others.
+   */
+  curvaturefromfeatures(kind: number, n: number, value: Float64Array, slope: Float64Array, curvature: Float64Array): Result;
 }
 
 export type RoutineName = keyof NativeRoutines;

@@ -55,3 +55,17 @@ export function evaluateAt(
   const status = native.activations(ACTIVATIONS.indexOf(activation), k, nc, m, xt, w, value, slope, curvature);
   checkKernelStatus('activations', status, `Wᵀ, ${k}×${nc}`);
 }
+
+/**
+ * σ″ from σ and σ′ where the fused pass itself forms it from them (tanh
+ * σ″ = (−2σ)·σ′, sin σ″ = −σ, relu σ″ = 0: the same operations in the same
+ * order, natively, so the same bits), written to `curvature`; false for the
+ * others, whose σ″ needs u again.
+ */
+export function curvatureFrom(activation: Activation, value: Float64Array, slope: Float64Array, curvature: Float64Array): boolean {
+  if (curvature.length === 0) return true;
+  const status = native.curvaturefromfeatures(ACTIVATIONS.indexOf(activation), curvature.length, value, slope, curvature);
+  if (status === 1) return false;
+  checkKernelStatus('curvaturefromfeatures', status, 'nothing (it allocates none)');
+  return true;
+}

@@ -13,7 +13,7 @@ import { checkKernelStatus } from '../linalg/call.js';
 import { Matrix } from '../linalg/matrix.js';
 import { native } from '../linalg/native.js';
 import { Workspace } from '../linalg/workspace.js';
-import { ACTIVATIONS, evaluate, evaluateAt, type Activation } from './activations.js';
+import { ACTIVATIONS, curvatureFrom, evaluate, evaluateAt, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
 import { checkData, checkFiniteArray } from './data.js';
 import { checkOptionKeys, keysOf } from '../options.js';
@@ -29,6 +29,8 @@ export const GEMM_FROM_INNER_DIM = 16;
 export const CHUNK_BYTES = 64 * 2 ** 20;
 
 const FEATURE_ARRAYS = ['value', 'slope', 'curvature'] as const;
+/** What kept features hold from k = GEMM_FROM_INNER_DIM on: U as well, for a σ″ asked for later. */
+const KEPT_WITH_PREACTIVATIONS = [...FEATURE_ARRAYS, 'preactivation'] as const;
 
 /**
  * What a workspace holds when it keeps the features of `n` neurons at `m`
@@ -230,13 +232,14 @@ export class TwoLayerNetwork {
   }
 
   /**
-   * σ, σ′, σ″ (as asked, or all three) of the pre-activations of neurons
-   * [from, to) at the rows of X̃, in arrays of `workspace` (fresh ones without
-   * it): valid until the workspace is asked for features again. Read-only:
-   * the same arrays may be handed to the next pass. The features of every
-   * neuron are kept in `workspace` when they fit what it keeps
-   * (Workspace.keepBytes, keptFeatureBytes) and served to the next pass at
-   * the same X̃.
+   * σ, σ′, σ″ (as asked) of the pre-activations of neurons [from, to) at
+   * the rows of X̃, in arrays of `workspace` (fresh ones without it): valid
+   * until the workspace is asked for features again. Read-only: the same
+   * arrays may be handed to the next pass. The features of every neuron are
+   * kept in `workspace` when they fit what it keeps (Workspace.keepBytes,
+   * keptFeatureBytes) and served to the next pass at the same X̃: σ and σ′
+   * always, σ″ from the first pass that asks for it on (added to what is
+   * kept, σ and σ′ untouched).
    */
   features(
     xt: Matrix,
@@ -254,16 +257,34 @@ export class TwoLayerNetwork {
     // at M = 512 was f 0.35–0.66 and Jᵀv 0.6–1.5 of a Gauss–Newton step's
     // BLAS-3 floor (bench/kernel-paths.md), and most of a small step.
     const whole = workspace !== undefined && from === 0 && to === this.config.width && this.keepsFeatures(xt.rows, workspace);
+    const gemmed = k >= GEMM_FROM_INNER_DIM;
+    const keptNames = gemmed ? KEPT_WITH_PREACTIVATIONS : FEATURE_ARRAYS;
     if (whole) {
       const kept = arrays.recall(this, xt) as NeuronFeatures | undefined;
-      if (kept !== undefined) return kept;
-      need = { value: true, slope: true, curvature: true };
+      if (kept !== undefined && (!need.curvature || kept.curvature !== null)) return kept;
+      if (kept !== undefined) {
+        // σ″ on request only (docs/math.md §2: only S needs it): from the kept σ, σ′ (or the kept
+        // U from k = GEMM_FROM_INNER_DIM on) by the formulas of the fused pass, so the bits are its.
+        const curvature = arrays.array('curvature', size);
+        if (!curvatureFrom(this.config.activation, kept.value!, kept.slope!, curvature)) {
+          if (gemmed) evaluate(this.config.activation, arrays.array('preactivation', size), null, null, curvature);
+          else evaluateAt(this.config.activation, xt.data, xt.rows, this.inner, nc, k, null, null, curvature);
+        }
+        const features = { ...kept, curvature };
+        arrays.keep(this, xt, keptNames, features);
+        return features;
+      }
+      // σ and σ′ at once, whatever this pass asks for: the later passes of the step (f, Q, Jᵀv) are
+      // then served without evaluating them again, which at M = 512 was f 0.35–0.66 and Jᵀv 0.6–1.5
+      // of a Gauss–Newton step's BLAS-3 floor (bench/kernel-paths.md), and most of a small step.
+      // σ″ only when this pass asks for it: a Gauss–Newton step never reads it.
+      need = { value: true, slope: true, curvature: need.curvature === true };
     }
     const value = need.value ? arrays.array('value', size) : null;
     const slope = need.slope ? arrays.array('slope', size) : null;
     const curvature = need.curvature ? arrays.array('curvature', size) : null;
     const inner = this.inner.subarray(from * k, to * k);
-    if (k >= GEMM_FROM_INNER_DIM) {
+    if (gemmed) {
       // U = X̃·Wᵀ by dgemm, then σ, σ′, σ″ entry by entry: the fused loop's dot products run at a fraction of
       // dgemm's rate, and at d = 64 they were half of a Gauss–Newton step (2·M·N·k flops a pass).
       const u = new Matrix(xt.rows, nc, arrays.array('preactivation', size));
@@ -273,7 +294,7 @@ export class TwoLayerNetwork {
       evaluateAt(this.config.activation, xt.data, xt.rows, inner, nc, k, value, slope, curvature);
     }
     const features = { from, to, value, slope, curvature };
-    if (whole) arrays.keep(this, xt, FEATURE_ARRAYS, features);
+    if (whole) arrays.keep(this, xt, keptNames, features);
     return features;
   }
 
