@@ -168,6 +168,33 @@ describe('budgets', () => {
     }
   });
 
+  it('allocates no workspace array in steady state: once each of its two workspaces has served a trial and a direction, every attempt reuses their arrays', () => {
+    const asked = vi.spyOn(Workspace.prototype, 'array');
+    const firstSeen = new Map<ArrayBufferLike, number>();
+    let attempt = 0;
+    try {
+      const result = train(net('relu', 16), X, y, {
+        method: 'newton',
+        maxSteps: 10,
+        tol: 1e-30,
+        onProgress: () => {
+          for (const { value } of asked.mock.results) if (!firstSeen.has((value as Float64Array).buffer)) firstSeen.set((value as Float64Array).buffer, attempt);
+          asked.mockClear();
+          attempt++;
+        },
+      });
+      // The second workspace comes at the first rejection; it has served a trial and a direction
+      // once the first trial accepted after that is followed by its own attempt.
+      const firstRejection = result.history.findIndex((e) => !e.accepted);
+      const settled = result.history.findIndex((e, i) => i > firstRejection && e.accepted) + 1;
+      expect(firstRejection).toBeGreaterThan(0);
+      expect(result.attempts).toBeGreaterThan(settled + 5); // steady state was reached and watched
+      expect(Math.max(...firstSeen.values())).toBe(settled);
+    } finally {
+      asked.mockRestore();
+    }
+  });
+
   it('rejects a bad maxAttempts', () => {
     expect(() => train(net('relu', 16), X, y, { method: 'newton', maxAttempts: 1.5 })).toThrow(RangeError);
     expect(() => train(net('relu', 16), X, y, { method: 'newton', maxAttempts: -1 })).toThrow(RangeError);
