@@ -3,8 +3,6 @@
  * form of docs/math.md §4 and Jᵀ·v, streamed over neuron chunks.
  */
 import { gemm, syrk } from '../linalg/blas.js';
-import { checkKernelStatus } from '../linalg/call.js';
-import { native } from '../linalg/native.js';
 import { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
 import type { TwoLayerNetwork } from '../model/network.js';
@@ -23,14 +21,10 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
   const slopes = new Matrix(m, m, workspace.array('slopeGram', m * m).fill(0));
   for (const [from, to] of net.featureChunks(m, workspace)) {
     const nc = to - from;
-    const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
     // cᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·|cᵢ|.
-    const weights = workspace.array('absoluteWeights', nc);
-    for (let i = 0; i < nc; i++) weights[i] = Math.abs(net.c[from + i]!);
-    const scaled = workspace.array('scaledSlope', m * nc);
-    checkKernelStatus('scaledcolumns', native.scaledcolumns(m, nc, slope!, weights, scaled), 'nothing (it allocates none)');
+    const { value, scaledSlope } = net.features(xt, from, to, { value: true, scaledSlope: true }, workspace);
     syrk(new Matrix(m, nc, value!), { out: values, beta: 1 });
-    syrk(new Matrix(m, nc, scaled), { out: slopes, beta: 1 });
+    syrk(new Matrix(m, nc, scaledSlope!), { out: slopes, beta: 1 });
   }
   const inputs = syrk(xt, { out: new Matrix(m, m, workspace.array('inputGram', m * m)) });
   const s2 = net.scale ** 2;

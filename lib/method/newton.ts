@@ -52,12 +52,17 @@ export class NewtonSystem {
   private cachedCurvature: Curvature | null = null;
   private cachedGram: Matrix | null = null;
 
-  constructor(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace = new Workspace()) {
+  /**
+   * `gram`: whether this system's directions will need J·Jᵀ (Gauss–Newton on
+   * the kernel path): the pass that evaluates f then also forms its scaled σ′
+   * (TwoLayerNetwork.predictAt). Default false: the Gram forms it when asked.
+   */
+  constructor(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace = new Workspace(), gram = false) {
     checkData('newton', X, y, net.config.dim);
     this.net = net;
     this.workspace = workspace;
     this.xt = net.augment(X);
-    const f = net.predictAt(this.xt, workspace);
+    const f = net.predictAt(this.xt, workspace, { scaledSlope: gram });
     this.residual = f.map((v, j) => v - y[j]!);
     this.loss = dot(this.residual, this.residual) / (2 * X.rows);
   }

@@ -173,7 +173,7 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   // circle_k8/tanh/N1024). So from the first rejection on the trial gets a workspace of its own and
   // each θ is evaluated once; runs without rejections (most W8 cases) never allocate the second one.
   const workspaces: Workspace[] = [new Workspace()];
-  let system = new NewtonSystem(net, X, y, workspaces[0]);
+  let system = new NewtonSystem(net, X, y, workspaces[0], path === 'kernel' && curvature === 'gauss-newton');
   loop.start(system.net, system.loss, system.residual);
   // 'auto' watches the Gauss–Newton steps for a stall; the other two never change curvature.
   const stall = hessian === 'auto' ? new StallWatch(loop.relative(system.residual)) : null;
@@ -189,7 +189,8 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
     // work (the Gauss–Newton Gram J·Jᵀ, the blocks of S): only the solve for the new λ is redone.
     const step = system.direction(lambda, curvature, path);
     const spare = workspaces.find((w) => w !== system.workspace) ?? system.workspace;
-    const trial = new NewtonSystem(system.net.moved(step.direction, alpha), X, y, spare);
+    // A Gauss–Newton trial that is accepted forms its Gram next: its f pass forms the Gram's |c|σ′ too.
+    const trial = new NewtonSystem(system.net.moved(step.direction, alpha), X, y, spare, path === 'kernel' && curvature === 'gauss-newton');
     // The decrease the quadratic model promises: α·gᵀδ − ½α²·δᵀHδ, where δᵀHδ = gᵀδ − λ|δ|².
     const predicted = alpha * step.gradientDot - 0.5 * alpha * alpha * (step.gradientDot - lambda * step.normSquared);
     const gain = (system.loss - trial.loss) / predicted;

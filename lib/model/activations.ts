@@ -39,7 +39,9 @@ export function evaluate(
  * σ, σ′ and σ″ at the pre-activations U = X̃·Wᵀ of nc neurons (W nc × k, row
  * major) at the m rows of X̃ (m × k): each output m × nc row-major, or null.
  * U is formed entry by entry (fused multiply-adds in the order of the k
- * inputs) and never stored.
+ * inputs) and never stored. With `scaled`, also σ′ times the weight of its
+ * column (`weights`, nc) into `scaled.out` (m × nc): one rounded product per
+ * entry, as a separate pass over σ′ would form it.
  */
 export function evaluateAt(
   activation: Activation,
@@ -51,8 +53,9 @@ export function evaluateAt(
   value: Float64Array | null,
   slope: Float64Array | null,
   curvature: Float64Array | null,
+  scaled: { weights: Float64Array; out: Float64Array } | null = null,
 ): void {
-  const status = native.activations(ACTIVATIONS.indexOf(activation), k, nc, m, xt, w, value, slope, curvature);
+  const status = native.activations(ACTIVATIONS.indexOf(activation), k, nc, m, xt, w, value, slope, curvature, scaled?.weights ?? null, scaled?.out ?? null);
   checkKernelStatus('activations', status, `Wᵀ, ${k}×${nc}`);
 }
 
