@@ -327,7 +327,14 @@ async function child(o) {
         lambda = choice.lambda;
         certificate = choice.certificate;
       }
-      const step = () => new api.NewtonSystem(net, X, y).direction(lambda, hessian, 'kernel');
+      // Each step's system on the previous one's workspace, as train() runs its steps: a fresh
+      // workspace per step is fresh arrays whose pages fault in (14 % of W6's step).
+      let workspace;
+      const step = () => {
+        const system = new api.NewtonSystem(net, X, y, workspace);
+        workspace = system.workspace;
+        return system.direction(lambda, hessian, 'kernel');
+      };
       let t;
       if (o.child === 'W6') {
         for (let i = 0; i < 200; i++) step();

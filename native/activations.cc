@@ -168,7 +168,7 @@ bool HasVectorMath() {
 }
 
 double* OptionalDoubles(Arguments& args, size_t i, int64_t length) {
-  if (args.At(i).IsNull()) return nullptr;
+  if (args.At(i).IsNull() || args.At(i).IsUndefined()) return nullptr;
   double* out = args.Doubles(i);
   args.RequireLength(i, length);
   return out;
@@ -186,6 +186,8 @@ struct Features {
   double* value;
   double* slope;
   double* curvature;
+  const double* weights;  // nc, with `scaled`
+  double* scaled;         // σ′ times the weight of its column
 };
 
 // u[t] = Σₚ x[p]·wt[p·ld + t], t < len, by fused multiply-adds in the order
@@ -230,7 +232,7 @@ void Evaluate(const Features& f, int64_t from, int64_t to) {
       DotsVector(x, f.k, f.wt + i, f.nc, len, u);
       const int64_t padded = (len + 3) / 4 * 4;
       std::fill(u + len, u + padded, 0.0);
-      Vector(f.kind, u, padded, f.value ? v : nullptr, f.slope ? d : nullptr, f.curvature ? c : nullptr);
+      Vector(f.kind, u, padded, f.value ? v : nullptr, f.slope || f.scaled ? d : nullptr, f.curvature ? c : nullptr);
     } else {
       DotsScalar(x, f.k, f.wt + i, f.nc, len, u);
       for (int64_t t = 0; t < len; ++t) Scalar(f.kind, u[t], v + t, d + t, c + t);
@@ -238,6 +240,10 @@ void Evaluate(const Features& f, int64_t from, int64_t to) {
     if (f.value) std::copy(v, v + len, f.value + e);
     if (f.slope) std::copy(d, d + len, f.slope + e);
     if (f.curvature) std::copy(c, c + len, f.curvature + e);
+    // The product scaledcolumns forms, while σ′ is in L1: one pass over the m × nc entries fewer.
+    if (f.scaled) {
+      for (int64_t t = 0; t < len; ++t) f.scaled[e + t] = d[t] * f.weights[i + t];
+    }
     e += len;
   }
 }
@@ -265,9 +271,16 @@ bool PrepareActivations(Arguments& args, Call* call) {
   double* value = OptionalDoubles(args, 6, n);
   double* slope = OptionalDoubles(args, 7, n);
   double* curvature = OptionalDoubles(args, 8, n);
+  const double* weights = OptionalDoubles(args, 9, nc);
+  double* scaled = OptionalDoubles(args, 10, n);
+  if (args.ok() && (weights == nullptr) != (scaled == nullptr)) {
+    Napi::TypeError::New(args.At(0).Env(), "activations: the column weights and the scaled σ′ come together")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
   if (!args.ok()) return false;
   Activation kind = static_cast<Activation>(kind_index);
-  call->pins = {args.At(4), args.At(5), args.At(6), args.At(7), args.At(8)};
+  call->pins = {args.At(4), args.At(5), args.At(6), args.At(7), args.At(8), args.At(9), args.At(10)};
   call->kernel = [=] {
     // Wᵀ (k × nc), so that a row's pre-activations are sums of contiguous rows.
     Faults faults(Fault::kActivations);
@@ -280,11 +293,47 @@ bool PrepareActivations(Arguments& args, Call* call) {
       }
       wt = transposed.get();
     }
-    const Features features{kind, k, nc, xt, wt, value, slope, curvature};
+    const Features features{kind, k, nc, xt, wt, value, slope, curvature, weights, scaled};
     ParallelFor((n + kBlock - 1) / kBlock, kParallelGrain / kBlock, [&](int64_t begin, int64_t end) {
       Evaluate(features, begin * kBlock, std::min(n, end * kBlock));
     });
     return 0.0;
+  };
+  return true;
+}
+
+bool PrepareCurvatureFromFeatures(Arguments& args, Call* call) {
+  lapack_int kind_index = args.Int(0);
+  lapack_int n = args.Int(1);
+  const double* value = args.Doubles(2);
+  const double* slope = args.Doubles(3);
+  double* curvature = args.Doubles(4);
+  if (args.ok() && (kind_index < 0 || kind_index > static_cast<int>(Activation::kRelu))) {
+    Napi::RangeError::New(args.At(0).Env(), "curvaturefromfeatures: unknown activation")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  args.RequireLength(2, n);
+  args.RequireLength(3, n);
+  args.RequireLength(4, n);
+  if (!args.ok()) return false;
+  const Activation kind = static_cast<Activation>(kind_index);
+  call->pins = {args.At(2), args.At(3), args.At(4)};
+  call->kernel = [=] {
+    // The operations of Scalar and Vector on the same σ, σ′, in the same order: the same bits.
+    switch (kind) {
+      case Activation::kTanh:
+        for (int64_t i = 0; i < n; ++i) curvature[i] = -2 * value[i] * slope[i];
+        return 0.0;
+      case Activation::kSin:
+        for (int64_t i = 0; i < n; ++i) curvature[i] = -value[i];
+        return 0.0;
+      case Activation::kRelu:
+        std::fill(curvature, curvature + n, 0.0);
+        return 0.0;
+      default:
+        return 1.0;
+    }
   };
   return true;
 }

@@ -20,4 +20,10 @@ enum class Activation { kTanh = 0, kSigmoid, kSin, kSoftplus, kErf, kRelu };
 // wanted. k = 1, m = 1, Xt = [1] evaluates W itself (U = 1·W exactly).
 bool PrepareActivations(Arguments& args, Call* call);
 
+// curvaturefromfeatures(kind, n, value, slope, curvature): σ″ from σ and σ′
+// where the formulas above form it from them (tanh, sin, relu), bitwise what
+// activations writes; returns 0, or 1 (nothing written) for the activations
+// whose σ″ needs u.
+bool PrepareCurvatureFromFeatures(Arguments& args, Call* call);
+
 }  // namespace nntk

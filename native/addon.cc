@@ -82,6 +82,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Export<PrepareNonfinite>(env, exports, "nonfinite");
   Export<PrepareJacobianBlock>(env, exports, "jacobianblock");
   Export<PrepareActivations>(env, exports, "activations");
+  Export<PrepareCurvatureFromFeatures>(env, exports, "curvaturefromfeatures");
   Export<PrepareBlockFactors>(env, exports, "blockfactors");
   Export<PrepareWhitenedJacobian>(env, exports, "whitenedjacobian");
   Export<PrepareBlockSolve>(env, exports, "blocksolve");

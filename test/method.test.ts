@@ -351,6 +351,23 @@ describe('features kept between the passes of a step, or streamed', () => {
     expect(worst).toBeLessThanOrEqual(1);
   });
 
+  it.each(['full', 'gauss-newton'] as const)(
+    '%s: a step on a workspace that has served a step of the same shapes allocates no workspace array, kept or streamed, and gives bitwise the δ of a fresh one',
+    (hessian) => {
+      const lambda = hessian === 'full' ? testLambda(net, X, y).full : 1e-3;
+      const moved = net.moved(randomMatrix(1, net.parameterCount, 14).data.map((v) => 1e-2 * v));
+      for (const keepBytes of [undefined, 0]) {
+        const workspace = new Workspace(keepBytes);
+        new NewtonSystem(net, X, y, workspace).direction(lambda, hessian, 'kernel');
+        const warm = workspace.allocations;
+        expect(warm).toBeGreaterThan(0);
+        const again = new NewtonSystem(moved, X, y, workspace).direction(lambda, hessian, 'kernel');
+        expect(workspace.allocations).toBe(warm);
+        expect(again).toEqual(new NewtonSystem(moved, X, y).direction(lambda, hessian, 'kernel'));
+      }
+    },
+  );
+
   it('a workspace refuses a negative or NaN number of bytes to keep', () => {
     expect(() => new Workspace(-1)).toThrow(RangeError);
     expect(() => new Workspace(NaN)).toThrow(/keepBytes must be a number ≥ 0, got NaN/);

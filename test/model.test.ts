@@ -27,6 +27,7 @@ import { NonFiniteError } from '../lib/errors.js';
 import { readNpy, writeNpy } from '../lib/io/npy.js';
 import { gemm } from '../lib/linalg/blas.js';
 import { Matrix } from '../lib/linalg/matrix.js';
+import { native } from '../lib/linalg/native.js';
 import { Workspace } from '../lib/linalg/workspace.js';
 import { ACTIVATIONS, evaluateAt, type Activation } from '../lib/model/activations.js';
 import { checkData } from '../lib/model/data.js';
@@ -820,9 +821,59 @@ describe('features kept in a workspace between passes', () => {
     const workspace = new Workspace();
     const first = net.features(xt, 0, net.width, { value: true }, workspace);
     const later = net.features(xt, 0, net.width, { slope: true, curvature: true }, workspace);
-    expect(later).toBe(first);
     const expected = fresh(net, xt);
     for (const key of ['value', 'slope', 'curvature'] as const) expect(later[key]).toEqual(expected[key]);
+    // σ and σ′ are the kept arrays themselves, and σ″ is kept from then on.
+    expect(later.value).toBe(first.value);
+    expect(later.slope).toBe(first.slope);
+    expect(net.features(xt, 0, net.width, { curvature: true }, workspace)).toBe(later);
+  });
+
+  it.each(ACTIVATIONS.flatMap((activation) => [2, 17].map((dim) => [activation, dim] as const)))(
+    '%s, d = %i: a pass over every neuron evaluates σ″ only when asked, and the σ″ it adds to the kept σ, σ′ is bitwise a fresh evaluation’s',
+    (activation, dim) => {
+      const n = TwoLayerNetwork.initialize({ width: 37, dim, activation }, { seed: dim });
+      const points = n.augment(new Matrix(13, dim, Float64Array.from({ length: 13 * dim }, (_, i) => Math.sin(0.9 * i))));
+      const workspace = new Workspace();
+      const first = n.features(points, 0, n.width, { value: true }, workspace);
+      expect(first.curvature).toBeNull();
+      expect(n.features(points, 0, n.width, { value: true, slope: true }, workspace)).toBe(first);
+      const later = n.features(points, 0, n.width, { slope: true, curvature: true }, workspace);
+      const expected = fresh(n, points);
+      for (const key of ['value', 'slope', 'curvature'] as const) expect(later[key]).toEqual(expected[key]);
+      expect(later.value).toBe(first.value);
+    },
+  );
+
+  it.each([2, 17])(
+    'd = %i: the Gram’s |cᵢ|·σ′ is bitwise σ′ times |cᵢ| entry by entry, whether formed in the activations’ pass, added to kept features, or over a part of the neurons',
+    (dim) => {
+      const n = TwoLayerNetwork.initialize({ width: 37, dim, activation: 'softplus' }, { seed: dim });
+      const points = n.augment(new Matrix(13, dim, Float64Array.from({ length: 13 * dim }, (_, i) => Math.cos(0.8 * i))));
+      const slope = fresh(n, points).slope!;
+      const expected = slope.map((v, e) => v * Math.abs(n.c[e % n.width]!));
+      const inPass = new Workspace();
+      const f = n.features(points, 0, n.width, { value: true, scaledSlope: true }, inPass);
+      expect(f.scaledSlope).toEqual(expected);
+      expect(n.features(points, 0, n.width, { scaledSlope: true }, inPass)).toBe(f);
+      const added = new Workspace();
+      expect(n.features(points, 0, n.width, { value: true }, added).scaledSlope).toBeNull();
+      const later = n.features(points, 0, n.width, { scaledSlope: true }, added);
+      expect(later.scaledSlope).toEqual(expected);
+      // A part, not kept: only what it asks for, σ′ itself not written. (Against σ′ of the same part:
+      // from d = 16 on U is a dgemm, whose bits may depend on its shape.)
+      const part = n.features(points, 5, 20, { value: true, scaledSlope: true }, new Workspace(0));
+      expect(part.slope).toBeNull();
+      const partSlope = n.features(points, 5, 20, { slope: true }).slope!;
+      expect(part.scaledSlope).toEqual(partSlope.map((v, e) => v * Math.abs(n.c[5 + (e % 15)]!)));
+    },
+  );
+
+  it('the activations refuse column weights without the array to scale into, and the reverse (TypeError)', () => {
+    const [u, out] = [Float64Array.of(0.5, -1), new Float64Array(2)];
+    expect(() => native.activations(0, 1, 2, 1, Float64Array.of(1), u, null, null, null, Float64Array.of(1, 2), null)).toThrow(TypeError);
+    expect(() => native.activations(0, 1, 2, 1, Float64Array.of(1), u, null, null, null, null, out)).toThrow(TypeError);
+    expect(() => native.activations(0, 1, 2, 1, Float64Array.of(1), u, null, null, null, Float64Array.of(1), out)).toThrow(RangeError);
   });
 
   it('predictAt(augment(X)) is bitwise predict(X), and refuses an X̃ without the bias column', () => {

@@ -11,6 +11,7 @@ import { parseNpy } from '../lib/io/npy.js';
 import { Damping, LAMBDA_FLOOR, STARTING_TAU } from '../lib/method/lambda.js';
 import { circleData } from '../lib/experiments/circle.js';
 import { native } from '../lib/linalg/native.js';
+import { Workspace } from '../lib/linalg/workspace.js';
 import { rng } from './random.js';
 
 /**
@@ -148,6 +149,49 @@ describe('budgets', () => {
       expect(evaluations).toHaveBeenCalledTimes(1 + result.attempts + 1);
     } finally {
       evaluations.mockRestore();
+    }
+  });
+
+  it('a Gauss–Newton training never evaluates σ″ (only S needs it), and a full-Hessian one does at every point it factors', () => {
+    const asked = vi.spyOn(Workspace.prototype, 'array');
+    const curvatures = () => asked.mock.calls.filter(([name]) => name === 'curvature').length;
+    try {
+      const gaussNewton = train(net('tanh', 16), X, y, { method: 'newton', hessian: 'gauss-newton', maxSteps: 5, tol: 1e-30 });
+      expect(gaussNewton.attempts).toBeGreaterThan(1);
+      expect(curvatures()).toBe(0);
+      const full = train(net('tanh', 16), X, y, { method: 'newton', hessian: 'full', maxSteps: 3, tol: 1e-30 });
+      // One σ″ per attempt, at the point whose S the attempt factors: rejected attempts reuse it.
+      const points = new Set(full.history.slice(0, -1).map((e) => e.acceptedSteps));
+      expect(curvatures()).toBe(points.size);
+    } finally {
+      asked.mockRestore();
+    }
+  });
+
+  it('allocates no workspace array in steady state: once each of its two workspaces has served a trial and a direction, every attempt reuses their arrays', () => {
+    const asked = vi.spyOn(Workspace.prototype, 'array');
+    const firstSeen = new Map<ArrayBufferLike, number>();
+    let attempt = 0;
+    try {
+      const result = train(net('relu', 16), X, y, {
+        method: 'newton',
+        maxSteps: 10,
+        tol: 1e-30,
+        onProgress: () => {
+          for (const { value } of asked.mock.results) if (!firstSeen.has((value as Float64Array).buffer)) firstSeen.set((value as Float64Array).buffer, attempt);
+          asked.mockClear();
+          attempt++;
+        },
+      });
+      // The second workspace comes at the first rejection; it has served a trial and a direction
+      // once the first trial accepted after that is followed by its own attempt.
+      const firstRejection = result.history.findIndex((e) => !e.accepted);
+      const settled = result.history.findIndex((e, i) => i > firstRejection && e.accepted) + 1;
+      expect(firstRejection).toBeGreaterThan(0);
+      expect(result.attempts).toBeGreaterThan(settled + 5); // steady state was reached and watched
+      expect(Math.max(...firstSeen.values())).toBe(settled);
+    } finally {
+      asked.mockRestore();
     }
   });
 

@@ -60,11 +60,13 @@ export async function distributedTrain(
     const method = (options as { method?: unknown }).method;
     if (method !== undefined && method !== 'newton') throw new RangeError(`distributed train: only method 'newton' is distributed, got ${String(method)}`);
     checkOptionKeys('distributed train', options, DISTRIBUTED_TRAIN_OPTIONS);
+    net.requireSingleOutput('distributed train');
   });
   const engine: NewtonEngine = {
     // Each sequence of collectives starts with a rendezvous: a rank that failed since the last one meets the others there.
     system: (at, points, targets, workspace) =>
-      new NewtonSystem(at, points, targets, workspace, (residual) => {
+      // Its directions come from the ranks' tiles (kernelDirection), never from a local J·Jᵀ.
+      new NewtonSystem(at, points, targets, workspace, false, (residual) => {
         session.rendezvous();
         session.broadcast(residual);
       }),

@@ -58,10 +58,17 @@ export interface NativeRoutines {
   scaledcolumns(m: number, nc: number, a: Float64Array, s: Float64Array, out: Float64Array): Result;
   /**
    * σ, σ′, σ″ of activation number `kind` (order of ACTIVATIONS) at U = X̃·Wᵀ (m × nc row-major; X̃ m × k,
-   * W nc × k); null outputs are skipped.
+   * W nc × k); null outputs are skipped. With `weights` (nc) and `scaled` (m × nc, both or neither), also
+   * scaled[j·nc + i] = σ′[j·nc + i]·weights[i].
    */
   activations(kind: number, k: number, nc: number, m: number, xt: Float64Array, w: Float64Array,
-    value: Float64Array | null, slope: Float64Array | null, curvature: Float64Array | null): Result;
+    value: Float64Array | null, slope: Float64Array | null, curvature: Float64Array | null,
+    weights?: Float64Array | null, scaled?: Float64Array | null): Result;
+  /**
+   * σ″ of activation number `kind` from its σ and σ′ (n entries each) where activations forms it from them
+   * (tanh, sin, relu): returns 0, bitwise what activations writes; 1 (nothing written) for the others.
+   */
+  curvaturefromfeatures(kind: number, n: number, value: Float64Array, slope: Float64Array, curvature: Float64Array): Result;
 }
 
 export type RoutineName = keyof NativeRoutines;

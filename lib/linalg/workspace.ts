@@ -19,6 +19,7 @@ export class Workspace {
   private kept: { owner: object; key: object; names: readonly string[]; value: unknown } | null = null;
   /** What may be kept, in bytes (KEEP_BYTES unless given: a smaller one makes every pass stream). */
   readonly keepBytes: number;
+  private grown = 0;
 
   constructor(keepBytes = KEEP_BYTES) {
     if (!(keepBytes >= 0)) throw new RangeError(`workspace: keepBytes must be a number ≥ 0, got ${keepBytes}`);
@@ -38,6 +39,11 @@ export class Workspace {
     return this.kept !== null && this.kept.owner === owner && this.kept.key === key ? this.kept.value : undefined;
   }
 
+  /** How many arrays this workspace has allocated (or grown): constant once the computations it serves repeat. */
+  get allocations(): number {
+    return this.grown;
+  }
+
   /**
    * `length` entries of the array named `name`, grown when too short. Its
    * contents are whatever was left there: write before reading. A view stays
@@ -49,6 +55,7 @@ export class Workspace {
     if (array === undefined || array.length < length) {
       array = new Float64Array(length);
       this.arrays.set(name, array);
+      this.grown++;
     }
     return array.length === length ? array : array.subarray(0, length);
   }

@@ -27,18 +27,25 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
   if (outputs === 'full' && C > 1) return fullJacobianGram(net, xt, workspace);
   const m = xt.rows;
   requireMemory(`the ${m}×${m} NTK`, kernelPathBytes(m, 0, 0));
+  // The returned Gram is fresh; every other array comes from the workspace, so that a step at
+  // small M allocates nothing of the width's size (fresh ones were a tenth of the time at M = 64).
   const values = new Matrix(m, m);
-  const slopes = new Matrix(m, m);
+  const slopes = new Matrix(m, m, workspace.array('slopeGram', m * m).fill(0));
   for (const [from, to] of net.featureChunks(m, workspace)) {
     const nc = to - from;
-    const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
-    // wᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·wᵢ.
-    const scaled = workspace.array('scaledSlope', m * nc);
-    checkKernelStatus('scaledcolumns', native.scaledcolumns(m, nc, slope!, tracedSlopeWeights(net.c, C, from, to), scaled), 'nothing (it allocates none)');
+    // wᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·wᵢ; for one output (wᵢ = |cᵢ|)
+    // the activation pass forms them while σ′ is in cache.
+    const single = C === 1;
+    const { value, slope, scaledSlope } = net.features(xt, from, to, single ? { value: true, scaledSlope: true } : { value: true, slope: true }, workspace);
+    let scaled = scaledSlope;
+    if (!single) {
+      scaled = workspace.array('scaledSlope', m * nc);
+      checkKernelStatus('scaledcolumns', native.scaledcolumns(m, nc, slope!, tracedSlopeWeights(net.c, C, from, to), scaled), 'nothing (it allocates none)');
+    }
     syrk(new Matrix(m, nc, value!), { out: values, beta: 1 });
-    syrk(new Matrix(m, nc, scaled), { out: slopes, beta: 1 });
+    syrk(new Matrix(m, nc, scaled!), { out: slopes, beta: 1 });
   }
-  const inputs = syrk(xt);
+  const inputs = syrk(xt, { out: new Matrix(m, m, workspace.array('inputGram', m * m)) });
   const s2 = net.scale ** 2;
   const gram = values;
   for (let j = 0; j < m; j++) {
@@ -110,7 +117,7 @@ export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Floa
   const q = k + 1;
   const s = net.scale;
   const v1 = new Matrix(m, 1, v);
-  const vx = new Matrix(m, k);
+  const vx = new Matrix(m, k, workspace.array('weightedInputs', m * k));
   for (let j = 0; j < m; j++) {
     for (let p = 0; p < k; p++) vx.data[j * k + p] = v[j]! * xt.data[j * k + p]!;
   }
@@ -120,8 +127,8 @@ export function jacobianTransposeTimes(net: TwoLayerNetwork, xt: Matrix, v: Floa
     const { value, slope } = net.features(xt, from, to, { value: true, slope: true }, workspace);
     // σᵀv needs only v, σ′ᵀ(v ⊙ X̃) only the k columns v ⊙ X̃: a gemm with all k + 1 columns of vx for σ
     // would cost as much as the one for σ′ (at d = 64 each is a tenth of a Gauss–Newton step at M = 512).
-    const a = gemm(new Matrix(m, nc, value!), v1, { transA: true }).data; // nc × 1
-    const b = gemm(new Matrix(m, nc, slope!), vx, { transA: true }).data; // nc × k
+    const a = gemm(new Matrix(m, nc, value!), v1, { transA: true, out: new Matrix(nc, 1, workspace.array('valueSums', nc)) }).data;
+    const b = gemm(new Matrix(m, nc, slope!), vx, { transA: true, out: new Matrix(nc, k, workspace.array('slopeSums', nc * k)) }).data;
     for (let i = 0; i < nc; i++) {
       const at = (from + i) * q;
       const sc = s * net.c[from + i]!;

@@ -53,15 +53,18 @@ export class NewtonSystem {
   private cachedGram: Matrix | null = null;
 
   /**
+   * `gram`: whether this system's directions will need J·Jᵀ (Gauss–Newton on
+   * the kernel path): the pass that evaluates f then also forms its scaled σ′
+   * (TwoLayerNetwork.predictAt). Default false: the Gram forms it when asked.
    * `agreeResidual` may replace r in place before L is formed from it (a
    * distributed run makes it the same on every rank).
    */
-  constructor(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace = new Workspace(), agreeResidual?: (residual: Float64Array) => void) {
+  constructor(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace = new Workspace(), gram = false, agreeResidual?: (residual: Float64Array) => void) {
     checkData('newton', X, y, net.config.dim, 'X', net.outputs);
     this.net = net;
     this.workspace = workspace;
     this.xt = net.augment(X);
-    const f = net.predictAt(this.xt, workspace);
+    const f = net.predictAt(this.xt, workspace, { scaledSlope: gram });
     this.residual = f.map((v, j) => v - y[j]!);
     agreeResidual?.(this.residual);
     this.loss = dot(this.residual, this.residual) / (2 * X.rows);

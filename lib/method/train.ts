@@ -139,8 +139,11 @@ export function train(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options:
  * quantities that are the same on every rank.
  */
 export interface NewtonEngine {
-  /** The Newton system at `net` (a distributed engine makes its residual the same on every rank). */
-  system(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace: Workspace): NewtonSystem;
+  /**
+   * The Newton system at `net` (a distributed engine makes its residual the same on every rank);
+   * `gram`: its directions will need J·Jᵀ (NewtonSystem's constructor).
+   */
+  system(net: TwoLayerNetwork, X: Matrix, y: Float64Array, workspace: Workspace, gram: boolean): NewtonSystem;
   /** δ at `system` for λ; its `lambda` is the λ the loop then goes by. */
   direction(system: NewtonSystem, lambda: number, hessian: Hessian, path: NewtonPath): NewtonDirection;
   /** The textbook LM's starting λ at `system` (lambda.ts startingLambda). */
@@ -150,7 +153,7 @@ export interface NewtonEngine {
 }
 
 const SINGLE_PROCESS: NewtonEngine = {
-  system: (net, X, y, workspace) => new NewtonSystem(net, X, y, workspace),
+  system: (net, X, y, workspace, gram) => new NewtonSystem(net, X, y, workspace, gram),
   direction: (system, lambda, hessian, path) => system.direction(lambda, hessian, path),
   startingLambda,
   agreeStop: (reason) => reason,
@@ -204,7 +207,7 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
   // circle_k8/tanh/N1024). So from the first rejection on the trial gets a workspace of its own and
   // each θ is evaluated once; runs without rejections (most W8 cases) never allocate the second one.
   const workspaces: Workspace[] = [new Workspace()];
-  let system = engine.system(net, X, y, workspaces[0]!);
+  let system = engine.system(net, X, y, workspaces[0]!, path === 'kernel' && curvature === 'gauss-newton');
   loop.start(system.net, system.loss, system.residual);
   // 'auto' watches the Gauss–Newton steps for a stall; the other two never change curvature.
   const stall = hessian === 'auto' ? new StallWatch(loop.relative(system.residual)) : null;
@@ -221,7 +224,8 @@ function trainNewton(net: TwoLayerNetwork, X: Matrix, y: Float64Array, options: 
     const step = engine.direction(system, wanted, curvature, path);
     const lambda = step.lambda;
     const spare = workspaces.find((w) => w !== system.workspace) ?? system.workspace;
-    const trial = engine.system(system.net.moved(step.direction, alpha), X, y, spare);
+    // A Gauss–Newton trial that is accepted forms its Gram next: its f pass forms the Gram's |c|σ′ too.
+    const trial = engine.system(system.net.moved(step.direction, alpha), X, y, spare, path === 'kernel' && curvature === 'gauss-newton');
     // The decrease the quadratic model promises: α·gᵀδ − ½α²·δᵀHδ, where δᵀHδ = gᵀδ − λ|δ|².
     const predicted = alpha * step.gradientDot - 0.5 * alpha * alpha * (step.gradientDot - lambda * step.normSquared);
     const gain = (system.loss - trial.loss) / predicted;

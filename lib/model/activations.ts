@@ -39,7 +39,9 @@ export function evaluate(
  * σ, σ′ and σ″ at the pre-activations U = X̃·Wᵀ of nc neurons (W nc × k, row
  * major) at the m rows of X̃ (m × k): each output m × nc row-major, or null.
  * U is formed entry by entry (fused multiply-adds in the order of the k
- * inputs) and never stored.
+ * inputs) and never stored. With `scaled`, also σ′ times the weight of its
+ * column (`weights`, nc) into `scaled.out` (m × nc): one rounded product per
+ * entry, as a separate pass over σ′ would form it.
  */
 export function evaluateAt(
   activation: Activation,
@@ -51,7 +53,22 @@ export function evaluateAt(
   value: Float64Array | null,
   slope: Float64Array | null,
   curvature: Float64Array | null,
+  scaled: { weights: Float64Array; out: Float64Array } | null = null,
 ): void {
-  const status = native.activations(ACTIVATIONS.indexOf(activation), k, nc, m, xt, w, value, slope, curvature);
+  const status = native.activations(ACTIVATIONS.indexOf(activation), k, nc, m, xt, w, value, slope, curvature, scaled?.weights ?? null, scaled?.out ?? null);
   checkKernelStatus('activations', status, `Wᵀ, ${k}×${nc}`);
+}
+
+/**
+ * σ″ from σ and σ′ where the fused pass itself forms it from them (tanh
+ * σ″ = (−2σ)·σ′, sin σ″ = −σ, relu σ″ = 0: the same operations in the same
+ * order, natively, so the same bits), written to `curvature`; false for the
+ * others, whose σ″ needs u again.
+ */
+export function curvatureFrom(activation: Activation, value: Float64Array, slope: Float64Array, curvature: Float64Array): boolean {
+  if (curvature.length === 0) return true;
+  const status = native.curvaturefromfeatures(ACTIVATIONS.indexOf(activation), curvature.length, value, slope, curvature);
+  if (status === 1) return false;
+  checkKernelStatus('curvaturefromfeatures', status, 'nothing (it allocates none)');
+  return true;
 }

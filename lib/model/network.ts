@@ -16,7 +16,7 @@ import { checkKernelStatus } from '../linalg/call.js';
 import { Matrix } from '../linalg/matrix.js';
 import { native } from '../linalg/native.js';
 import { Workspace } from '../linalg/workspace.js';
-import { ACTIVATIONS, evaluate, evaluateAt, type Activation } from './activations.js';
+import { ACTIVATIONS, curvatureFrom, evaluate, evaluateAt, type Activation } from './activations.js';
 import { NormalGenerator } from './random.js';
 import { UnsupportedOutputsError } from '../errors.js';
 import { multiOutputJacobianBlock, multiOutputSecondOrderBlocks } from './multi-output.js';
@@ -34,6 +34,10 @@ export const GEMM_FROM_INNER_DIM = 16;
 export const CHUNK_BYTES = 64 * 2 ** 20;
 
 const FEATURE_ARRAYS = ['value', 'slope', 'curvature'] as const;
+/** What kept features hold: σ, σ′, σ″ and the Gram's |c|σ′. */
+const KEPT_ARRAYS = [...FEATURE_ARRAYS, 'scaledSlope'] as const;
+/** What kept features hold from k = GEMM_FROM_INNER_DIM on: U as well, for a σ″ asked for later. */
+const KEPT_WITH_PREACTIVATIONS = [...KEPT_ARRAYS, 'preactivation'] as const;
 
 /**
  * What a workspace holds when it keeps the features of `n` neurons at `m`
@@ -81,13 +85,23 @@ export interface InitOptions {
 const CONFIG_KEYS = keysOf<NetworkConfig>({ width: true, dim: true, activation: true, beta: true, bias: true, outputs: true });
 const INIT_OPTIONS = keysOf<InitOptions>({ seed: true, sigmaW: true, sigmaB: true, symmetric: true });
 
-/** Pre-activations and σ, σ′, σ″ of neurons [from, to) at M points, each M × (to − from) row-major. */
+/** σ, σ′, σ″ of neurons [from, to) at M points, each M × (to − from) row-major. */
 export interface NeuronFeatures {
   from: number;
   to: number;
   value: Float64Array | null;
   slope: Float64Array | null;
   curvature: Float64Array | null;
+  /** |cᵢ|·σ′, the columns of the Gauss–Newton Gram's second term (docs/math.md §4), when asked for. */
+  scaledSlope?: Float64Array | null;
+}
+
+/** Which features a pass reads. */
+export interface FeatureNeed {
+  value?: boolean;
+  slope?: boolean;
+  curvature?: boolean;
+  scaledSlope?: boolean;
 }
 
 export class TwoLayerNetwork {
@@ -261,51 +275,87 @@ export class TwoLayerNetwork {
   }
 
   /**
-   * σ, σ′, σ″ (as asked, or all three) of the pre-activations of neurons
-   * [from, to) at the rows of X̃, in arrays of `workspace` (fresh ones without
-   * it): valid until the workspace is asked for features again. Read-only:
-   * the same arrays may be handed to the next pass. The features of every
-   * neuron are kept in `workspace` when they fit what it keeps
-   * (Workspace.keepBytes, keptFeatureBytes) and served to the next pass at
-   * the same X̃.
+   * σ, σ′, σ″ (as asked) of the pre-activations of neurons [from, to) at
+   * the rows of X̃, in arrays of `workspace` (fresh ones without it): valid
+   * until the workspace is asked for features again. Read-only: the same
+   * arrays may be handed to the next pass. The features of every neuron are
+   * kept in `workspace` when they fit what it keeps (Workspace.keepBytes,
+   * keptFeatureBytes) and served to the next pass at the same X̃: σ and σ′
+   * always, σ″ from the first pass that asks for it on (added to what is
+   * kept, σ and σ′ untouched).
    */
-  features(
-    xt: Matrix,
-    from: number,
-    to: number,
-    need: { value?: boolean; slope?: boolean; curvature?: boolean },
-    workspace?: Workspace,
-  ): NeuronFeatures {
+  features(xt: Matrix, from: number, to: number, need: FeatureNeed, workspace?: Workspace): NeuronFeatures {
     const k = this.innerDim;
     const nc = to - from;
     const size = xt.rows * nc;
     const arrays = workspace ?? new Workspace();
-    // All three at once, whatever this pass asks for: the later passes of the
-    // step (f, S, Q, Jᵀv) are then served without evaluating them again, which
-    // at M = 512 was f 0.35–0.66 and Jᵀv 0.6–1.5 of a Gauss–Newton step's
-    // BLAS-3 floor (bench/kernel-paths.md), and most of a small step.
     const whole = workspace !== undefined && from === 0 && to === this.config.width && this.keepsFeatures(xt.rows, workspace);
+    const gemmed = k >= GEMM_FROM_INNER_DIM;
+    const keptNames = gemmed ? KEPT_WITH_PREACTIVATIONS : KEPT_ARRAYS;
     if (whole) {
       const kept = arrays.recall(this, xt) as NeuronFeatures | undefined;
-      if (kept !== undefined) return kept;
-      need = { value: true, slope: true, curvature: true };
+      if (kept !== undefined) {
+        const lacksCurvature = need.curvature === true && kept.curvature === null;
+        const lacksScaled = need.scaledSlope === true && (kept.scaledSlope ?? null) === null;
+        if (!lacksCurvature && !lacksScaled) return kept;
+        // σ″ and |c|σ′ on request only, added to what is kept (σ, σ′ untouched): σ″ from σ, σ′ (or
+        // the kept U from k = GEMM_FROM_INNER_DIM on) by the formulas of the fused pass, so the bits
+        // are its; only S needs σ″ (docs/math.md §2), only the Gauss–Newton Gram |c|σ′ (§4).
+        const features = { ...kept };
+        if (lacksCurvature) {
+          features.curvature = arrays.array('curvature', size);
+          if (!curvatureFrom(this.config.activation, kept.value!, kept.slope!, features.curvature)) {
+            if (gemmed) evaluate(this.config.activation, arrays.array('preactivation', size), null, null, features.curvature);
+            else evaluateAt(this.config.activation, xt.data, xt.rows, this.inner, nc, k, null, null, features.curvature);
+          }
+        }
+        if (lacksScaled) features.scaledSlope = this.scaledSlope(xt.rows, 0, nc, kept.slope!, arrays);
+        arrays.keep(this, xt, keptNames, features);
+        return features;
+      }
+      // σ and σ′ at once, whatever this pass asks for: the later passes of the step (f, Q, Jᵀv) are
+      // then served without evaluating them again, which at M = 512 was f 0.35–0.66 and Jᵀv 0.6–1.5
+      // of a Gauss–Newton step's BLAS-3 floor (bench/kernel-paths.md), and most of a small step.
+      // σ″ and |c|σ′ only when this pass asks for them: a Gauss–Newton step never reads σ″.
+      need = { value: true, slope: true, curvature: need.curvature === true, scaledSlope: need.scaledSlope === true };
     }
     const value = need.value ? arrays.array('value', size) : null;
     const slope = need.slope ? arrays.array('slope', size) : null;
     const curvature = need.curvature ? arrays.array('curvature', size) : null;
     const inner = this.inner.subarray(from * k, to * k);
-    if (k >= GEMM_FROM_INNER_DIM) {
+    let scaledSlope: Float64Array | null = null;
+    if (gemmed) {
       // U = X̃·Wᵀ by dgemm, then σ, σ′, σ″ entry by entry: the fused loop's dot products run at a fraction of
       // dgemm's rate, and at d = 64 they were half of a Gauss–Newton step (2·M·N·k flops a pass).
       const u = new Matrix(xt.rows, nc, arrays.array('preactivation', size));
       gemm(xt, new Matrix(nc, k, inner), { transB: true, out: u });
-      evaluate(this.config.activation, u.data, value, slope, curvature);
+      const slopes = slope ?? (need.scaledSlope ? arrays.array('slope', size) : null);
+      evaluate(this.config.activation, u.data, value, slopes, curvature);
+      if (need.scaledSlope) scaledSlope = this.scaledSlope(xt.rows, from, to, slopes!, arrays);
     } else {
-      evaluateAt(this.config.activation, xt.data, xt.rows, inner, nc, k, value, slope, curvature);
+      // |c|σ′ in the activations' own pass, while σ′ is in cache: one pass over M × nc fewer.
+      const scaled = need.scaledSlope ? { weights: this.absoluteWeights(from, to, arrays), out: arrays.array('scaledSlope', size) } : null;
+      evaluateAt(this.config.activation, xt.data, xt.rows, inner, nc, k, value, slope, curvature, scaled);
+      scaledSlope = scaled?.out ?? null;
     }
-    const features = { from, to, value, slope, curvature };
-    if (whole) arrays.keep(this, xt, FEATURE_ARRAYS, features);
+    const features = { from, to, value, slope, curvature, scaledSlope };
+    if (whole) arrays.keep(this, xt, keptNames, features);
     return features;
+  }
+
+  /** |cᵢ| of neurons [from, to), in `workspace`: one output's (C > 1 forms the traced weights in lib/method/jacobian.ts). */
+  private absoluteWeights(from: number, to: number, workspace: Workspace): Float64Array {
+    const weights = workspace.array('absoluteWeights', to - from);
+    for (let i = from; i < to; i++) weights[i - from] = Math.abs(this.c[i]!);
+    return weights;
+  }
+
+  /** |cᵢ|·σ′ of neurons [from, to) from their σ′ (m × (to − from)), in `workspace`. */
+  private scaledSlope(m: number, from: number, to: number, slope: Float64Array, workspace: Workspace): Float64Array {
+    const nc = to - from;
+    const scaled = workspace.array('scaledSlope', m * nc);
+    checkKernelStatus('scaledcolumns', native.scaledcolumns(m, nc, slope, this.absoluteWeights(from, to, workspace), scaled), 'nothing (it allocates none)');
+    return scaled;
   }
 
   /** f at the rows of X: M·C numbers, sample-major (entry j·C + k is output k at xⱼ); M for C = 1. */
@@ -315,9 +365,11 @@ export class TwoLayerNetwork {
 
   /**
    * f at the rows of X̃ = augment(X): the features of this pass are the ones
-   * later passes over the same X̃ may be served from the workspace.
+   * later passes over the same X̃ may be served from the workspace. With
+   * `also.scaledSlope`, a pass over every neuron at once also forms the
+   * Gauss–Newton Gram's |c|σ′ (NeuronFeatures.scaledSlope) while σ′ is in cache.
    */
-  predictAt(xt: Matrix, workspace = new Workspace()): Float64Array {
+  predictAt(xt: Matrix, workspace = new Workspace(), also: { scaledSlope?: boolean } = {}): Float64Array {
     if (!(xt instanceof Matrix) || xt.cols !== this.innerDim) {
       throw new RangeError(`network: X̃ must be a Matrix with ${this.innerDim} columns (see augment)`);
     }
@@ -328,7 +380,8 @@ export class TwoLayerNetwork {
     const weights = new Float64Array(n === 1 ? 0 : this.config.width);
     for (const [from, to] of this.featureChunks(m, workspace)) {
       const nc = to - from;
-      const { value } = this.features(xt, from, to, { value: true }, workspace);
+      // |c|σ′ only in a pass over every neuron at once (one output): only that one is kept for the Gram that follows.
+      const { value } = this.features(xt, from, to, { value: true, scaledSlope: also.scaledSlope === true && n === 1 && to - from === this.config.width }, workspace);
       for (let o = 0; o < n; o++) {
         let w = this.c.subarray(from, to);
         if (n > 1) {
