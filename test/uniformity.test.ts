@@ -257,10 +257,12 @@ describe('nntk uniformity, the command', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const cli = (...args: string[]) => spawnSync(process.execPath, [MAIN, 'uniformity', ...args], { cwd: dir, encoding: 'utf8' });
 
-  it('--help exits 0 on stdout and explains the aliasing limit on k', () => {
+  it('--help exits 0 on stdout, explains the aliasing limit on k and names the default frequencies and M', () => {
     const r = cli('--help');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('aliases');
+    expect(r.stdout).toMatch(/--frequencies K,\.\.\. .*\(default 1,2,4,8,16,32\)/);
+    expect(r.stdout).toMatch(/--points M .*\(default 128\)/);
     expect(r.stderr).toBe('');
   });
 
@@ -270,6 +272,10 @@ describe('nntk uniformity, the command', () => {
       [['--seeds', 'x'], /--seeds/],
       [['--from', '8', '--to', '7'], /--to/],
       [['--points', '16'], /--points/],
+      [['--frequencies', '1,x'], /--frequencies expects a number, got 'x'/],
+      [['--frequencies', '1,0'], /--frequencies must be ≥ 1/],
+      [['--frequencies', '1,2,1'], /--frequencies lists a value twice/],
+      [['--frequencies', '1,32', '--points', '64'], /--frequencies 32 with --points 64: every k must be < M\/2 = 32 \(sin\(k t\) aliases/],
     ] as const) {
       const r = cli(...args);
       expect(r.status, r.stderr).toBe(2);
@@ -280,11 +286,13 @@ describe('nntk uniformity, the command', () => {
 
   it('a small run exits 0, prints the table, and replaces the JSON and the eleven figures whole, leaving no temporary file', () => {
     writeFileSync(join(dir, 'u.json'), 'old');
-    const r = cli('--from', '6', '--to', '7', '--seeds', '1', '--points', '34', '--gd-steps', '10', '--full-steps', '5', '--small-lambda0', '1', '--newton-steps', '60', '--json', 'u.json', '--out', 'figs', '--quiet');
+    const r = cli('--from', '6', '--to', '7', '--seeds', '1', '--points', '34', '--frequencies', '16,1,4,2,8', '--gd-steps', '10', '--full-steps', '5', '--small-lambda0', '1', '--newton-steps', '60', '--json', 'u.json', '--out', 'figs', '--quiet');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('ratio steps(16)/steps(1)');
-    const json = JSON.parse(readFileSync(join(dir, 'u.json'), 'utf8')) as { partial: boolean; runs: unknown[] };
+    const json = JSON.parse(readFileSync(join(dir, 'u.json'), 'utf8')) as { partial: boolean; config: { ks: number[] }; runs: unknown[] };
     expect(json.partial).toBe(false);
+    // The frequencies in ascending order, whatever order they were given in.
+    expect(json.config.ks).toEqual([1, 2, 4, 8, 16]);
     expect(json.runs.length).toBe(2 * 5 * 5);
     expect(readdirSync(join(dir, 'figs')).sort()).toEqual([
       'uniformity-curves-gd.svg',

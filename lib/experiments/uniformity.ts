@@ -40,11 +40,11 @@ export interface UniformityOptions {
    * their steps cost O(N) each and they run to their whole budget.
    */
   trainTo?: number;
-  /** Frequencies k of the targets sin(k t), default [1, 2, 4, 8, 16]; each must be < M/2 (sin(k tⱼ) aliases beyond, and vanishes at k = M/2). */
+  /** Frequencies k of the targets sin(k t), default [1, 2, 4, 8, 16, 32]; each must be < M/2 (sin(k tⱼ) aliases beyond, and vanishes at k = M/2). */
   ks?: number[];
   /** Seeds per width, default 3. */
   seeds?: number;
-  /** M points on the circle, default 64. */
+  /** M points on the circle, default 128: the smallest power of two above 2·32, so that k = 32 is a target of its own. */
   points?: number;
   /** Target relative residual, default 1e-6. */
   tol?: number;
@@ -159,9 +159,9 @@ export function runUniformity(options: UniformityOptions = {}): UniformityResult
   const config = {
     exponents: options.exponents ?? ([10, 16] as [number, number]),
     trainTo: options.trainTo ?? 14,
-    ks: options.ks ?? [1, 2, 4, 8, 16],
+    ks: options.ks ?? [1, 2, 4, 8, 16, 32],
     seeds: options.seeds ?? 3,
-    points: options.points ?? 64,
+    points: options.points ?? 128,
     tol: options.tol ?? 1e-6,
     lambda0: options.lambda0 ?? 1,
     gamma: options.gamma ?? 0.25,

@@ -8,7 +8,7 @@
 import { uniformityFigures } from '../../experiments/uniformity-figures.js';
 import { UNIFORMITY_METHODS, type UniformityResult } from '../../experiments/uniformity.js';
 import { writeFileAtomic } from '../../index.js';
-import { flag, number, optional, text, withDefault } from '../args.js';
+import { flag, integerList, number, optional, text, withDefault } from '../args.js';
 import { defineCommand } from '../command.js';
 import { runExperiment } from '../experimentrunner.js';
 import { EXIT, UsageError } from '../failures.js';
@@ -19,11 +19,12 @@ export const uniformity = defineCommand({
   name: 'uniformity',
   summary: 'Steps to 1e-6 against the frequency k across widths: Newton uniform, gradient descent collapsing; measured and predicted.',
   synopsis:
-    '[--out DIR] [--json FILE | --from-json FILE] [--from A] [--to B] [--train-to C] [--seeds S] [--points M] [--lambda0 L] [--small-lambda0 L] [--gamma G] [--newton-steps S] [--full-steps S] [--gd-steps S] [--quiet]',
+    '[--out DIR] [--json FILE | --from-json FILE] [--from A] [--to B] [--train-to C] [--seeds S] [--frequencies K,...] [--points M] [--lambda0 L] [--small-lambda0 L] [--gamma G] [--newton-steps S] [--full-steps S] [--gd-steps S] [--quiet]',
   description: `
 For N = 2^A ... 2^B (default 2^10 ... 2^16) tanh networks (beta = 1/2, sigma_w = sigma_b = 1),
-M points on the unit circle and targets y = sin(k t), k = 1, 2, 4, 8, 16 (k must be
-< M/2: on M equispaced points sin(k t) aliases beyond, and sin(M t/2) is 0 there),
+M points on the unit circle (default 128) and targets y = sin(k t), k = 1, 2, 4, 8, 16, 32
+(--frequencies; k must be < M/2: on M equispaced points sin(k t) = -sin((M - k) t)
+aliases beyond, and sin(M t/2) is 0 there),
 and several seeds, trains to |r|/|y| <= 1e-6 or the budget:
   newton-default      train's defaults (Gauss-Newton, adaptive damping, full Hessian after a stall)
   newton-paper        full Hessian, lambda_N = lambda0 * N^-gamma every step, alpha = 1, no damping
@@ -36,7 +37,7 @@ dynamics of the kernel at initialisation predict (K_N at the method's lambda at
 theta_0, K_GD at eta; per eigenmode one step multiplies the residual by 1 - mu):
 the steps to 1e-6, and |r|/|y| after as many steps as the run took; and the same
 at infinite width from K_inf/M (Newton: eigenvalues mu/(mu + lambda_N)). Per width
-and method: the ratio steps(16)/steps(1) over the seeds, and the least-squares
+and method: the ratio steps(k_max)/steps(k_min) over the seeds, and the least-squares
 slope of log ratio against log N with its standard error.
 
 Prints a table on stdout; --json writes {"partial", "config", "runs", "limits",
@@ -62,7 +63,8 @@ Ctrl-C quits at once without writing.`,
     to: withDefault('B', 'largest width 2^B', number({ integer: true, min: 1, max: 24 }), 16),
     trainTo: withDefault('C', 'largest width 2^C at which the full-Hessian methods and gd are trained', number({ integer: true, min: 0, max: 24 }), 14),
     seeds: withDefault('S', 'seeds per width', number({ integer: true, min: 1, max: 64 }), 3),
-    points: withDefault('M', 'number of points on the circle (> 32 for k = 16)', number({ integer: true, min: 33 }), 64),
+    frequencies: withDefault('K,...', 'frequencies k of the targets sin(k t), each < M/2', integerList({ min: 1 }), [1, 2, 4, 8, 16, 32]),
+    points: withDefault('M', 'number of points on the circle (> 2k for every k)', number({ integer: true, min: 4 }), 128),
     lambda0: withDefault('L', 'lambda0 of newton-paper', number({ above: 0 }), 1),
     smallLambda0: withDefault('L', 'lambda0 of newton-paper-small', number({ above: 0 }), 0.3),
     gamma: withDefault('G', 'gamma of both paper methods', number({ min: 0 }), 0.25),
@@ -80,12 +82,20 @@ Ctrl-C quits at once without writing.`,
       return EXIT.ok;
     }
     if (o.to < o.from) throw new UsageError('--to must be at least --from');
+    const aliased = o.frequencies.filter((k) => 2 * k >= o.points);
+    if (aliased.length > 0) {
+      throw new UsageError(
+        `--frequencies ${aliased.join(',')} with --points ${o.points}: every k must be < M/2 = ${o.points / 2} (sin(k t) aliases on M equispaced points: sin(k t) = -sin((M - k) t) there, and sin(M t/2) = 0), so k = ${Math.max(...aliased)} needs --points ${2 * Math.max(...aliased) + 1} or more`,
+      );
+    }
+    const ks = [...o.frequencies].sort((a, b) => a - b);
     const result = await runExperiment<UniformityResult>(
       {
         experiment: 'uniformity',
         options: {
           exponents: [o.from, o.to],
           trainTo: o.trainTo,
+          ks,
           seeds: o.seeds,
           points: o.points,
           lambda0: o.lambda0,
