@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { circleData } from '../lib/experiments/circle.js';
-import { linearisedResidual, linearisedSteps, predictedSteps } from '../lib/experiments/linearised-steps.js';
+import { linearisedNewtonCurve, linearisedResidual, linearisedSteps, predictedSteps } from '../lib/experiments/linearised-steps.js';
 import { logLogFit } from '../lib/experiments/log-log-fit.js';
 import { runUniformity } from '../lib/experiments/uniformity.js';
 import { kernel, Matrix, spectrum, train, TwoLayerNetwork, type HistoryEntry, type TrainResult } from '../lib/index.js';
@@ -83,6 +83,36 @@ describe('the linearised step count', () => {
       expect(iterated, `case ${i}`).not.toBeNull();
       expect(Math.abs(steps - iterated!), `case ${i}: ${steps} against iterated ${iterated}`).toBeLessThanOrEqual(slack);
     });
+  });
+
+  it('follows a changing λ as numpy iterating r ← r − α·K(K + λₜI)⁻¹r does, and is one mode’s closed form Π (λₜ + (1 − α)μ)/(μ + λₜ)', () => {
+    const m = 10;
+    // Eigenvalues 1 … 1e-4 (condition 1e4) and λₜ falling from 1e-1 to 1e-9 as the certified λ does along a run.
+    const values = Array.from({ length: m }, (_, i) => 10 ** (-4 * (i / (m - 1))));
+    const lambdas = Array.from({ length: 12 }, (_, t) => 10 ** (-1 - (8 * t) / 11));
+    const cases = [1, 0.5].map((alpha, seed) => {
+      const next = rng(30 + seed);
+      return { K: kernelWithSpectrum(values, 40 + seed), r0: Float64Array.from({ length: m }, () => next() - 0.5), alpha };
+    });
+    const request = JSON.stringify(cases.map((c) => ({ m, kernel: [...c.K.data], r0: [...c.r0], alpha: c.alpha, lambdas })));
+    const reference = JSON.parse(execFileSync('python3', [join(ROOT, 'test/reference/followed_lambda_curve.py')], { input: request, encoding: 'utf8' })) as number[][];
+    cases.forEach((c, i) => {
+      const { values: mu, vectors } = spectrum(c.K);
+      const curve = linearisedNewtonCurve(mu, project(vectors!, c.r0), c.alpha, lambdas);
+      expect(curve.length).toBe(lambdas.length + 1);
+      curve.forEach((r, t) => {
+        // Each solve is backward stable for K + λₜI (condition ≤ μ_max/λₜ); the eigen-route's factors are exact for
+        // K + E, ‖E‖ ≤ 30·m·ε·‖K‖. A mode of μ ≥ λₜ is cut to λₜ/μ of itself, so an error δμ in μ moves the factor by
+        // at most δμ/λₜ relative: the two routes agree to (t + 1)·30·m·ε·μ_max/λ_min relative to |r₀|, and both see the
+        // same order of round-off in the direct solve.
+        const tolerance = 2 * (t + 1) * LAPACK_THRESHOLD * m * Number.EPSILON * (1 / lambdas.at(-1)!) * curve[0]!;
+        expect(Math.abs(r - reference[i]![t]!), `case ${i}, step ${t}: ${r} against ${reference[i]![t]}`).toBeLessThanOrEqual(tolerance);
+      });
+    });
+    // One mode μ = 0.3, α = 1/2, λ = 0.1 then 0.2: |c|·(0.1 + 0.15)/0.4·(0.2 + 0.15)/0.5.
+    expect(linearisedNewtonCurve([0.3], [2], 0.5, [0.1, 0.2])[2]).toBeCloseTo(2 * (0.25 / 0.4) * (0.35 / 0.5), 15);
+    expect(() => linearisedNewtonCurve([1], [1], 1, [1e-3, 0])).toThrow(/lambdas\[1\] must be a finite number > 0/);
+    expect(() => linearisedNewtonCurve([1], [1], 2.5, [1])).toThrow(/alpha must be in \(0, 2\]/);
   });
 
   // The bound grows like (drift/μ_min)·|r₀|, the drift like N^(−1/2): at M = 8 (μ_min ≈ 5e-3 for 𝒦_GD) it is below

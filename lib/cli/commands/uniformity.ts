@@ -173,8 +173,34 @@ export function uniformityTable(result: UniformityResult): string {
   for (const [method, fit] of Object.entries(result.fits)) {
     lines.push(`fit ${method}: ratio ~ N^b, b = ${fit.slope.toFixed(3)} +- ${fit.slopeError.toFixed(3)} (least squares of log ratio on log N, ${fit.points} points)`);
   }
+  lines.push(...followedTable(result));
   const failed = result.runs.filter((r) => r.status === 'failed');
   if (failed.length > 0) lines.push('', `failed: ${failed.length} runs; first: N = ${failed[0]!.width}, seed ${failed[0]!.seed}, k = ${failed[0]!.k}, ${failed[0]!.method}: ${failed[0]!.failure}`);
   if (result.partial) lines.push(`partial: interrupted after ${result.runs.length} runs`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The newton-auto runs beside the linearised dynamics with the λ each of their steps took; nothing for results without them. */
+function followedTable(result: UniformityResult): string[] {
+  const followed = result.runs.filter((r) => r.followedResidual !== undefined);
+  if (followed.length === 0) return [];
+  const lines = [
+    '',
+    'newton-auto against the linearised dynamics with the lambda_t of its own steps (Gauss-Newton kernel at theta_0): seed means of steps (runs converged / meeting tol),',
+    'geometric seed means of |r|/|y| after the run\'s steps: measured, linearised with lambda_t, linearised with lambda frozen at step 1',
+    '      N   k  steps meas.    lin(lambda_t)      |r|/|y|  lin(lambda_t)  lin(frozen)',
+  ];
+  for (const width of [...new Set(followed.map((r) => r.width))]) {
+    for (const k of result.config.ks) {
+      const runs = followed.filter((r) => r.width === width && r.k === k);
+      if (runs.length === 0) continue;
+      const done = runs.filter((r) => r.status === 'converged');
+      const met = runs.filter((r) => r.followedSteps !== null && r.followedSteps !== undefined);
+      const steps = (values: number[], of: number) => `${values.length === 0 ? '-' : mean(values)!.toFixed(1)} (${values.length}/${of})`;
+      lines.push(
+        `${String(width).padStart(7)} ${String(k).padStart(3)} ${steps(done.map((r) => r.steps!), runs.length).padStart(12)} ${steps(met.map((r) => r.followedSteps!), runs.length).padStart(16)}   ${residual(geometricMean(runs.map((r) => r.residual!))).padStart(10)} ${residual(geometricMean(runs.map((r) => r.followedResidual!))).padStart(14)} ${residual(geometricMean(runs.map((r) => r.predictedResidual).filter((p): p is number => p !== null && p > 0))).padStart(12)}`,
+      );
+    }
+  }
+  return lines;
 }
