@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { circleData } from '../lib/experiments/circle.js';
 import { linearisedNewtonCurve, linearisedResidual, linearisedSteps, predictedSteps } from '../lib/experiments/linearised-steps.js';
 import { logLogFit } from '../lib/experiments/log-log-fit.js';
-import { runUniformity } from '../lib/experiments/uniformity.js';
+import { runUniformity, type UniformityResult } from '../lib/experiments/uniformity.js';
+import { mergeUniformity } from '../lib/experiments/uniformity-merge.js';
 import { kernel, Matrix, spectrum, train, TwoLayerNetwork, type HistoryEntry, type TrainResult } from '../lib/index.js';
 import { autoLambda } from '../lib/method/lambda.js';
 import { NewtonSystem } from '../lib/method/newton.js';
@@ -332,6 +333,20 @@ describe('the uniformity experiment', () => {
     expect([small.predicted, small.predictedResidual, small.lambda]).toEqual([null, null, 1e-6 * 64 ** -0.25]);
   });
 
+  it('merged from runs over separate widths, equals one run over all of them (seconds aside), takes a width from the file that holds it whole, and refuses other settings', () => {
+    const options = { trainTo: 7, ks: [1, 4], seeds: 1, points: 10, gdSteps: 10, fullSteps: 5, smallLambda0: 1 };
+    const withoutSeconds = (r: UniformityResult) => JSON.parse(JSON.stringify({ ...r, runs: r.runs.map((run) => ({ ...run, seconds: 0 })) })) as unknown;
+    const whole = runUniformity({ ...options, exponents: [6, 7] });
+    const low = runUniformity({ ...options, exponents: [6, 6] });
+    const high = runUniformity({ ...options, exponents: [7, 7] });
+    expect(withoutSeconds(mergeUniformity([high, low]))).toEqual(withoutSeconds(whole));
+    // An interrupted run's last width is short: the whole one elsewhere is taken instead.
+    const cut = { ...whole, partial: true, runs: whole.runs.slice(0, whole.runs.length - 3) };
+    expect(withoutSeconds(mergeUniformity([cut, high]))).toEqual(withoutSeconds(whole));
+    expect(mergeUniformity([cut]).partial).toBe(true);
+    expect(() => mergeUniformity([low, runUniformity({ ...options, exponents: [7, 7], gdSteps: 11 })])).toThrow(/result 1 was run with another gdSteps than result 0/);
+  }, 60_000);
+
   it('stops when aborted before the first run: no run, partial', () => {
     const controller = new AbortController();
     controller.abort();
@@ -398,4 +413,20 @@ describe('nntk uniformity, the command', () => {
     expect(readdirSync(dir).sort()).toEqual(['figs', 'u.json']);
     for (const name of readdirSync(join(dir, 'figs'))) expect(readFileSync(join(dir, 'figs', name), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
   }, 30_000);
+
+  it('--from-json A,B merges runs over separate widths into the table and JSON of one run over both, and refuses --json with one file', () => {
+    const common = ['--seeds', '1', '--points', '10', '--frequencies', '1,4', '--gd-steps', '5', '--full-steps', '3', '--small-lambda0', '1', '--newton-steps', '20', '--quiet'];
+    for (const [from, to, file] of [['6', '7', 'whole.json'], ['6', '6', 'a.json'], ['7', '7', 'b.json']] as const) {
+      const r = cli('--from', from, '--to', to, '--train-to', '7', ...common, '--json', file);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const merged = cli('--from-json', 'b.json,a.json', '--json', 'merged.json');
+    expect(merged.status, merged.stderr).toBe(0);
+    const whole = cli('--from-json', 'whole.json');
+    expect(merged.stdout.replace(/ +[\d.]+(\s|$)/gm, '$1')).toBe(whole.stdout.replace(/ +[\d.]+(\s|$)/gm, '$1'));
+    const ratios = (file: string) => (JSON.parse(readFileSync(join(dir, file), 'utf8')) as UniformityResult).ratios;
+    expect(ratios('merged.json')).toEqual(ratios('whole.json'));
+    const one = cli('--from-json', 'a.json', '--json', 'x.json');
+    expect([one.status, one.stderr]).toEqual([2, expect.stringContaining('--json cannot be given with one --from-json file')]);
+  }, 60_000);
 });

@@ -234,13 +234,18 @@ export function runUniformity(options: UniformityOptions = {}): UniformityResult
       }
     }
   }
+  return { config, partial, runs, limits, ...summarise(runs, limits, config) };
+}
+
+/** The ratios per width and method and their fits against N, from the runs and limits (of one run or of merged ones). */
+export function summarise(runs: UniformityRun[], limits: UniformityLimit[], config: Config): Pick<UniformityResult, 'ratios' | 'fits'> {
   const ratios = ratioTable(runs, limits, config);
   const fits: UniformityResult['fits'] = {};
   for (const method of UNIFORMITY_METHODS) {
     const points = ratios.filter((r) => r.method === method).flatMap((r) => r.measured.map((v) => [r.width, v] as const));
     if (new Set(points.map((p) => p[0])).size >= 2) fits[method] = logLogFit(points.map((p) => p[0]), points.map((p) => p[1]));
   }
-  return { config, partial, runs, limits, ratios, fits };
+  return { ratios, fits };
 }
 
 type Config = UniformityResult['config'];

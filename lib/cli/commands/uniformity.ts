@@ -6,6 +6,8 @@
  * and still write what is done.
  */
 import { uniformityFigures } from '../../experiments/uniformity-figures.js';
+import { mergeUniformity } from '../../experiments/uniformity-merge.js';
+import type { LogLogFit } from '../../experiments/log-log-fit.js';
 import { UNIFORMITY_METHODS, type UniformityResult } from '../../experiments/uniformity.js';
 import { writeFileAtomic } from '../../index.js';
 import { flag, integerList, number, optional, text, withDefault } from '../args.js';
@@ -49,7 +51,11 @@ progress goes to stderr.
 
 --from-json FILE reads a JSON written by --json instead of running the
 experiment: prints its table and, with --out, redraws its figures (in seconds;
-the run options are not used, and --json cannot be given with it).
+the run options are not used). --from-json A.json,B.json,... merges the results
+of runs over different widths with the same other options (say one process per
+width, run side by side): each width is taken from a file that holds all its
+runs, the ratios and fits are recomputed over the union, and --json writes the
+merged result.
 
 Ctrl-C stops at the next training run: the run it cuts short is left out, and
 the table (with a "partial" line), the JSON ("partial": true) and the figures
@@ -58,7 +64,7 @@ Ctrl-C quits at once without writing.`,
   options: {
     out: optional('DIR', 'directory for the SVG figures (created if missing)', text),
     json: optional('FILE', 'write the results as JSON', text),
-    fromJson: optional('FILE', 'redraw the table and figures of a JSON written by --json, without running', text),
+    fromJson: optional('FILE[,FILE...]', 'redraw the table and figures of a JSON written by --json (several: merged by width), without running', text),
     from: withDefault('A', 'smallest width 2^A', number({ integer: true, min: 1, max: 24 }), 10),
     to: withDefault('B', 'largest width 2^B', number({ integer: true, min: 1, max: 24 }), 16),
     trainTo: withDefault('C', 'largest width 2^C at which the full-Hessian methods and gd are trained', number({ integer: true, min: 0, max: 24 }), 14),
@@ -75,9 +81,21 @@ Ctrl-C quits at once without writing.`,
   },
   async run(o) {
     if (o.fromJson !== undefined) {
-      if (o.json !== undefined) throw new UsageError('--json cannot be given with --from-json (the results are already in that file)');
-      const result = (await readResultJson(o.fromJson, { partial: 'boolean', config: 'object', runs: 'array', limits: 'array', ratios: 'array', fits: 'object' })) as unknown as UniformityResult;
+      const files = o.fromJson.split(',');
+      if (o.json !== undefined && files.length === 1) throw new UsageError('--json cannot be given with one --from-json file (the results are already in that file)');
+      const results: UniformityResult[] = [];
+      for (const file of files) {
+        results.push((await readResultJson(file, { partial: 'boolean', config: 'object', runs: 'array', limits: 'array', ratios: 'array', fits: 'object' })) as unknown as UniformityResult);
+      }
+      let result: UniformityResult;
+      try {
+        result = files.length === 1 ? results[0]! : mergeUniformity(results);
+      } catch (error) {
+        if (error instanceof RangeError) throw new UsageError(`--from-json ${o.fromJson}: ${error.message}`);
+        throw error;
+      }
       process.stdout.write(uniformityTable(result));
+      if (o.json !== undefined) await writeResult(o.json, result);
       if (o.out !== undefined) await writeFigures('uniformity', o.out, uniformityFigures(result));
       return EXIT.ok;
     }
@@ -113,16 +131,18 @@ Ctrl-C quits at once without writing.`,
     );
     if (!o.quiet) clearStatus();
     process.stdout.write(uniformityTable(result));
-    if (o.json !== undefined) {
-      const { partial, config, runs, limits, ratios, fits } = result;
-      await writeFileAtomic(o.json, `${JSON.stringify({ partial, config, runs, limits, ratios, fits }, null, 1)}\n`);
-    }
+    if (o.json !== undefined) await writeResult(o.json, result);
     if (o.out !== undefined) await writeFigures('uniformity', o.out, uniformityFigures(result));
     if (!result.partial) return EXIT.ok;
     note('uniformity', `interrupted: ${result.runs.length} runs done; wrote what is done`);
     return EXIT.interrupted;
   },
 });
+
+async function writeResult(path: string, result: UniformityResult): Promise<void> {
+  const { partial, config, runs, limits, ratios, fits } = result;
+  await writeFileAtomic(path, `${JSON.stringify({ partial, config, runs, limits, ratios, fits }, null, 1)}\n`);
+}
 
 const count = (v: number | null) => (v === null ? '-' : Number.isFinite(v) ? (v < 1e7 ? String(v) : v.toExponential(1)) : 'never');
 const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length);
@@ -170,8 +190,9 @@ export function uniformityTable(result: UniformityResult): string {
     const f = (v: number | null) => (v === null ? '-' : v.toPrecision(3));
     lines.push(`${String(r.width).padStart(7)}  ${r.method.padEnd(18)} ${f(r.mean).padStart(7)} [${f(r.min)}, ${f(r.max)}] (${r.measured.length})   pred ${f(r.predicted)}   inf ${f(r.limit)}`);
   }
-  for (const [method, fit] of Object.entries(result.fits)) {
-    lines.push(`fit ${method}: ratio ~ N^b, b = ${fit.slope.toFixed(3)} +- ${fit.slopeError.toFixed(3)} (least squares of log ratio on log N, ${fit.points} points)`);
+  // A fit of two points has no standard error (NaN), which JSON writes as null.
+  for (const [method, fit] of Object.entries(result.fits) as [string, Omit<LogLogFit, 'slopeError'> & { slopeError: number | null }][]) {
+    lines.push(`fit ${method}: ratio ~ N^b, b = ${fit.slope.toFixed(3)} +- ${fit.slopeError === null ? 'NaN' : fit.slopeError.toFixed(3)} (least squares of log ratio on log N, ${fit.points} points)`);
   }
   lines.push(...followedTable(result));
   const failed = result.runs.filter((r) => r.status === 'failed');
