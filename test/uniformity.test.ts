@@ -333,7 +333,7 @@ describe('the uniformity experiment', () => {
     expect([small.predicted, small.predictedResidual, small.lambda]).toEqual([null, null, 1e-6 * 64 ** -0.25]);
   });
 
-  it('merged from runs over separate widths, equals one run over all of them (seconds aside), takes a width from the file that holds it whole, takes the union of the frequencies, and refuses other settings', () => {
+  it('merged from runs over separate widths, equals one run over all of them (seconds aside), takes each (width, seed, k) from a result that holds it whole, takes the union of the frequencies, and refuses other settings', () => {
     const options = { trainTo: 7, ks: [1, 4], seeds: 1, points: 10, gdSteps: 10, fullSteps: 5, smallLambda0: 1 };
     const withoutSeconds = (r: UniformityResult) => JSON.parse(JSON.stringify({ ...r, runs: r.runs.map((run) => ({ ...run, seconds: 0 })) })) as unknown;
     const whole = runUniformity({ ...options, exponents: [6, 7] });
@@ -345,10 +345,13 @@ describe('the uniformity experiment', () => {
     expect(withoutSeconds(mergeUniformity([cut, high]))).toEqual(withoutSeconds(whole));
     expect(mergeUniformity([cut]).partial).toBe(true);
     expect(() => mergeUniformity([low, runUniformity({ ...options, exponents: [7, 7], gdSteps: 11 })])).toThrow(/result 1 was run with another gdSteps than result 0/);
-    // Fewer frequencies at one width: the union is the merged ks, that width has its own runs and no ratio without k_max.
-    const ends = mergeUniformity([low, runUniformity({ ...options, exponents: [7, 7], ks: [1] })]);
-    expect([ends.config.ks, ends.partial, ends.runs.filter((r) => r.width === 128).map((r) => r.k)]).toEqual([[1, 4], false, [1, 1, 1, 1, 1]]);
-    expect(ends.ratios.filter((r) => r.width === 128).every((r) => r.measured.length === 0 && r.predicted === null)).toBe(true);
+    // One width split by frequency into two runs: the same result again.
+    const byK = [1, 4].map((k) => runUniformity({ ...options, exponents: [7, 7], ks: [k] }));
+    expect(withoutSeconds(mergeUniformity([low, ...byK]))).toEqual(withoutSeconds(whole));
+    // A frequency missing at one width: the merged result has the union of the ks, is partial, and that width has no ratio.
+    const short = mergeUniformity([low, byK[0]!]);
+    expect([short.config.ks, short.partial, short.runs.filter((r) => r.width === 128).map((r) => r.k)]).toEqual([[1, 4], true, [1, 1, 1, 1, 1]]);
+    expect(short.ratios.filter((r) => r.width === 128).every((r) => r.measured.length === 0 && r.predicted === null)).toBe(true);
   }, 60_000);
 
   it('stops when aborted before the first run: no run, partial', () => {

@@ -1,44 +1,47 @@
 /**
- * One uniformity result from several runs of the same experiment over
- * different widths (run side by side, one process per width range), possibly
- * with different frequencies at different widths (the union is the merged
- * `ks`; a width has the runs of its own file's ks): each width's runs and
- * limits are taken whole from a result that holds all of its own runs there,
- * and the ratios (steps(k_max)/steps(k_min) of the union) and fits are
- * recomputed. The steps and residuals do not depend on how the widths were
- * split (every run is seeded); the seconds are each process's own.
+ * One uniformity result from several runs of the same experiment over parts
+ * of its grid of widths, seeds and frequencies (run side by side, one process
+ * per part): each (width, seed, k) is taken with all its methods from a result
+ * that holds them all (else from the one that holds most, and the merged
+ * result is partial), the limits of each (width, k) from any result, and the
+ * ratios (steps(k_max)/steps(k_min) of the union of the frequencies) and fits
+ * are recomputed. Steps and residuals do not depend on how the grid was split
+ * (every run is seeded); the seconds are each process's own. The merged
+ * result is partial when some (width, seed, k) of the union is missing or
+ * short.
  */
-import { summarise, UNIFORMITY_METHODS, type UniformityResult } from './uniformity.js';
+import { summarise, UNIFORMITY_METHODS, type UniformityResult, type UniformityRun } from './uniformity.js';
+
+/** What may differ between the parts: which widths, seeds and frequencies each ran. */
+const GRID_KEYS = new Set(['exponents', 'ks', 'seeds']);
 
 export function mergeUniformity(results: readonly UniformityResult[]): UniformityResult {
   if (results.length === 0) throw new RangeError('mergeUniformity: no results to merge');
   const first = results[0]!;
-  const settings = (r: UniformityResult) => JSON.stringify({ ...r.config, exponents: null, ks: null });
+  const keys = Object.keys(first.config).filter((k) => !GRID_KEYS.has(k)) as (keyof UniformityResult['config'])[];
   results.forEach((r, i) => {
-    if (settings(r) === settings(first)) return;
-    const key = Object.keys(first.config).find((k) => k !== 'exponents' && k !== 'ks' && JSON.stringify(first.config[k as keyof typeof first.config]) !== JSON.stringify(r.config[k as keyof typeof r.config]));
-    throw new RangeError(`mergeUniformity: result ${i} was run with another ${key ?? 'configuration'} than result 0; only the widths and frequencies may differ`);
+    const key = keys.find((k) => JSON.stringify(first.config[k]) !== JSON.stringify(r.config[k]));
+    if (key !== undefined) throw new RangeError(`mergeUniformity: result ${i} was run with another ${key} than result 0; only the widths, seeds and frequencies may differ`);
   });
-  const { config } = first;
-  // A width is complete with every (seed, k, method) of its file: an interrupted run leaves its last width short.
-  const complete = (r: UniformityResult) => r.config.seeds * r.config.ks.length * UNIFORMITY_METHODS.length;
-  const widths = [...new Set(results.flatMap((r) => r.runs.map((run) => run.width)))].sort((a, b) => a - b);
-  if (widths.length === 0) return { ...first, partial: results.some((r) => r.partial) };
-  const runs: UniformityResult['runs'] = [];
-  const limits: UniformityResult['limits'] = [];
-  let partial = false;
-  for (const width of widths) {
-    const count = (r: UniformityResult) => r.runs.filter((run) => run.width === width).length;
-    const whole = results.filter((r) => count(r) === complete(r));
-    const source = (whole.length > 0 ? whole : results).reduce((best, r) => (count(r) > count(best) ? r : best));
-    if (count(source) < complete(source)) partial = true;
-    runs.push(...source.runs.filter((run) => run.width === width));
-    limits.push(...source.limits.filter((l) => l.width === width));
+  const group = (run: UniformityRun) => `${run.width} ${run.seed} ${run.k}`;
+  const chosen = new Map<string, UniformityRun[]>();
+  for (const result of results) {
+    const groups = new Map<string, UniformityRun[]>();
+    for (const run of result.runs) groups.set(group(run), [...(groups.get(group(run)) ?? []), run]);
+    for (const [key, runs] of groups) if (runs.length > (chosen.get(key)?.length ?? 0)) chosen.set(key, runs);
   }
-  const exponents: [number, number] = [Math.log2(widths[0]!), Math.log2(widths.at(-1)!)];
-  // A width missing inside the range leaves the merged result partial too.
-  if (widths.length !== exponents[1] - exponents[0] + 1) partial = true;
+  const order = (a: UniformityRun, b: UniformityRun) => a.width - b.width || a.seed - b.seed || a.k - b.k || UNIFORMITY_METHODS.indexOf(a.method) - UNIFORMITY_METHODS.indexOf(b.method);
+  const runs = [...chosen.values()].flat().sort(order);
+  if (runs.length === 0) return { ...first, partial: results.some((r) => r.partial) };
+  const limitKey = (l: UniformityResult['limits'][number]) => `${l.width} ${l.k} ${l.method}`;
+  const limits = [...new Map(results.flatMap((r) => r.limits).map((l) => [limitKey(l), l] as const)).values()]
+    .filter((l) => runs.some((run) => run.width === l.width && run.k === l.k))
+    .sort((a, b) => a.width - b.width || a.k - b.k || UNIFORMITY_METHODS.indexOf(a.method) - UNIFORMITY_METHODS.indexOf(b.method));
+  const widths = [...new Set(runs.map((r) => r.width))];
   const ks = [...new Set(results.flatMap((r) => r.config.ks))].sort((a, b) => a - b);
-  const merged = { ...config, exponents, ks };
-  return { config: merged, partial, runs, limits, ...summarise(runs, limits, merged) };
+  const seeds = Math.max(...results.map((r) => r.config.seeds));
+  const exponents: [number, number] = [Math.log2(widths[0]!), Math.log2(widths.at(-1)!)];
+  const complete = widths.length === exponents[1] - exponents[0] + 1 && widths.every((w) => ks.every((k) => Array.from({ length: seeds }, (_, s) => chosen.get(`${w} ${s} ${k}`)?.length === UNIFORMITY_METHODS.length).every(Boolean)));
+  const config = { ...first.config, exponents, ks, seeds };
+  return { config, partial: !complete, runs, limits, ...summarise(runs, limits, config) };
 }
