@@ -139,7 +139,8 @@ export function uniformityFigures(result: UniformityResult): Record<string, stri
   if (drawn.linearised) ratioLegend.push(key('linearised', 'linearised'), key('infinite width', 'infinite'));
   const kLow = Math.min(...ks);
   const kHigh = Math.max(...ks);
-  figures['uniformity-ratio.svg'] = linePlot({
+  // No run of k_max converged and no prediction is finite (every method beyond its budget at k_max): no ratio to draw, the figure is left out.
+  if (ratioSeries.some((s) => s.y.some(Number.isFinite))) figures['uniformity-ratio.svg'] = linePlot({
     title: `Uniformity across frequencies: steps(k = ${kHigh}) / steps(k = ${kLow}) against width${mark}`,
     subtitle: `1 = uniform; M = ${config.points}, tanh, ${config.seeds} seeds; fit: least squares of log ratio on log N over every seed, ± one standard error`,
     xLabel: 'width N',
