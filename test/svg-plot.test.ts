@@ -114,7 +114,8 @@ describe('the committed experiment results, redrawn', () => {
   });
 
   it('draw every curve of the ratio and residual figures in a stroke no other curve shares, and name each method once', () => {
-    for (const name of ['uniformity-ratio.svg', 'uniformity-residual.svg']) {
+    // The ratio figure is left out of a result where no run of k_max converged (the committed M = 128 run's k = 32).
+    for (const name of ['uniformity-ratio.svg', 'uniformity-residual.svg'].filter((n) => n in parsed)) {
       const svg = parsed[name]!;
       const strokes = svg.polylines.map((l) => `${l.stroke} ${l.dash} ${l.strokeWidth}`);
       expect(new Set(strokes).size, name).toBe(strokes.length);

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { circleData } from '../lib/experiments/circle.js';
-import { linearisedResidual, linearisedSteps, predictedSteps } from '../lib/experiments/linearised-steps.js';
+import { linearisedNewtonCurve, linearisedResidual, linearisedSteps, predictedSteps } from '../lib/experiments/linearised-steps.js';
 import { logLogFit } from '../lib/experiments/log-log-fit.js';
-import { runUniformity } from '../lib/experiments/uniformity.js';
+import { runUniformity, type UniformityResult } from '../lib/experiments/uniformity.js';
+import { mergeUniformity } from '../lib/experiments/uniformity-merge.js';
 import { kernel, Matrix, spectrum, train, TwoLayerNetwork, type HistoryEntry, type TrainResult } from '../lib/index.js';
 import { autoLambda } from '../lib/method/lambda.js';
 import { NewtonSystem } from '../lib/method/newton.js';
@@ -34,6 +35,13 @@ function kernelWithSpectrum(values: number[], seed: number): Matrix {
   const K = new Matrix(m, m);
   for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) K.data[a * m + b] = values.reduce((s, mu, i) => s + mu * q[i]![a]! * q[i]![b]!, 0);
   return K;
+}
+
+/** |r̂_s| for s = 0 … n under a fixed kernel: r̂ₛ₊₁ = (I − step·K)r̂ₛ, from K's eigen-decomposition. */
+function fixedCurve(K: Matrix, r0: Float64Array, step: number, n: number): number[] {
+  const { values, vectors } = spectrum(K);
+  const coordinates = project(vectors!, r0);
+  return Array.from({ length: n + 1 }, (_, s) => linearisedResidual(values, coordinates, step, s));
 }
 
 describe('the linearised step count', () => {
@@ -85,6 +93,36 @@ describe('the linearised step count', () => {
     });
   });
 
+  it('follows a changing λ as numpy iterating r ← r − α·K(K + λₜI)⁻¹r does, and is one mode’s closed form Π (λₜ + (1 − α)μ)/(μ + λₜ)', () => {
+    const m = 10;
+    // Eigenvalues 1 … 1e-4 (condition 1e4) and λₜ falling from 1e-1 to 1e-9 as the certified λ does along a run.
+    const values = Array.from({ length: m }, (_, i) => 10 ** (-4 * (i / (m - 1))));
+    const lambdas = Array.from({ length: 12 }, (_, t) => 10 ** (-1 - (8 * t) / 11));
+    const cases = [1, 0.5].map((alpha, seed) => {
+      const next = rng(30 + seed);
+      return { K: kernelWithSpectrum(values, 40 + seed), r0: Float64Array.from({ length: m }, () => next() - 0.5), alpha };
+    });
+    const request = JSON.stringify(cases.map((c) => ({ m, kernel: [...c.K.data], r0: [...c.r0], alpha: c.alpha, lambdas })));
+    const reference = JSON.parse(execFileSync('python3', [join(ROOT, 'test/reference/followed_lambda_curve.py')], { input: request, encoding: 'utf8' })) as number[][];
+    cases.forEach((c, i) => {
+      const { values: mu, vectors } = spectrum(c.K);
+      const curve = linearisedNewtonCurve(mu, project(vectors!, c.r0), c.alpha, lambdas);
+      expect(curve.length).toBe(lambdas.length + 1);
+      curve.forEach((r, t) => {
+        // Each solve is backward stable for K + λₜI (condition ≤ μ_max/λₜ); the eigen-route's factors are exact for
+        // K + E, ‖E‖ ≤ 30·m·ε·‖K‖. A mode of μ ≥ λₜ is cut to λₜ/μ of itself, so an error δμ in μ moves the factor by
+        // at most δμ/λₜ relative: the two routes agree to (t + 1)·30·m·ε·μ_max/λ_min relative to |r₀|, and both see the
+        // same order of round-off in the direct solve.
+        const tolerance = 2 * (t + 1) * LAPACK_THRESHOLD * m * Number.EPSILON * (1 / lambdas.at(-1)!) * curve[0]!;
+        expect(Math.abs(r - reference[i]![t]!), `case ${i}, step ${t}: ${r} against ${reference[i]![t]}`).toBeLessThanOrEqual(tolerance);
+      });
+    });
+    // One mode μ = 0.3, α = 1/2, λ = 0.1 then 0.2: |c|·(0.1 + 0.15)/0.4·(0.2 + 0.15)/0.5.
+    expect(linearisedNewtonCurve([0.3], [2], 0.5, [0.1, 0.2])[2]).toBeCloseTo(2 * (0.25 / 0.4) * (0.35 / 0.5), 15);
+    expect(() => linearisedNewtonCurve([1], [1], 1, [1e-3, 0])).toThrow(/lambdas\[1\] must be a finite number > 0/);
+    expect(() => linearisedNewtonCurve([1], [1], 2.5, [1])).toThrow(/alpha must be in \(0, 2\]/);
+  });
+
   // The bound grows like (drift/μ_min)·|r₀|, the drift like N^(−1/2): at M = 8 (μ_min ≈ 5e-3 for 𝒦_GD) it is below
   // half of 1e-2·|y| from N = 2^15 on (≈ 0.2 of it for gradient descent, ≈ 0.07 for Newton), not yet at 2^13.
   it('predicts the residual curve and the steps of gradient descent at large width and small step (N = 2^15, η = 0.5/μ_max) within the bound the kernel’s drift gives', () => {
@@ -93,7 +131,13 @@ describe('the linearised step count', () => {
     const { X, y } = circleData(m, 1);
     const K0 = kernel(net, X).kernel;
     const lr = 0.5 / spectrum(K0, { vectors: false, largest: 1 }).values[0]!;
-    checkLinearisation({ net, X, y, K0, step: lr, tol: 1e-2, kernelAt: (n) => kernel(n, X).kernel, train: (options) => train(net, X, y, { method: 'gd', lr, ...options }) });
+    checkLinearisation({
+      net, X, y, step: lr, tol: 1e-2,
+      kernelAt: (n) => kernel(n, X).kernel,
+      linearisedKernel: () => K0,
+      linearised: (r0, lambdas) => fixedCurve(K0, r0, lr, lambdas.length),
+      train: (options) => train(net, X, y, { method: 'gd', lr, ...options }),
+    });
   }, 60_000);
 
   it('predicts the residual curve and the steps of Newton with a fixed λ (𝒦_N, full Hessian, α = 1/2) at large width (N = 2^15) within the bound the kernel’s drift gives', () => {
@@ -103,46 +147,83 @@ describe('the linearised step count', () => {
     // Four times the certified λ at θ₀: S + λI stays positive definite as the residual (and with it S) shrinks.
     const lambda = 4 * autoLambda(new NewtonSystem(net, X, y), 'full');
     const kernelAt = (n: TwoLayerNetwork) => kernel(n, X, { kind: 'nntk', lambda, y }).kernel;
+    const K0 = kernelAt(net);
     const alpha = 0.5;
     checkLinearisation({
-      net, X, y, K0: kernelAt(net), step: alpha, tol: 1e-2, kernelAt,
+      net, X, y, step: alpha, tol: 1e-2, kernelAt,
+      linearisedKernel: () => K0,
+      linearised: (r0, lambdas) => fixedCurve(K0, r0, alpha, lambdas.length),
       train: (options) => train(net, X, y, { method: 'newton', hessian: 'full', lambda, damping: 'none', alpha, ...options }),
     });
   }, 60_000);
+
+  it('predicts the residual curve and the steps of Newton with the certified λ recomputed every step (full Hessian, α = 1/2) at large width (N = 2^15), following the λₜ the run took, within the bound the kernel’s drift gives', () => {
+    const m = 8;
+    const net = TwoLayerNetwork.initialize({ width: 2 ** 15, dim: 2, activation: 'tanh', beta: 0.5, bias: true }, { seed: 3 });
+    const { X, y } = circleData(m, 1);
+    const K0 = kernel(net, X).kernel;
+    const { values, vectors } = spectrum(K0);
+    const alpha = 0.5;
+    // 𝒦_GD(𝒦_GD + λI)⁻¹ at θ₀: eigenvalues μ/(μ + λ) on 𝒦_GD's eigenvectors (the rows of `vectors`), docs/math.md §4.
+    const gaussNewton = (lambda: number) => {
+      const K = new Matrix(m, m);
+      for (let a = 0; a < m; a++) {
+        for (let b = 0; b < m; b++) {
+          K.data[a * m + b] = values.reduce((sum, mu, k) => sum + (Math.max(mu, 0) / (Math.max(mu, 0) + lambda)) * vectors!.data[k * m + a]! * vectors!.data[k * m + b]!, 0);
+        }
+      }
+      return K;
+    };
+    // Here the drift is S at θₜ against the linearised model's S = 0: S ∝ |rₜ|·N^(−1/2), so the bound is
+    // ≈ α·Σₜ ‖Sₜ‖/μ_min·|rₜ| ≈ 0.01·|r₀| at N = 2^15, M = 8 — below half the target from tol 5e-2 on (at 1e-2 it is not).
+    checkLinearisation({
+      net, X, y, step: alpha, tol: 5e-2,
+      // The step at θₜ: the full-Hessian Newton kernel with the λ it was certified for there.
+      kernelAt: (n, lambda) => kernel(n, X, { kind: 'nntk', lambda: lambda!, y }).kernel,
+      linearisedKernel: (lambda) => gaussNewton(lambda!),
+      linearised: (r0, lambdas) => linearisedNewtonCurve(values, project(vectors!, r0), alpha, lambdas as number[]),
+      train: (options) => train(net, X, y, { method: 'newton', hessian: 'full', lambda: 'auto', damping: 'none', alpha, ...options }),
+    });
+  }, 120_000);
 });
 
 /**
- * The linearised dynamics r̂ₜ₊₁ = (I − s·K₀)r̂ₜ against training. Each step of
- * training moves the residual by rₜ₊₁ = rₜ − s·Kₜ·rₜ + qₜ (Kₜ the kernel at
- * θₜ, qₜ the second-order remainder of f along the step), so
- * rₜ₊₁ − r̂ₜ₊₁ = (I − s·K₀)(rₜ − r̂ₜ) + eₜ with eₜ = −s·(Kₜ − K₀)·rₜ + qₜ; as
- * ‖I − s·K₀‖₂ ≤ 1 (0 ≤ s·μ ≤ 2), |r_n − r̂_n| ≤ B_n = Σₜ₍ₜ₌₀..ₙ₋₁₎ (s·‖Kₜ − K₀‖₂·|rₜ| + |qₜ|).
- * The kernel's drift ‖Kₜ − K₀‖₂ (O(N^(−1/2)) in the lazy regime) and qₜ are
- * measured along the run; the check is that the prediction from K₀'s
- * eigen-decomposition stays within B of training at every step and that the
- * measured steps lie between the predictions for the targets tol·|y| ± B.
+ * The linearised dynamics r̂ₜ₊₁ = (I − s·K̂ₜ)r̂ₜ against training, K̂ₜ the
+ * linearised model's kernel for step t: K₀ for gradient descent and Newton
+ * with a fixed λ, the Gauss–Newton kernel at θ₀ with that step's λₜ for
+ * newton-auto. Each step of training moves the residual by
+ * rₜ₊₁ = rₜ − s·Kₜ·rₜ + qₜ (Kₜ the kernel at θₜ with λₜ, qₜ the second-order
+ * remainder of f along the step), so rₜ₊₁ − r̂ₜ₊₁ = (I − s·K̂ₜ)(rₜ − r̂ₜ) + eₜ
+ * with eₜ = −s·(Kₜ − K̂ₜ)·rₜ + qₜ; as ‖I − s·K̂ₜ‖₂ ≤ 1 (0 ≤ s·μ ≤ 2),
+ * |r_n − r̂_n| ≤ B_n = Σₜ₍ₜ₌₀..ₙ₋₁₎ (s·‖Kₜ − K̂ₜ‖₂·|rₜ| + |qₜ|). The drift
+ * ‖Kₜ − K̂ₜ‖₂ (O(N^(−1/2)) in the lazy regime) and qₜ are measured along the
+ * run; the check is that the prediction stays within B of training at every
+ * step and that the measured steps lie between the first steps at which the
+ * prediction meets the targets tol·|y| ± B.
  */
 function checkLinearisation(c: {
   net: TwoLayerNetwork;
   X: Matrix;
   y: Float64Array;
-  K0: Matrix;
   step: number;
   tol: number;
-  kernelAt: (net: TwoLayerNetwork) => Matrix;
+  /** The kernel the step from `net` applies, with the λ that step took (null for gradient descent). */
+  kernelAt: (net: TwoLayerNetwork, lambda: number | null) => Matrix;
+  /** K̂ for a step with that λ. */
+  linearisedKernel: (lambda: number | null) => Matrix;
+  /** |r̂_s| for s = 0 … n, from r₀ and the λ of the run's n steps. */
+  linearised: (r0: Float64Array, lambdas: (number | null)[]) => ArrayLike<number>;
   train: (options: { tol: number; maxSteps: number; onProgress: (entry: HistoryEntry, net: TwoLayerNetwork) => void }) => TrainResult;
 }): void {
   const m = c.X.rows;
-  const { values, vectors } = spectrum(c.K0);
-  expect(c.step * values[m - 1]!).toBeLessThanOrEqual(2);
   const residualOf = (net: TwoLayerNetwork) => new NewtonSystem(net, c.X, c.y).residual;
   const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));
   const r0 = residualOf(c.net);
-  const coordinates = project(vectors!, r0);
   // bound[n] = B_n, measured[n] = |r_n|.
   const bound = [0];
   const measured = [norm(r0)];
-  let previous = { r: r0, K: c.K0 };
+  const lambdas: (number | null)[] = [];
+  let previous = { r: r0, net: c.net };
   const run = c.train({
     tol: c.tol,
     maxSteps: 5000,
@@ -150,31 +231,39 @@ function checkLinearisation(c: {
       // The initial state is reported too: it is r₀, not a step.
       if (entry.step === 0) return;
       expect(entry.accepted).toBe(true);
+      const K = c.kernelAt(previous.net, entry.lambda);
+      const Khat = c.linearisedKernel(entry.lambda);
+      expect(c.step * spectrum(Khat, { vectors: false, largest: 1 }).values[0]!).toBeLessThanOrEqual(2);
       const r = residualOf(net);
-      const Kr = Array.from({ length: m }, (_, i) => previous.r.reduce((sum, v, j) => sum + previous.K.data[i * m + j]! * v, 0));
+      const Kr = Array.from({ length: m }, (_, i) => previous.r.reduce((sum, v, j) => sum + K.data[i * m + j]! * v, 0));
       const q = r.map((v, i) => v - previous.r[i]! + c.step * Kr[i]!);
-      const difference = new Matrix(m, m, previous.K.data.map((v, i) => v - c.K0.data[i]!));
+      const difference = new Matrix(m, m, K.data.map((v, i) => v - Khat.data[i]!));
       const d = spectrum(difference, { vectors: false }).values;
       const drift = Math.max(-d[0]!, d[m - 1]!);
       bound.push(bound.at(-1)! + c.step * drift * norm(previous.r) + norm(q));
       measured.push(norm(r));
-      previous = { r, K: c.kernelAt(net) };
+      lambdas.push(entry.lambda);
+      previous = { r, net };
     },
   });
   expect(run.reason).toBe('converged');
   const n = run.steps;
+  const predicted = c.linearised(r0, lambdas);
+  expect(predicted.length).toBe(n + 1);
   // Round-off of the eigen-decomposition and of the products: far below the bound, but not zero.
   const slack = (s: number) => LAPACK_THRESHOLD * m * Number.EPSILON * (1 + s) * measured[0]!;
   for (let s = 0; s <= n; s++) {
-    const predicted = linearisedResidual(values, coordinates, c.step, s);
-    expect(Math.abs(predicted - measured[s]!), `step ${s}: linearised ${predicted}, measured ${measured[s]}, bound ${bound[s]}`).toBeLessThanOrEqual(bound[s]! + slack(s));
+    expect(Math.abs(predicted[s]! - measured[s]!), `step ${s}: linearised ${predicted[s]}, measured ${measured[s]}, bound ${bound[s]}`).toBeLessThanOrEqual(bound[s]! + slack(s));
   }
   // The bound is informative here (the linearisation holds): below half the target the run stops at, so the
   // targets tol·|y| ± B bracketing the measured steps are both positive.
   const target = c.tol * norm(c.y);
   expect(bound[n]!).toBeLessThan(0.5 * target);
-  expect(linearisedSteps(values, coordinates, c.step, target + bound[n]! + slack(n))).toBeLessThanOrEqual(n);
-  expect(linearisedSteps(values, coordinates, c.step, target - bound[n]! - slack(n))).toBeGreaterThanOrEqual(n);
+  const first = (t: number) => Array.from(predicted).findIndex((v) => v <= t);
+  const upper = first(target + bound[n]! + slack(n));
+  expect(upper >= 0 && upper <= n).toBe(true);
+  const lower = first(target - bound[n]! - slack(n));
+  expect(lower === -1 || lower >= n).toBe(true);
 }
 
 describe('the log-log fit of the ratio against N', () => {
@@ -244,6 +333,27 @@ describe('the uniformity experiment', () => {
     expect([small.predicted, small.predictedResidual, small.lambda]).toEqual([null, null, 1e-6 * 64 ** -0.25]);
   });
 
+  it('merged from runs over separate widths, equals one run over all of them (seconds aside), takes each (width, seed, k) from a result that holds it whole, takes the union of the frequencies, and refuses other settings', () => {
+    const options = { trainTo: 7, ks: [1, 4], seeds: 1, points: 10, gdSteps: 10, fullSteps: 5, smallLambda0: 1 };
+    const withoutSeconds = (r: UniformityResult) => JSON.parse(JSON.stringify({ ...r, runs: r.runs.map((run) => ({ ...run, seconds: 0 })) })) as unknown;
+    const whole = runUniformity({ ...options, exponents: [6, 7] });
+    const low = runUniformity({ ...options, exponents: [6, 6] });
+    const high = runUniformity({ ...options, exponents: [7, 7] });
+    expect(withoutSeconds(mergeUniformity([high, low]))).toEqual(withoutSeconds(whole));
+    // An interrupted run's last width is short: the whole one elsewhere is taken instead.
+    const cut = { ...whole, partial: true, runs: whole.runs.slice(0, whole.runs.length - 3) };
+    expect(withoutSeconds(mergeUniformity([cut, high]))).toEqual(withoutSeconds(whole));
+    expect(mergeUniformity([cut]).partial).toBe(true);
+    expect(() => mergeUniformity([low, runUniformity({ ...options, exponents: [7, 7], gdSteps: 11 })])).toThrow(/result 1 was run with another gdSteps than result 0/);
+    // One width split by frequency into two runs: the same result again.
+    const byK = [1, 4].map((k) => runUniformity({ ...options, exponents: [7, 7], ks: [k] }));
+    expect(withoutSeconds(mergeUniformity([low, ...byK]))).toEqual(withoutSeconds(whole));
+    // A frequency missing at one width: the merged result has the union of the ks, is partial, and that width has no ratio.
+    const short = mergeUniformity([low, byK[0]!]);
+    expect([short.config.ks, short.partial, short.runs.filter((r) => r.width === 128).map((r) => r.k)]).toEqual([[1, 4], true, [1, 1, 1, 1, 1]]);
+    expect(short.ratios.filter((r) => r.width === 128).every((r) => r.measured.length === 0 && r.predicted === null)).toBe(true);
+  }, 60_000);
+
   it('stops when aborted before the first run: no run, partial', () => {
     const controller = new AbortController();
     controller.abort();
@@ -257,10 +367,12 @@ describe('nntk uniformity, the command', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const cli = (...args: string[]) => spawnSync(process.execPath, [MAIN, 'uniformity', ...args], { cwd: dir, encoding: 'utf8' });
 
-  it('--help exits 0 on stdout and explains the aliasing limit on k', () => {
+  it('--help exits 0 on stdout, explains the aliasing limit on k and names the default frequencies and M', () => {
     const r = cli('--help');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('aliases');
+    expect(r.stdout).toMatch(/--frequencies K,\.\.\. .*\(default 1,2,4,8,16,32\)/);
+    expect(r.stdout).toMatch(/--points M .*\(default 128\)/);
     expect(r.stderr).toBe('');
   });
 
@@ -270,6 +382,10 @@ describe('nntk uniformity, the command', () => {
       [['--seeds', 'x'], /--seeds/],
       [['--from', '8', '--to', '7'], /--to/],
       [['--points', '16'], /--points/],
+      [['--frequencies', '1,x'], /--frequencies expects a number, got 'x'/],
+      [['--frequencies', '1,0'], /--frequencies must be ≥ 1/],
+      [['--frequencies', '1,2,1'], /--frequencies lists a value twice/],
+      [['--frequencies', '1,32', '--points', '64'], /--frequencies 32 with --points 64: every k must be < M\/2 = 32 \(sin\(k t\) aliases/],
     ] as const) {
       const r = cli(...args);
       expect(r.status, r.stderr).toBe(2);
@@ -280,11 +396,13 @@ describe('nntk uniformity, the command', () => {
 
   it('a small run exits 0, prints the table, and replaces the JSON and the eleven figures whole, leaving no temporary file', () => {
     writeFileSync(join(dir, 'u.json'), 'old');
-    const r = cli('--from', '6', '--to', '7', '--seeds', '1', '--points', '34', '--gd-steps', '10', '--full-steps', '5', '--small-lambda0', '1', '--newton-steps', '60', '--json', 'u.json', '--out', 'figs', '--quiet');
+    const r = cli('--from', '6', '--to', '7', '--seeds', '1', '--points', '34', '--frequencies', '16,1,4,2,8', '--gd-steps', '10', '--full-steps', '5', '--small-lambda0', '1', '--newton-steps', '60', '--json', 'u.json', '--out', 'figs', '--quiet');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('ratio steps(16)/steps(1)');
-    const json = JSON.parse(readFileSync(join(dir, 'u.json'), 'utf8')) as { partial: boolean; runs: unknown[] };
+    const json = JSON.parse(readFileSync(join(dir, 'u.json'), 'utf8')) as { partial: boolean; config: { ks: number[] }; runs: unknown[] };
     expect(json.partial).toBe(false);
+    // The frequencies in ascending order, whatever order they were given in.
+    expect(json.config.ks).toEqual([1, 2, 4, 8, 16]);
     expect(json.runs.length).toBe(2 * 5 * 5);
     expect(readdirSync(join(dir, 'figs')).sort()).toEqual([
       'uniformity-curves-gd.svg',
@@ -302,4 +420,20 @@ describe('nntk uniformity, the command', () => {
     expect(readdirSync(dir).sort()).toEqual(['figs', 'u.json']);
     for (const name of readdirSync(join(dir, 'figs'))) expect(readFileSync(join(dir, 'figs', name), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
   }, 30_000);
+
+  it('--from-json A,B merges runs over separate widths into the table and JSON of one run over both, and refuses --json with one file', () => {
+    const common = ['--seeds', '1', '--points', '10', '--frequencies', '1,4', '--gd-steps', '5', '--full-steps', '3', '--small-lambda0', '1', '--newton-steps', '20', '--quiet'];
+    for (const [from, to, file] of [['6', '7', 'whole.json'], ['6', '6', 'a.json'], ['7', '7', 'b.json']] as const) {
+      const r = cli('--from', from, '--to', to, '--train-to', '7', ...common, '--json', file);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const merged = cli('--from-json', 'b.json,a.json', '--json', 'merged.json');
+    expect(merged.status, merged.stderr).toBe(0);
+    const whole = cli('--from-json', 'whole.json');
+    expect(merged.stdout.replace(/ +[\d.]+(\s|$)/gm, '$1')).toBe(whole.stdout.replace(/ +[\d.]+(\s|$)/gm, '$1'));
+    const ratios = (file: string) => (JSON.parse(readFileSync(join(dir, file), 'utf8')) as UniformityResult).ratios;
+    expect(ratios('merged.json')).toEqual(ratios('whole.json'));
+    const one = cli('--from-json', 'a.json', '--json', 'x.json');
+    expect([one.status, one.stderr]).toEqual([2, expect.stringContaining('--json cannot be given with one --from-json file')]);
+  }, 60_000);
 });

@@ -142,6 +142,16 @@ export function choice<T extends string>(choices: readonly T[]): (text: string, 
   };
 }
 
+/** Comma-separated integers, each in `range`, without repeats: `1,2,4`. */
+export function integerList(range: Omit<NumberRange, 'integer'> = {}): (text: string, flag: string) => number[] {
+  const one = number({ ...range, integer: true });
+  return (text, flag) => {
+    const values = text.split(',').map((part) => one(part, flag));
+    if (new Set(values).size !== values.length) throw new UsageError(`${flag} lists a value twice: '${text}'`);
+    return values;
+  };
+}
+
 /** A path or name: any non-empty text. */
 export function text(value: string, flag: string): string {
   if (value === '') throw new UsageError(`${flag} needs a non-empty value`);

@@ -76,3 +76,31 @@ export function predictedSteps(K: Matrix, r0: Float64Array, step: number, target
   const { values, vectors } = spectrum(K);
   return linearisedSteps(values, project(vectors!, r0), step, targetNorm);
 }
+
+/**
+ * |r_s| for s = 0 … n of the linearised Newton flow whose λ changes from step
+ * to step, λₜ for step t (n = lambdas.length), from the eigen-decomposition
+ * (μᵢ, vᵢ) of 𝒦_GD at θ₀ and cᵢ = ⟨vᵢ, r₀⟩. In the linearised model
+ * f = f₀ + J₀·(θ − θ₀) the second derivatives of f vanish, so S = 0 and the
+ * full-Hessian step is the Gauss–Newton one, whose kernel
+ * 𝒦_GD(𝒦_GD + λₜI)⁻¹ has 𝒦_GD's eigenvectors and eigenvalues μᵢ/(μᵢ + λₜ)
+ * (docs/math.md §4): step t multiplies cᵢ by 1 − α·μᵢ/(μᵢ + λₜ). One
+ * eigen-decomposition serves every λₜ. Eigenvalues below 0 are round-off of a
+ * positive semi-definite kernel and are taken as 0 (the mode does not move).
+ */
+export function linearisedNewtonCurve(values: ArrayLike<number>, coordinates: ArrayLike<number>, alpha: number, lambdas: readonly number[]): Float64Array {
+  if (values.length !== coordinates.length) throw new RangeError(`linearisedNewtonCurve: ${values.length} eigenvalues but ${coordinates.length} coordinates`);
+  if (!(alpha > 0) || !(alpha <= 2)) throw new RangeError(`linearisedNewtonCurve: alpha must be in (0, 2], got ${alpha}`);
+  const bad = lambdas.findIndex((l) => !(l > 0) || !Number.isFinite(l));
+  if (bad >= 0) throw new RangeError(`linearisedNewtonCurve: lambdas[${bad}] must be a finite number > 0, got ${lambdas[bad]}`);
+  const c = Float64Array.from(coordinates);
+  const mu = Array.from(values, (v) => Math.max(v, 0));
+  const curve = new Float64Array(lambdas.length + 1);
+  curve[0] = Math.hypot(...c);
+  lambdas.forEach((lambda, t) => {
+    // (λ + (1 − α)μ)/(μ + λ): the same number as 1 − αμ/(μ + λ) without its cancellation when λ ≪ μ and α = 1.
+    for (let i = 0; i < c.length; i++) c[i]! *= (lambda + (1 - alpha) * mu[i]!) / (mu[i]! + lambda);
+    curve[t + 1] = Math.hypot(...c);
+  });
+  return curve;
+}

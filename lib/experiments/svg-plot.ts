@@ -6,7 +6,7 @@
  */
 
 /** How a curve is stroked: the figures give each kind of curve one style (e.g. solid measured, dashed linearised). */
-export type LineStyle = 'solid' | 'dashed' | 'dotted';
+export type LineStyle = 'solid' | 'dashed' | 'dotted' | 'dash-dot';
 
 /** A marker drawn at every point; distinct shapes keep coinciding curves apart. */
 export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond' | 'triangle-down' | 'cross' | 'plus';
@@ -197,6 +197,7 @@ function strokeStyle(line: LineStyle, thin: boolean): string {
   const width = thin ? 0.9 : 1.8;
   if (line === 'dashed') return ` stroke-width="${width}" stroke-dasharray="6 4"`;
   if (line === 'dotted') return ` stroke-width="${width + 0.4}" stroke-dasharray="0.1 4" stroke-linecap="round"`;
+  if (line === 'dash-dot') return ` stroke-width="${width}" stroke-dasharray="8 3 1.5 3"`;
   return ` stroke-width="${width}"`;
 }
 

@@ -27,10 +27,11 @@ export const METHOD_STYLE: Record<UniformityMethod, { color: string; marker: Mar
 /** The colour of the style key's entries (a kind of curve, not a method). */
 const KEY_COLOR = '#444444';
 
-/** The kinds of curve and how each is drawn: solid measured, dashed linearised, dotted infinite width. */
+/** The kinds of curve and how each is drawn: solid measured, dashed linearised, dash-dot linearised with the run's own λₜ, dotted infinite width. */
 const KIND = {
   measured: { line: 'solid', hollow: false },
   linearised: { line: 'dashed', hollow: true, markerSize: 4.2 },
+  followed: { line: 'dash-dot', hollow: true, markerSize: 3 },
   infinite: { line: 'dotted', hollow: true, markerSize: 4.2 },
 } as const;
 
@@ -138,7 +139,8 @@ export function uniformityFigures(result: UniformityResult): Record<string, stri
   if (drawn.linearised) ratioLegend.push(key('linearised', 'linearised'), key('infinite width', 'infinite'));
   const kLow = Math.min(...ks);
   const kHigh = Math.max(...ks);
-  figures['uniformity-ratio.svg'] = linePlot({
+  // No run of k_max converged and no prediction is finite (every method beyond its budget at k_max): no ratio to draw, the figure is left out.
+  if (ratioSeries.some((s) => s.y.some(Number.isFinite))) figures['uniformity-ratio.svg'] = linePlot({
     title: `Uniformity across frequencies: steps(k = ${kHigh}) / steps(k = ${kLow}) against width${mark}`,
     subtitle: `1 = uniform; M = ${config.points}, tanh, ${config.seeds} seeds; fit: least squares of log ratio on log N over every seed, ± one standard error`,
     xLabel: 'width N',
@@ -220,13 +222,20 @@ function curveFigure(result: UniformityResult, method: UniformityMethod): string
     const style = { color: ramp(METHOD_STYLE[method].color, i, config.ks.length), marker: MARKERS[i % MARKERS.length]! };
     series.push({ label: `k = ${k} measured`, x: at.map(([s]) => s), y: at.map(([, j]) => run.curve!.measured[j]!), ...style, ...KIND.measured });
     series.push({ label: `k = ${k} linearised`, x: at.map(([s]) => s), y: at.map(([, j]) => Math.max(run.curve!.predicted[j]!, 1e-17)), ...style, ...KIND.linearised });
+    const followed = run.followedCurve;
+    if (followed !== undefined) {
+      const after = followed.step.map((s, j) => [s, j] as const).filter(([s]) => s > 0);
+      series.push({ label: `k = ${k} linearised, run’s λ`, x: after.map(([s]) => s), y: after.map(([, j]) => Math.max(followed.predicted[j]!, 1e-17)), ...style, ...KIND.followed });
+    }
     legend.push(identity(`k = ${k}`, style));
   });
   if (series.length === 0) return null;
-  legend.push(key('measured (training)', 'measured'), key('linearised, kernel at θ₀', 'linearised'));
+  const follows = series.some((s) => s.line === KIND.followed.line);
+  legend.push(key('measured (training)', 'measured'), key(follows ? 'linearised, kernel at θ₀, λ of step 1' : 'linearised, kernel at θ₀', 'linearised'));
+  if (follows) legend.push(key('linearised, 𝒦_GD(𝒦_GD + λₜI)⁻¹ at θ₀, the run’s λₜ', 'followed'));
   return linePlot({
     title: `${TITLES[method]}: |r|/|y| against the step, ${widthLabel(width!)}, seed\u00a00${result.partial ? PARTIAL_MARK : ''}`,
-    subtitle: `M = ${config.points}, tanh; solid: training; dashed: linearised dynamics of the kernel at θ₀ from r₀ = f₀ − y (floored at 1e-17)`,
+    subtitle: `M = ${config.points}, tanh; solid: training; dashed: linearised dynamics of the kernel at θ₀ from r₀ = f₀ − y${follows ? '; dash-dot: the same dynamics with the λ each step of the run took' : ''} (floored at 1e-17)`,
     xLabel: 'step',
     yLabel: '|r| / |y|',
     xLog: true,

@@ -19,7 +19,7 @@ import { train, type HistoryEntry, type TrainResult } from '../method/train.js';
 import { TwoLayerNetwork } from '../model/network.js';
 import { checkOptionKeys } from '../options.js';
 import { circleData } from './circle.js';
-import { linearisedResidual, linearisedSteps } from './linearised-steps.js';
+import { linearisedNewtonCurve, linearisedResidual, linearisedSteps } from './linearised-steps.js';
 import { logLogFit, type LogLogFit } from './log-log-fit.js';
 
 export type UniformityMethod = 'newton-default' | 'newton-paper' | 'newton-paper-small' | 'newton-auto' | 'gd';
@@ -40,11 +40,11 @@ export interface UniformityOptions {
    * their steps cost O(N) each and they run to their whole budget.
    */
   trainTo?: number;
-  /** Frequencies k of the targets sin(k t), default [1, 2, 4, 8, 16]; each must be < M/2 (sin(k tⱼ) aliases beyond, and vanishes at k = M/2). */
+  /** Frequencies k of the targets sin(k t), default [1, 2, 4, 8, 16, 32]; each must be < M/2 (sin(k tⱼ) aliases beyond, and vanishes at k = M/2). */
   ks?: number[];
   /** Seeds per width, default 3. */
   seeds?: number;
-  /** M points on the circle, default 64. */
+  /** M points on the circle, default 128: the smallest power of two above 2·32, so that k = 32 is a target of its own. */
   points?: number;
   /** Target relative residual, default 1e-6. */
   tol?: number;
@@ -107,6 +107,17 @@ export interface UniformityRun {
   predictedTarget: number | null;
   /** Measured against linearised |r|/|y| at log-spaced steps, for a run done with a prediction. */
   curve?: ResidualCurve;
+  /**
+   * newton-auto only, for a run done: the linearised dynamics that follow the
+   * λₜ the run took, step by step (`linearisedNewtonCurve`: the Newton kernel
+   * of the linearised model at θ₀, 𝒦_GD(𝒦_GD + λₜI)⁻¹). `followedResidual`:
+   * its |r|/|y| after the run's steps; `followedSteps`: the first step at which
+   * it meets tol, null when it does not within the run's steps (no λ is known
+   * beyond them); `followedCurve`: measured against it at log-spaced steps.
+   */
+  followedResidual?: number;
+  followedSteps?: number | null;
+  followedCurve?: ResidualCurve;
   /** What went wrong, for 'failed'. */
   failure?: string;
 }
@@ -159,9 +170,9 @@ export function runUniformity(options: UniformityOptions = {}): UniformityResult
   const config = {
     exponents: options.exponents ?? ([10, 16] as [number, number]),
     trainTo: options.trainTo ?? 14,
-    ks: options.ks ?? [1, 2, 4, 8, 16],
+    ks: options.ks ?? [1, 2, 4, 8, 16, 32],
     seeds: options.seeds ?? 3,
-    points: options.points ?? 64,
+    points: options.points ?? 128,
     tol: options.tol ?? 1e-6,
     lambda0: options.lambda0 ?? 1,
     gamma: options.gamma ?? 0.25,
@@ -216,19 +227,25 @@ export function runUniformity(options: UniformityOptions = {}): UniformityResult
             predicted: fromR0 === null ? null : linearisedSteps(fromR0.values, fromR0.coordinates, fromR0.step, config.tol * yNorm),
             predictedResidual: fromR0 === null ? null : linearisedResidual(fromR0.values, fromR0.coordinates, fromR0.step, predictedAt) / yNorm,
             predictedTarget: fromTarget === null ? null : linearisedSteps(fromTarget.values, fromTarget.coordinates, fromTarget.step, config.tol * yNorm),
-            ...(fromR0 !== null && run.history !== null ? { curve: residualCurve(run.history, fromR0, yNorm) } : {}),
+            ...(fromR0 !== null && run.history !== null ? { curve: residualCurve(run.history, (n) => linearisedResidual(fromR0.values, fromR0.coordinates, fromR0.step, n), yNorm) } : {}),
+            ...(method === 'newton-auto' && run.history !== null ? followLambda(run.history, gram, r0, yNorm, config.tol) : {}),
           });
         }
       }
     }
   }
+  return { config, partial, runs, limits, ...summarise(runs, limits, config) };
+}
+
+/** The ratios per width and method and their fits against N, from the runs and limits (of one run or of merged ones). */
+export function summarise(runs: UniformityRun[], limits: UniformityLimit[], config: Config): Pick<UniformityResult, 'ratios' | 'fits'> {
   const ratios = ratioTable(runs, limits, config);
   const fits: UniformityResult['fits'] = {};
   for (const method of UNIFORMITY_METHODS) {
     const points = ratios.filter((r) => r.method === method).flatMap((r) => r.measured.map((v) => [r.width, v] as const));
     if (new Set(points.map((p) => p[0])).size >= 2) fits[method] = logLogFit(points.map((p) => p[0]), points.map((p) => p[1]));
   }
-  return { config, partial, runs, limits, ratios, fits };
+  return { ratios, fits };
 }
 
 type Config = UniformityResult['config'];
@@ -366,8 +383,8 @@ function checkpoints(last: number): number[] {
   return [...out].filter((s) => s <= last).sort((a, b) => a - b);
 }
 
-/** Measured |r|/|y| after each checkpoint's accepted step beside the linearised one. */
-function residualCurve(history: HistoryEntry[], model: Linearised, yNorm: number): ResidualCurve {
+/** Measured |r|/|y| after each checkpoint's accepted step beside the linearised |r| after as many steps, `predicted(s)`. */
+function residualCurve(history: HistoryEntry[], predicted: (steps: number) => number, yNorm: number): ResidualCurve {
   const after = new Map<number, number>();
   for (const entry of history) if (entry.step === 0 || entry.accepted) after.set(entry.acceptedSteps, entry.residual);
   const last = Math.max(...after.keys());
@@ -375,7 +392,33 @@ function residualCurve(history: HistoryEntry[], model: Linearised, yNorm: number
   return {
     step,
     measured: step.map((s) => after.get(s)!),
-    predicted: step.map((s) => linearisedResidual(model.values, model.coordinates, model.step, s) / yNorm),
+    predicted: step.map((s) => predicted(s) / yNorm),
+  };
+}
+
+/**
+ * The linearised prediction of a run whose λ changed every step (newton-auto,
+ * α = 1): the λₜ of its accepted steps applied to the eigenmodes of 𝒦_GD at θ₀.
+ * Not the full-Hessian kernel at θ₀ with λₜ: λₜ was certified against S at θₜ,
+ * which falls with the residual, and S at θ₀ + λₜI is indefinite once λₜ
+ * drops below the certificate at θ₀ (after a few steps), so that kernel does
+ * not exist; in the linearised model S = 0 and the step's kernel is the
+ * Gauss–Newton one at every λ.
+ */
+function followLambda(
+  history: HistoryEntry[],
+  gram: { values: Float64Array; vectors?: Matrix },
+  r0: Float64Array,
+  yNorm: number,
+  tol: number,
+): Pick<UniformityRun, 'followedResidual' | 'followedSteps' | 'followedCurve'> {
+  const lambdas = history.filter((e) => e.step > 0 && e.accepted).map((e) => e.lambda!);
+  const curve = linearisedNewtonCurve(gram.values, project(gram.vectors!, r0), 1, lambdas);
+  const reached = curve.findIndex((r) => r <= tol * yNorm);
+  return {
+    followedResidual: curve[lambdas.length]! / yNorm,
+    followedSteps: reached < 0 ? null : reached,
+    followedCurve: residualCurve(history, (n) => curve[n]!, yNorm),
   };
 }
 

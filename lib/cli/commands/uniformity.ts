@@ -6,9 +6,11 @@
  * and still write what is done.
  */
 import { uniformityFigures } from '../../experiments/uniformity-figures.js';
+import { mergeUniformity } from '../../experiments/uniformity-merge.js';
+import type { LogLogFit } from '../../experiments/log-log-fit.js';
 import { UNIFORMITY_METHODS, type UniformityResult } from '../../experiments/uniformity.js';
 import { writeFileAtomic } from '../../index.js';
-import { flag, number, optional, text, withDefault } from '../args.js';
+import { flag, integerList, number, optional, text, withDefault } from '../args.js';
 import { defineCommand } from '../command.js';
 import { runExperiment } from '../experimentrunner.js';
 import { EXIT, UsageError } from '../failures.js';
@@ -19,11 +21,12 @@ export const uniformity = defineCommand({
   name: 'uniformity',
   summary: 'Steps to 1e-6 against the frequency k across widths: Newton uniform, gradient descent collapsing; measured and predicted.',
   synopsis:
-    '[--out DIR] [--json FILE | --from-json FILE] [--from A] [--to B] [--train-to C] [--seeds S] [--points M] [--lambda0 L] [--small-lambda0 L] [--gamma G] [--newton-steps S] [--full-steps S] [--gd-steps S] [--quiet]',
+    '[--out DIR] [--json FILE | --from-json FILE] [--from A] [--to B] [--train-to C] [--seeds S] [--frequencies K,...] [--points M] [--lambda0 L] [--small-lambda0 L] [--gamma G] [--newton-steps S] [--full-steps S] [--gd-steps S] [--quiet]',
   description: `
 For N = 2^A ... 2^B (default 2^10 ... 2^16) tanh networks (beta = 1/2, sigma_w = sigma_b = 1),
-M points on the unit circle and targets y = sin(k t), k = 1, 2, 4, 8, 16 (k must be
-< M/2: on M equispaced points sin(k t) aliases beyond, and sin(M t/2) is 0 there),
+M points on the unit circle (default 128) and targets y = sin(k t), k = 1, 2, 4, 8, 16, 32
+(--frequencies; k must be < M/2: on M equispaced points sin(k t) = -sin((M - k) t)
+aliases beyond, and sin(M t/2) is 0 there),
 and several seeds, trains to |r|/|y| <= 1e-6 or the budget:
   newton-default      train's defaults (Gauss-Newton, adaptive damping, full Hessian after a stall)
   newton-paper        full Hessian, lambda_N = lambda0 * N^-gamma every step, alpha = 1, no damping
@@ -36,7 +39,7 @@ dynamics of the kernel at initialisation predict (K_N at the method's lambda at
 theta_0, K_GD at eta; per eigenmode one step multiplies the residual by 1 - mu):
 the steps to 1e-6, and |r|/|y| after as many steps as the run took; and the same
 at infinite width from K_inf/M (Newton: eigenvalues mu/(mu + lambda_N)). Per width
-and method: the ratio steps(16)/steps(1) over the seeds, and the least-squares
+and method: the ratio steps(k_max)/steps(k_min) over the seeds, and the least-squares
 slope of log ratio against log N with its standard error.
 
 Prints a table on stdout; --json writes {"partial", "config", "runs", "limits",
@@ -48,7 +51,11 @@ progress goes to stderr.
 
 --from-json FILE reads a JSON written by --json instead of running the
 experiment: prints its table and, with --out, redraws its figures (in seconds;
-the run options are not used, and --json cannot be given with it).
+the run options are not used). --from-json A.json,B.json,... merges the results
+of runs over different widths with the same other options (say one process per
+width, run side by side): each width is taken from a file that holds all its
+runs, the ratios and fits are recomputed over the union, and --json writes the
+merged result.
 
 Ctrl-C stops at the next training run: the run it cuts short is left out, and
 the table (with a "partial" line), the JSON ("partial": true) and the figures
@@ -57,12 +64,13 @@ Ctrl-C quits at once without writing.`,
   options: {
     out: optional('DIR', 'directory for the SVG figures (created if missing)', text),
     json: optional('FILE', 'write the results as JSON', text),
-    fromJson: optional('FILE', 'redraw the table and figures of a JSON written by --json, without running', text),
+    fromJson: optional('FILE[,FILE...]', 'redraw the table and figures of a JSON written by --json (several: merged by width), without running', text),
     from: withDefault('A', 'smallest width 2^A', number({ integer: true, min: 1, max: 24 }), 10),
     to: withDefault('B', 'largest width 2^B', number({ integer: true, min: 1, max: 24 }), 16),
     trainTo: withDefault('C', 'largest width 2^C at which the full-Hessian methods and gd are trained', number({ integer: true, min: 0, max: 24 }), 14),
     seeds: withDefault('S', 'seeds per width', number({ integer: true, min: 1, max: 64 }), 3),
-    points: withDefault('M', 'number of points on the circle (> 32 for k = 16)', number({ integer: true, min: 33 }), 64),
+    frequencies: withDefault('K,...', 'frequencies k of the targets sin(k t), each < M/2', integerList({ min: 1 }), [1, 2, 4, 8, 16, 32]),
+    points: withDefault('M', 'number of points on the circle (> 2k for every k)', number({ integer: true, min: 4 }), 128),
     lambda0: withDefault('L', 'lambda0 of newton-paper', number({ above: 0 }), 1),
     smallLambda0: withDefault('L', 'lambda0 of newton-paper-small', number({ above: 0 }), 0.3),
     gamma: withDefault('G', 'gamma of both paper methods', number({ min: 0 }), 0.25),
@@ -73,19 +81,39 @@ Ctrl-C quits at once without writing.`,
   },
   async run(o) {
     if (o.fromJson !== undefined) {
-      if (o.json !== undefined) throw new UsageError('--json cannot be given with --from-json (the results are already in that file)');
-      const result = (await readResultJson(o.fromJson, { partial: 'boolean', config: 'object', runs: 'array', limits: 'array', ratios: 'array', fits: 'object' })) as unknown as UniformityResult;
+      const files = o.fromJson.split(',');
+      if (o.json !== undefined && files.length === 1) throw new UsageError('--json cannot be given with one --from-json file (the results are already in that file)');
+      const results: UniformityResult[] = [];
+      for (const file of files) {
+        results.push((await readResultJson(file, { partial: 'boolean', config: 'object', runs: 'array', limits: 'array', ratios: 'array', fits: 'object' })) as unknown as UniformityResult);
+      }
+      let result: UniformityResult;
+      try {
+        result = files.length === 1 ? results[0]! : mergeUniformity(results);
+      } catch (error) {
+        if (error instanceof RangeError) throw new UsageError(`--from-json ${o.fromJson}: ${error.message}`);
+        throw error;
+      }
       process.stdout.write(uniformityTable(result));
+      if (o.json !== undefined) await writeResult(o.json, result);
       if (o.out !== undefined) await writeFigures('uniformity', o.out, uniformityFigures(result));
       return EXIT.ok;
     }
     if (o.to < o.from) throw new UsageError('--to must be at least --from');
+    const aliased = o.frequencies.filter((k) => 2 * k >= o.points);
+    if (aliased.length > 0) {
+      throw new UsageError(
+        `--frequencies ${aliased.join(',')} with --points ${o.points}: every k must be < M/2 = ${o.points / 2} (sin(k t) aliases on M equispaced points: sin(k t) = -sin((M - k) t) there, and sin(M t/2) = 0), so k = ${Math.max(...aliased)} needs --points ${2 * Math.max(...aliased) + 1} or more`,
+      );
+    }
+    const ks = [...o.frequencies].sort((a, b) => a - b);
     const result = await runExperiment<UniformityResult>(
       {
         experiment: 'uniformity',
         options: {
           exponents: [o.from, o.to],
           trainTo: o.trainTo,
+          ks,
           seeds: o.seeds,
           points: o.points,
           lambda0: o.lambda0,
@@ -103,16 +131,18 @@ Ctrl-C quits at once without writing.`,
     );
     if (!o.quiet) clearStatus();
     process.stdout.write(uniformityTable(result));
-    if (o.json !== undefined) {
-      const { partial, config, runs, limits, ratios, fits } = result;
-      await writeFileAtomic(o.json, `${JSON.stringify({ partial, config, runs, limits, ratios, fits }, null, 1)}\n`);
-    }
+    if (o.json !== undefined) await writeResult(o.json, result);
     if (o.out !== undefined) await writeFigures('uniformity', o.out, uniformityFigures(result));
     if (!result.partial) return EXIT.ok;
     note('uniformity', `interrupted: ${result.runs.length} runs done; wrote what is done`);
     return EXIT.interrupted;
   },
 });
+
+async function writeResult(path: string, result: UniformityResult): Promise<void> {
+  const { partial, config, runs, limits, ratios, fits } = result;
+  await writeFileAtomic(path, `${JSON.stringify({ partial, config, runs, limits, ratios, fits }, null, 1)}\n`);
+}
 
 const count = (v: number | null) => (v === null ? '-' : Number.isFinite(v) ? (v < 1e7 ? String(v) : v.toExponential(1)) : 'never');
 const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length);
@@ -160,11 +190,38 @@ export function uniformityTable(result: UniformityResult): string {
     const f = (v: number | null) => (v === null ? '-' : v.toPrecision(3));
     lines.push(`${String(r.width).padStart(7)}  ${r.method.padEnd(18)} ${f(r.mean).padStart(7)} [${f(r.min)}, ${f(r.max)}] (${r.measured.length})   pred ${f(r.predicted)}   inf ${f(r.limit)}`);
   }
-  for (const [method, fit] of Object.entries(result.fits)) {
-    lines.push(`fit ${method}: ratio ~ N^b, b = ${fit.slope.toFixed(3)} +- ${fit.slopeError.toFixed(3)} (least squares of log ratio on log N, ${fit.points} points)`);
+  // A fit of two points has no standard error (NaN), which JSON writes as null.
+  for (const [method, fit] of Object.entries(result.fits) as [string, Omit<LogLogFit, 'slopeError'> & { slopeError: number | null }][]) {
+    lines.push(`fit ${method}: ratio ~ N^b, b = ${fit.slope.toFixed(3)} +- ${fit.slopeError === null ? 'NaN' : fit.slopeError.toFixed(3)} (least squares of log ratio on log N, ${fit.points} points)`);
   }
+  lines.push(...followedTable(result));
   const failed = result.runs.filter((r) => r.status === 'failed');
   if (failed.length > 0) lines.push('', `failed: ${failed.length} runs; first: N = ${failed[0]!.width}, seed ${failed[0]!.seed}, k = ${failed[0]!.k}, ${failed[0]!.method}: ${failed[0]!.failure}`);
   if (result.partial) lines.push(`partial: interrupted after ${result.runs.length} runs`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The newton-auto runs beside the linearised dynamics with the λ each of their steps took; nothing for results without them. */
+function followedTable(result: UniformityResult): string[] {
+  const followed = result.runs.filter((r) => r.followedResidual !== undefined);
+  if (followed.length === 0) return [];
+  const lines = [
+    '',
+    'newton-auto against the linearised dynamics with the lambda_t of its own steps (Gauss-Newton kernel at theta_0): seed means of steps (runs converged / meeting tol),',
+    'geometric seed means of |r|/|y| after the run\'s steps: measured, linearised with lambda_t, linearised with lambda frozen at step 1',
+    '      N   k  steps meas.    lin(lambda_t)      |r|/|y|  lin(lambda_t)  lin(frozen)',
+  ];
+  for (const width of [...new Set(followed.map((r) => r.width))]) {
+    for (const k of result.config.ks) {
+      const runs = followed.filter((r) => r.width === width && r.k === k);
+      if (runs.length === 0) continue;
+      const done = runs.filter((r) => r.status === 'converged');
+      const met = runs.filter((r) => r.followedSteps !== null && r.followedSteps !== undefined);
+      const steps = (values: number[], of: number) => `${values.length === 0 ? '-' : mean(values)!.toFixed(1)} (${values.length}/${of})`;
+      lines.push(
+        `${String(width).padStart(7)} ${String(k).padStart(3)} ${steps(done.map((r) => r.steps!), runs.length).padStart(12)} ${steps(met.map((r) => r.followedSteps!), runs.length).padStart(16)}   ${residual(geometricMean(runs.map((r) => r.residual!))).padStart(10)} ${residual(geometricMean(runs.map((r) => r.followedResidual!))).padStart(14)} ${residual(geometricMean(runs.map((r) => r.predictedResidual).filter((p): p is number => p !== null && p > 0))).padStart(12)}`,
+      );
+    }
+  }
+  return lines;
 }
