@@ -12,7 +12,7 @@ export type { CholeskyFactorOptions, ChoFactor, ChoSolveOptions, Eigh, EighOptio
 export { setThreads, getThreads, blasConfig } from './linalg/threads.js';
 export { parseNpy, formatNpy, formatNpyHeader, readNpy, writeNpy, NpyFormatError, type NpyArray } from './io/npy.js';
 export { AtomicWriteError, writeFileAtomic, writeFileDurable, replaceDirectory, resolveDirectory, recoverDirectory, type ReplaceOptions } from './io/atomic.js';
-export { TwoLayerNetwork, type NetworkConfig, type FilledNetworkConfig, type InitOptions, type NeuronFeatures } from './model/network.js';
+export { TwoLayerNetwork, type NetworkConfig, type FilledNetworkConfig, type InitOptions, type NeuronFeatures, type FeatureNeed } from './model/network.js';
 export { ACTIVATIONS, type Activation } from './model/activations.js';
 export { NewtonSystem, DENSE_LIMIT_BYTES, type Hessian, type NewtonPath, type NewtonDirection } from './method/newton.js';
 export { autoLambda, chooseLambda, LAMBDA_FLOOR, type LambdaPolicy, type LambdaChoice } from './method/lambda.js';
