@@ -5,14 +5,13 @@
  * numbers, sample-major.
  */
 import { gemm, syrk } from '../linalg/blas.js';
-import { checkKernelStatus } from '../linalg/call.js';
-import { native } from '../linalg/native.js';
 import { Matrix } from '../linalg/matrix.js';
 import { Workspace } from '../linalg/workspace.js';
 import type { TwoLayerNetwork } from '../model/network.js';
 import { kernelPathBytes, requireMemory } from './memory.js';
 import type { OutputKernel } from './output-blocks.js';
-import { addFullCrossGramChunk, addFullGramChunk, fullGram, tracedSlopeWeights, tracedSquaredSlopeWeights } from './output-gram.js';
+import { tracedSquaredSlopeWeights } from '../model/output-weights.js';
+import { addFullCrossGramChunk, addFullGramChunk, fullGram } from './output-gram.js';
 
 /**
  * J·Jᵀ in the structured form of docs/math.md §4 and §8, never forming J.
@@ -33,17 +32,10 @@ export function jacobianGram(net: TwoLayerNetwork, xt: Matrix, workspace = new W
   const slopes = new Matrix(m, m, workspace.array('slopeGram', m * m).fill(0));
   for (const [from, to] of net.featureChunks(m, workspace)) {
     const nc = to - from;
-    // wᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·wᵢ; for one output (wᵢ = |cᵢ|)
-    // the activation pass forms them while σ′ is in cache.
-    const single = C === 1;
-    const { value, slope, scaledSlope } = net.features(xt, from, to, single ? { value: true, scaledSlope: true } : { value: true, slope: true }, workspace);
-    let scaled = scaledSlope;
-    if (!single) {
-      scaled = workspace.array('scaledSlope', m * nc);
-      checkKernelStatus('scaledcolumns', native.scaledcolumns(m, nc, slope!, tracedSlopeWeights(net.c, C, from, to), scaled), 'nothing (it allocates none)');
-    }
+    // wᵢ² σ′σ′ᵀ summed over i is the Gram matrix of the columns σ′(uᵢ)·wᵢ, which the activation pass forms.
+    const { value, scaledSlope } = net.features(xt, from, to, { value: true, scaledSlope: true }, workspace);
     syrk(new Matrix(m, nc, value!), { out: values, beta: 1 });
-    syrk(new Matrix(m, nc, scaled!), { out: slopes, beta: 1 });
+    syrk(new Matrix(m, nc, scaledSlope!), { out: slopes, beta: 1 });
   }
   const inputs = syrk(xt, { out: new Matrix(m, m, workspace.array('inputGram', m * m)) });
   const s2 = net.scale ** 2;

@@ -20,6 +20,7 @@ import { ACTIVATIONS, curvatureFrom, evaluate, evaluateAt, type Activation } fro
 import { NormalGenerator } from './random.js';
 import { UnsupportedOutputsError } from '../errors.js';
 import { multiOutputJacobianBlock, multiOutputSecondOrderBlocks } from './multi-output.js';
+import { tracedSlopeWeights } from './output-weights.js';
 import { checkData, checkFiniteArray } from './data.js';
 import { checkOptionKeys, keysOf } from '../options.js';
 
@@ -334,7 +335,7 @@ export class TwoLayerNetwork {
       if (need.scaledSlope) scaledSlope = this.scaledSlope(xt.rows, from, to, slopes!, arrays);
     } else {
       // |c|σ′ in the activations' own pass, while σ′ is in cache: one pass over M × nc fewer.
-      const scaled = need.scaledSlope ? { weights: this.absoluteWeights(from, to, arrays), out: arrays.array('scaledSlope', size) } : null;
+      const scaled = need.scaledSlope ? { weights: this.slopeWeights(from, to, arrays), out: arrays.array('scaledSlope', size) } : null;
       evaluateAt(this.config.activation, xt.data, xt.rows, inner, nc, k, value, slope, curvature, scaled);
       scaledSlope = scaled?.out ?? null;
     }
@@ -343,18 +344,16 @@ export class TwoLayerNetwork {
     return features;
   }
 
-  /** |cᵢ| of neurons [from, to), in `workspace`: one output's (C > 1 forms the traced weights in lib/method/jacobian.ts). */
-  private absoluteWeights(from: number, to: number, workspace: Workspace): Float64Array {
-    const weights = workspace.array('absoluteWeights', to - from);
-    for (let i = from; i < to; i++) weights[i - from] = Math.abs(this.c[i]!);
-    return weights;
+  /** The traced Gram's σ′ weights of neurons [from, to) (|cᵢ| for one output; lib/model/output-weights.ts), in `workspace`. */
+  private slopeWeights(from: number, to: number, workspace: Workspace): Float64Array {
+    return tracedSlopeWeights(this.c, this.outputs, from, to, workspace.array('slopeWeights', to - from));
   }
 
-  /** |cᵢ|·σ′ of neurons [from, to) from their σ′ (m × (to − from)), in `workspace`. */
+  /** wᵢ·σ′ (slopeWeights) of neurons [from, to) from their σ′ (m × (to − from)), in `workspace`. */
   private scaledSlope(m: number, from: number, to: number, slope: Float64Array, workspace: Workspace): Float64Array {
     const nc = to - from;
     const scaled = workspace.array('scaledSlope', m * nc);
-    checkKernelStatus('scaledcolumns', native.scaledcolumns(m, nc, slope, this.absoluteWeights(from, to, workspace), scaled), 'nothing (it allocates none)');
+    checkKernelStatus('scaledcolumns', native.scaledcolumns(m, nc, slope, this.slopeWeights(from, to, workspace), scaled), 'nothing (it allocates none)');
     return scaled;
   }
 
@@ -380,7 +379,8 @@ export class TwoLayerNetwork {
     const weights = new Float64Array(n === 1 ? 0 : this.config.width);
     for (const [from, to] of this.featureChunks(m, workspace)) {
       const nc = to - from;
-      // |c|σ′ only in a pass over every neuron at once (one output): only that one is kept for the Gram that follows.
+      // wσ′ only in a pass over every neuron at once: only that one is kept for the Gram that follows. For C > 1
+      // Gauss–Newton's Gram is the full one (output-gram.ts), which does not read it.
       const { value } = this.features(xt, from, to, { value: true, scaledSlope: also.scaledSlope === true && n === 1 && to - from === this.config.width }, workspace);
       for (let o = 0; o < n; o++) {
         let w = this.c.subarray(from, to);
