@@ -24,7 +24,7 @@ import { whitenedBlocks } from './newton.js';
  * row j·C + k = c_k ⊙ σ′(xⱼ) over those neurons, from σ′ (M × ld row-major,
  * neuron `from` at column `offset`). Written into `out`.
  */
-export function outputSlopes(
+function outputSlopes(
   slope: Float64Array,
   m: number,
   ld: number,
