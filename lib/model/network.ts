@@ -35,7 +35,7 @@ export const GEMM_FROM_INNER_DIM = 16;
 export const CHUNK_BYTES = 64 * 2 ** 20;
 
 const FEATURE_ARRAYS = ['value', 'slope', 'curvature'] as const;
-/** What kept features hold: σ, σ′, σ″ and the Gram's |c|σ′. */
+/** What kept features hold: σ, σ′, σ″ and the Gram's wσ′ (scaledSlope). */
 const KEPT_ARRAYS = [...FEATURE_ARRAYS, 'scaledSlope'] as const;
 /** What kept features hold from k = GEMM_FROM_INNER_DIM on: U as well, for a σ″ asked for later. */
 const KEPT_WITH_PREACTIVATIONS = [...KEPT_ARRAYS, 'preactivation'] as const;
@@ -93,7 +93,10 @@ export interface NeuronFeatures {
   value: Float64Array | null;
   slope: Float64Array | null;
   curvature: Float64Array | null;
-  /** |cᵢ|·σ′, the columns of the Gauss–Newton Gram's second term (docs/math.md §4), when asked for. */
+  /**
+   * wᵢ·σ′ (wᵢ = |cᵢ| for one output, the output-traced weight of lib/model/output-weights.ts for C > 1):
+   * the columns of the Gram's second term (docs/math.md §4, §8), when asked for.
+   */
   scaledSlope?: Float64Array | null;
 }
 
