@@ -56,6 +56,11 @@ describe('matrix arguments', () => {
     expect(() => checkSyevdSize(40_000)).toThrow(RangeError);
   });
 
+  it("names the caller and the caller's own way around dsyevd's workspace limit", () => {
+    expect(() => checkSyevdSize(32_767)).toThrow(/^syevd: n = 32767 .* use vectors: false or syevr$/);
+    expect(() => checkSyevdSize(32_767, 'eigh', "eigvalsOnly: true or driver 'evr'")).toThrow(/^eigh: n = 32767 .* use eigvalsOnly: true or driver 'evr'$/);
+  });
+
   it('rejects mismatched shapes with a message giving both shapes', () => {
     const a = randomMatrix(3, 4, 1);
     expect(() => gemm(a, a)).toThrow(/op\(A\) is 3×4, op\(B\) is 3×4/);

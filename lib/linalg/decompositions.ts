@@ -10,7 +10,7 @@
 import { checkOptionKeys } from '../options.js';
 import { runAsync, runSync, type Plan } from './call.js';
 import { planPotrf, planSolve } from './cholesky.js';
-import { pair, planSyevd, planSyevr, type Eigen, type EigenRangeOptions } from './eigen.js';
+import { checkSyevdSize, pair, planSyevd, planSyevr, type Eigen, type EigenRangeOptions } from './eigen.js';
 import { checkMatrix, describe, Matrix, transpose, type MatrixLike } from './matrix.js';
 import type { RoutineName } from './native.js';
 import { checkBoolean, checkChoice, checkScalar, checkSquare, type Uplo } from './validate.js';
@@ -216,6 +216,9 @@ function planEigh(a: MatrixLike, options: EighOptions | undefined): Plan<'dsyevd
   const uplo = triangle(checkBoolean(where, 'lower', o.lower, true));
   const vectors = !checkBoolean(where, 'eigvalsOnly', o.eigvalsOnly, false);
   const driver = checkChoice(where, 'driver', o.driver, ['evr', 'evd'] as const);
+  checkMatrix(where, 'a', a);
+  // Before the copy: at the n where dsyevd's workspace overflows, the copy alone is 8.6 GB.
+  if (driver === 'evd' && vectors) checkSyevdSize(checkSquare(where, 'a', a), where, "eigvalsOnly: true or driver 'evr'");
   const copy = copyOf(where, 'a', a);
   const n = checkSquare(where, 'a', copy);
   if (o.subsetByIndex !== undefined && o.subsetByValue !== undefined) {

@@ -43,11 +43,15 @@ export async function syevdAsync(A: MatrixLike, options?: EigenOptions): Promise
   return runAsync(planSyevd(A, options));
 }
 
-/** dsyevd's workspace with vectors, 1 + 6n + 2n² entries, must be a 32-bit integer. */
-export function checkSyevdSize(n: number): void {
+/**
+ * dsyevd's workspace with vectors, 1 + 6n + 2n² entries, must be a 32-bit
+ * integer. `where` names the caller and `instead` what it offers in place of
+ * dsyevd with vectors (the two layers spell their options differently).
+ */
+export function checkSyevdSize(n: number, where = 'syevd', instead = 'vectors: false or syevr'): void {
   if (1 + 6 * n + 2 * n * n > LAPACK_INT_MAX) {
     throw new RangeError(
-      `syevd: n = ${n} needs a workspace of 1 + 6n + 2n² = ${1 + 6 * n + 2 * n * n} entries, beyond LAPACK's 32-bit integers (n ≤ 32766); use vectors: false or syevr`,
+      `${where}: n = ${n} needs dsyevd's workspace of 1 + 6n + 2n² = ${1 + 6 * n + 2 * n * n} entries, beyond LAPACK's 32-bit integers (n ≤ 32766); use ${instead}`,
     );
   }
 }
@@ -63,7 +67,7 @@ export function planSyevd(A: MatrixLike, options: EigenOptions | undefined, wher
   const vectors = checkBoolean(where, 'vectors', o.vectors, true);
   const uplo = checkChoice(where, 'uplo', o.uplo, ['lower', 'upper'] as const);
   const n = checkSquare(where, name, A);
-  if (vectors) checkSyevdSize(n);
+  if (vectors) checkSyevdSize(n, where);
   const values = new Float64Array(n);
   return {
     routine: where,
